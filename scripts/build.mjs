@@ -1,0 +1,53 @@
+// Bundle the CLI for a fast cold start with nothing to resolve at run time:
+//   dist/batchinf.mjs      the bin: commander, composition, validation, output
+//   dist/batchinf-aws.mjs  the AWS SDK and everything that calls it
+// The bin imports the second file only when a command calls AWS, so
+// `--version`, `render --dry-run`, `validate` and `schema` never parse the
+// SDK (about 1 MB). The package has no runtime dependencies.
+import { chmodSync, readFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  minify: true,
+  legalComments: "linked",
+  define: { __BATCHINF_VERSION__: JSON.stringify(pkg.version) },
+  // CommonJS packages inside an ES module bundle still call require() for
+  // Node built-ins; give them one.
+  banner: {
+    js: [
+      'import { createRequire as __batchinfCreateRequire } from "node:module";',
+      "const require = __batchinfCreateRequire(import.meta.url);",
+    ].join("\n"),
+  },
+  logLevel: "warning",
+};
+
+/** src/aws/load.ts's `import("./index.js")` becomes the sibling bundle. */
+const awsAsSibling = {
+  name: "aws-as-sibling",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/index\.js$/ }, (args) =>
+      args.importer.endsWith("/src/aws/load.ts") ? { path: "./batchinf-aws.mjs", external: true } : undefined,
+    );
+  },
+};
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ["src/cli.ts"],
+    outfile: "dist/batchinf.mjs",
+    banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+    plugins: [awsAsSibling],
+  }),
+  build({ ...common, entryPoints: ["src/aws/index.ts"], outfile: "dist/batchinf-aws.mjs" }),
+]);
+
+// npm links bins with the mode they have; make the file runnable from a checkout too.
+chmodSync("dist/batchinf.mjs", 0o755);
