@@ -1,0 +1,114 @@
+/**
+ * Every failure batchinf reports on purpose is one of these classes. Each
+ * carries the exit code of the contract and a sentence a person can act on;
+ * `toExit` is the one place that turns any thrown value into both.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  executionFailed: 1,
+  invalidInput: 2,
+  awsOrEnvironment: 3,
+  timeout: 4,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * The AWS half of the CLI is bundled separately (dist/batchinf-aws.mjs) and
+ * carries its own copy of these classes, so `instanceof` cannot recognise its
+ * errors; a registry-wide symbol can.
+ */
+const BRAND = Symbol.for("batchinf.error");
+
+export function isBatchinfError(error: unknown): error is BatchinfError {
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+}
+
+export abstract class BatchinfError extends Error {
+  abstract readonly exitCode: ExitCode;
+  readonly [BRAND] = true;
+  /** Extra lines shown under the message (e.g. each validation problem). */
+  readonly details: readonly string[];
+
+  constructor(message: string, options?: { cause?: unknown; details?: readonly string[] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options?.details ?? [];
+  }
+}
+
+/** The user's own input or command line is wrong; nothing was started. Exit 2. */
+export class InputError extends BatchinfError {
+  readonly exitCode = ExitCode.invalidInput;
+}
+
+/** AWS or the environment failed us (credentials, access, not found, retries exhausted). Exit 3. */
+export class EnvironmentError extends BatchinfError {
+  readonly exitCode = ExitCode.awsOrEnvironment;
+}
+
+/** The execution ended FAILED, TIMED_OUT or ABORTED. Exit 1. */
+export class ExecutionFailedError extends BatchinfError {
+  readonly exitCode = ExitCode.executionFailed;
+}
+
+/** `--timeout` ran out while waiting. Exit 4. */
+export class WaitTimeoutError extends BatchinfError {
+  readonly exitCode = ExitCode.timeout;
+}
+
+/** A signal interrupted us, after the `--on-abort` action. Exit 130 or 143. */
+export class InterruptedError extends BatchinfError {
+  readonly exitCode: ExitCode;
+  constructor(
+    readonly signal: "SIGINT" | "SIGTERM",
+    message: string,
+  ) {
+    super(message);
+    this.exitCode = signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
+  }
+}
+
+export interface ExitReport {
+  code: ExitCode;
+  /** One sentence, never a stack trace. */
+  message: string;
+  details: readonly string[];
+  /** Only with --verbose. */
+  stack?: string;
+}
+
+/**
+ * Map anything thrown to an exit code and a message. Errors we did not
+ * anticipate are bugs or environment trouble: exit 3, with the message only
+ * (the stack is for --verbose).
+ */
+export function toExit(error: unknown, verbose = false): ExitReport {
+  if (isBatchinfError(error)) {
+    return {
+      code: error.exitCode,
+      message: error.message,
+      details: error.details,
+      ...(verbose && error.stack ? { stack: fullStack(error) } : {}),
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    code: ExitCode.awsOrEnvironment,
+    message: `Unexpected error: ${message}. Re-run with --verbose for the stack trace and report it if it persists.`,
+    details: [],
+    ...(verbose && error instanceof Error && error.stack ? { stack: fullStack(error) } : {}),
+  };
+}
+
+function fullStack(error: Error): string {
+  let text = error.stack ?? String(error);
+  let cause: unknown = error.cause;
+  while (cause instanceof Error) {
+    text += `\nCaused by: ${cause.stack ?? cause.message}`;
+    cause = cause.cause;
+  }
+  return text;
+}

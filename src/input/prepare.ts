@@ -1,0 +1,204 @@
+import { InputError } from "../errors.js";
+import type { Logger } from "../io/log.js";
+import { type ExecutionDate, executionDate } from "../sources/clock.js";
+import { readRepository } from "../sources/git.js";
+import { readSsmFile } from "../sources/ssm-file.js";
+import type { SsmSnapshot } from "../sources/ssm-values.js";
+import { readTfvars } from "../sources/tfvars.js";
+import type { Sourced, SourceValues } from "../sources/types.js";
+import { validateInput } from "../validate/input.js";
+import { hasErrors, type Problem } from "../validate/problem.js";
+import { type Composition, compose } from "./compose.js";
+import type { InputKey } from "./keys.js";
+import { parseSetFlags } from "./set-flags.js";
+
+export interface InputOptions {
+  tfvars: string;
+  ssmPath?: string;
+  ssmParam: string[];
+  ssmFile?: string;
+  repoDir: string;
+  date?: string;
+  timezone: string;
+  set: string[];
+  dryRun: boolean;
+}
+
+/** Reads Parameter Store; given only to commands that may call AWS. */
+export type LiveSsmReader = (request: {
+  path?: string;
+  names: string[];
+  tfvarsRegion?: string;
+}) => Promise<SsmSnapshot>;
+
+export interface PrepareDeps {
+  log: Logger;
+  env: Readonly<Record<string, string | undefined>>;
+  now: () => number;
+  readLiveSsm?: LiveSsmReader;
+}
+
+export interface PreparedInput {
+  composition: Composition;
+  problems: Problem[];
+  date: ExecutionDate;
+  /** Control values from SSM (state_machine_arn); never part of the input. */
+  control: SsmSnapshot["control"];
+  unusedSsmKeys: SsmSnapshot["unused"];
+  ignoredTfvars: string[];
+  /** The region tfvars.json names, the last resort for API calls. */
+  tfvarsRegion?: string;
+}
+
+/**
+ * Gather every source, compose, validate. Throws InputError (exit 2) when the
+ * input is incomplete or invalid, so nothing can be started from it.
+ */
+export async function prepareInput(options: InputOptions, deps: PrepareDeps): Promise<PreparedInput> {
+  const { log } = deps;
+  // Cheap, purely local checks first: a bad flag should fail before any I/O.
+  const set = parseSetFlags(options.set);
+  const { date, values: dateValues } = executionDate({
+    date: options.date,
+    timezone: options.timezone,
+    now: deps.now,
+  });
+
+  const [tfvars, repository] = await Promise.all([
+    readTfvars(options.tfvars),
+    readRepository(options.repoDir, deps.env.GIT_URL),
+  ]);
+  for (const secret of repository.secrets) log.addSecret(secret);
+  if (repository.note) log.debug(`repository from ${repository.note}`);
+  const tfvarsRegion = stringValue(tfvars.values.get("region"));
+  const ssm = await readSsm(options, deps, tfvarsRegion);
+
+  const dynamic: SourceValues = new Map([...repository.values, ...dateValues]);
+  const composition = compose({ ssm: ssm.values, tfvars: tfvars.values, dynamic, set });
+  maskSecrets(composition, log);
+  logOverrides(composition, log);
+  const repositoryEntry = composition.provenance.repository;
+  if (repository.unavailable && repositoryEntry && repositoryEntry.source !== "git") {
+    log.warn(`repository: no usable git origin (${repository.unavailable}); using ${describeSource(repositoryEntry)}.`);
+  }
+
+  if (composition.missing.length > 0) {
+    throw new InputError(
+      `The input is missing ${composition.missing.length === 1 ? "1 key" : `${composition.missing.length} keys`}: ${composition.missing.join(", ")}; supply ${composition.missing.length === 1 ? "it" : "each"} from one of the sources below or with --set KEY=VALUE.`,
+      {
+        details: composition.missing.map(
+          (key) => `${key}: ${whereFrom(key, options, repository.unavailable)}`,
+        ),
+      },
+    );
+  }
+  const problems = validateInput(composition.input, { now: deps.now() });
+  return {
+    composition,
+    problems,
+    date,
+    control: ssm.control,
+    unusedSsmKeys: ssm.unused,
+    ignoredTfvars: tfvars.ignored,
+    ...(tfvarsRegion ? { tfvarsRegion } : {}),
+  };
+}
+
+/** An InputError listing each problem, for commands that must not go on. */
+export function assertValid(prepared: PreparedInput, describe: (problem: Problem) => string): void {
+  if (!hasErrors(prepared.problems)) return;
+  const errors = prepared.problems.filter((problem) => problem.severity === "error");
+  throw new InputError(
+    `The composed input is invalid (${errors.length} ${errors.length === 1 ? "error" : "errors"}); nothing was started. Fix the source named for each key, or override it with --set KEY=VALUE.`,
+    { details: errors.map(describe) },
+  );
+}
+
+async function readSsm(
+  options: InputOptions,
+  deps: PrepareDeps,
+  tfvarsRegion?: string,
+): Promise<SsmSnapshot> {
+  const empty: SsmSnapshot = { values: new Map(), control: {}, unused: [] };
+  if (options.ssmFile !== undefined) {
+    if (options.ssmPath !== undefined || options.ssmParam.length > 0) {
+      deps.log.warn("--ssm-file replaces Parameter Store: --ssm-path and --ssm-param are ignored.");
+    }
+    return readSsmFile(options.ssmFile);
+  }
+  if (options.ssmPath === undefined && options.ssmParam.length === 0) return empty;
+  if (options.dryRun) {
+    deps.log.warn(
+      "--dry-run makes no AWS call, so nothing is read from SSM; pass --ssm-file FILE for those values.",
+    );
+    return empty;
+  }
+  if (!deps.readLiveSsm) throw new Error("this command cannot read SSM");
+  return deps.readLiveSsm({
+    ...(options.ssmPath !== undefined ? { path: options.ssmPath } : {}),
+    names: options.ssmParam,
+    ...(tfvarsRegion ? { tfvarsRegion } : {}),
+  });
+}
+
+function whereFrom(key: InputKey, options: InputOptions, repositoryUnavailable?: string): string {
+  switch (key) {
+    case "repository":
+      return `comes from the git origin of --repo-dir ${options.repoDir} or $GIT_URL, but ${repositoryUnavailable ?? "neither gave one"}`;
+    case "mapping_json_S3_path":
+      return "is derived from s3_bucket_name_internal, which is missing too";
+    case "region":
+    case "use_case_name":
+      return `set it in ${options.tfvars}`;
+    default: {
+      const ssm =
+        options.ssmFile !== undefined
+          ? `add it to --ssm-file ${options.ssmFile}`
+          : options.ssmPath !== undefined || options.ssmParam.length > 0
+            ? `no parameter named .../${key} was found under ${[options.ssmPath, ...options.ssmParam].filter(Boolean).join(", ")}`
+            : "pass --ssm-path PREFIX (or --ssm-file FILE with --dry-run) to read Terraform's outputs";
+      return `expected from SSM: ${ssm}; or set it in ${options.tfvars}`;
+    }
+  }
+}
+
+function maskSecrets(composition: Composition, log: Logger): void {
+  for (const entry of Object.values(composition.provenance)) {
+    for (const sourced of [entry, ...entry.overrode]) {
+      if (sourced.secret && typeof sourced.value === "string") log.addSecret(sourced.value);
+    }
+  }
+}
+
+function logOverrides(composition: Composition, log: Logger): void {
+  for (const { key, from, to } of composition.overrides) {
+    if (from.source === "default") continue; // Overriding a schema default is the normal case.
+    log.info(
+      `${key}: ${display(to)} from ${describeSource(to)} overrides ${display(from)} from ${describeSource(from)}`,
+    );
+  }
+}
+
+export function display(sourced: Sourced, showSecrets = false): string {
+  if (sourced.secret && !showSecrets) return "****";
+  return JSON.stringify(sourced.value);
+}
+
+export function describeSource(sourced: Sourced): string {
+  switch (sourced.source) {
+    case "default":
+      return "the schema default";
+    case "ssm":
+      return `SSM ${sourced.origin}`;
+    case "tfvars":
+      return sourced.origin;
+    case "set":
+      return "--set";
+    default:
+      return sourced.origin;
+  }
+}
+
+function stringValue(sourced: Sourced | undefined): string | undefined {
+  return typeof sourced?.value === "string" ? sourced.value : undefined;
+}

@@ -1,0 +1,80 @@
+import dayjs from "dayjs";
+import timezone from "dayjs/plugin/timezone.js";
+import utc from "dayjs/plugin/utc.js";
+import { InputError } from "../errors.js";
+import type { SourceValues } from "./types.js";
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
+
+export interface ExecutionDate {
+  year: string;
+  month: string;
+  day: string;
+  /** YYYYMMDD, for the default execution name. */
+  compact: string;
+}
+
+/**
+ * The execution date: `--date` for reruns and backfills, else today in
+ * `--timezone`. Jenkins agents usually run in UTC while the business day may
+ * not, which is why the zone is explicit.
+ */
+export function executionDate(options: { date?: string; timezone: string; now: () => number }): {
+  date: ExecutionDate;
+  values: SourceValues;
+} {
+  assertTimezone(options.timezone);
+  const date = options.date === undefined ? today(options.timezone, options.now()) : parseDate(options.date);
+  const origin = options.date === undefined ? `today in ${options.timezone}` : "--date";
+  const values: SourceValues = new Map([
+    ["year", { value: date.year, source: "clock", origin }],
+    ["month", { value: date.month, source: "clock", origin }],
+    ["day", { value: date.day, source: "clock", origin }],
+  ]);
+  return { date, values };
+}
+
+export function parseDate(text: string): ExecutionDate {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (!match) {
+    throw new InputError(`--date '${text}' is not a date in the form YYYY-MM-DD (e.g. 2023-10-14).`);
+  }
+  const [, year = "", month = "", day = ""] = match;
+  const probe = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  if (
+    probe.getUTCFullYear() !== Number(year) ||
+    probe.getUTCMonth() + 1 !== Number(month) ||
+    probe.getUTCDate() !== Number(day)
+  ) {
+    throw new InputError(
+      `--date ${text} is not a real calendar date (${monthName(Number(month))} has no day ${day}); pass an existing date.`,
+    );
+  }
+  return { year, month, day, compact: `${year}${month}${day}` };
+}
+
+function today(zone: string, nowMs: number): ExecutionDate {
+  const now = dayjs(nowMs).tz(zone);
+  return {
+    year: now.format("YYYY"),
+    month: now.format("MM"),
+    day: now.format("DD"),
+    compact: now.format("YYYYMMDD"),
+  };
+}
+
+export function assertTimezone(zone: string): void {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+  } catch {
+    throw new InputError(
+      `--timezone '${zone}' is not an IANA time zone; use a name such as UTC, Asia/Kolkata or Europe/Berlin.`,
+    );
+  }
+}
+
+function monthName(month: number): string {
+  if (month < 1 || month > 12) return `there is no month ${month} and it`;
+  return new Date(Date.UTC(2000, month - 1, 1)).toLocaleString("en-US", { month: "long", timeZone: "UTC" });
+}

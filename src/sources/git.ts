@@ -1,0 +1,83 @@
+import { existsSync } from "node:fs";
+import { simpleGit } from "simple-git";
+import { credentialsIn, parseRepositoryUrl } from "./git-url.js";
+import type { SourceValues } from "./types.js";
+
+export interface RepositorySource {
+  values: SourceValues;
+  /** Why no repository was found, for the "missing key" message. */
+  unavailable?: string;
+  /** Credentials seen in the URL: the caller masks them in the log. */
+  secrets: string[];
+  /** Where the URL came from and its credential-free form, for the log. */
+  note?: string;
+}
+
+/**
+ * `repository` comes from the `origin` remote of the checkout, else from
+ * `$GIT_URL` (Jenkins sets it for the job's SCM). One `git remote get-url`
+ * call answers both "is this a repo" and "is there an origin".
+ */
+export async function readRepository(
+  repoDir: string,
+  gitUrlEnv: string | undefined,
+): Promise<RepositorySource> {
+  const fromOrigin = await originUrl(repoDir);
+  const reasons: string[] = [];
+  if (fromOrigin.url !== undefined) {
+    const result = fromUrl(fromOrigin.url, `git origin of ${repoDir}`);
+    if (result.values.size > 0) return result;
+    reasons.push(result.unavailable ?? "");
+  } else {
+    reasons.push(fromOrigin.reason);
+  }
+  if (gitUrlEnv !== undefined && gitUrlEnv.trim() !== "") {
+    const result = fromUrl(gitUrlEnv, "$GIT_URL");
+    if (result.values.size > 0) return result;
+    reasons.push(result.unavailable ?? "");
+  } else {
+    reasons.push("$GIT_URL is not set");
+  }
+  return {
+    values: new Map(),
+    unavailable: reasons.join("; "),
+    secrets: fromOrigin.url ? credentialsIn(fromOrigin.url) : [],
+  };
+}
+
+function fromUrl(url: string, origin: string): RepositorySource {
+  const secrets = credentialsIn(url);
+  const parsed = parseRepositoryUrl(url);
+  if (!parsed.ok) {
+    return {
+      values: new Map(),
+      unavailable: `${origin} (${parsed.safeUrl}) is unusable: ${parsed.reason}`,
+      secrets,
+    };
+  }
+  return {
+    values: new Map([["repository", { value: parsed.repository, source: "git", origin }]]),
+    secrets,
+    note: `${origin}: ${parsed.safeUrl}`,
+  };
+}
+
+async function originUrl(repoDir: string): Promise<{ url?: string; reason: string }> {
+  if (!existsSync(repoDir)) return { reason: `--repo-dir ${repoDir} does not exist` };
+  try {
+    const output = await simpleGit({ baseDir: repoDir }).remote(["get-url", "origin"]);
+    const url = typeof output === "string" ? output.trim() : "";
+    return url ? { url, reason: "" } : { reason: `${repoDir} has an empty origin URL` };
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/not a git repository/i.test(message)) return { reason: `${repoDir} is not a git repository` };
+    if (/no such remote/i.test(message)) return { reason: `${repoDir} has no 'origin' remote` };
+    if (/ENOENT|spawn git/i.test(message)) return { reason: "git is not installed or not on PATH" };
+    // Any other git failure: say it, but never echo a URL that may carry a token.
+    return { reason: `git could not read the origin of ${repoDir}: ${firstLine(message)}` };
+  }
+}
+
+function firstLine(text: string): string {
+  return (text.split("\n").find((line) => line.trim() !== "") ?? text).replace(/[a-z]+:\/\/[^@\s/]*@/gi, "");
+}

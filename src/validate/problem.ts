@@ -1,0 +1,18 @@
+/** One finding about an input: an error stops the run, a warning only informs. */
+export interface Problem {
+  severity: "error" | "warning";
+  /** JSON pointer of the value concerned ("" for the whole input). */
+  pointer: string;
+  /** The input key concerned, when there is one. */
+  key?: string;
+  /** The offending value, when there is one (masked by the printer if secret). */
+  value?: unknown;
+  /** Short rule name, e.g. "pattern", "required", "arn-region" (JUnit and JSON output use it). */
+  rule: string;
+  /** What is wrong and what is allowed, in words. */
+  message: string;
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((problem) => problem.severity === "error");
+}
