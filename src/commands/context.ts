@@ -1,0 +1,15 @@
+import type { Io, Logger } from "../io/log.js";
+
+/** What every command gets instead of reaching for `process`. */
+export interface CommandContext {
+  io: Io;
+  log: Logger;
+  now: () => number;
+  /** Resolves when SIGINT/SIGTERM arrives; commands that wait race against it. */
+  signals?: SignalSource;
+}
+
+export interface SignalSource {
+  /** Register a handler; returns a function that unregisters it. */
+  onSignal(handler: (signal: "SIGINT" | "SIGTERM") => void): () => void;
+}

@@ -1,0 +1,180 @@
+import { Command, CommanderError, Option } from "commander";
+import {
+  type CommandName,
+  envName,
+  isBoolean,
+  isNegated,
+  OPTIONS,
+  type OptionSpec,
+  optionsFor,
+} from "./cli-options.js";
+import type { CommandContext } from "./commands/context.js";
+import { ExitCode, InputError } from "./errors.js";
+import { type Io, Logger } from "./io/log.js";
+import { VERSION } from "./version.js";
+
+export interface ProgramDeps {
+  io: Io;
+  now: () => number;
+  signals?: CommandContext["signals"];
+}
+
+type Handler = (args: string[], options: Record<string, unknown>, ctx: CommandContext) => Promise<number>;
+
+/**
+ * Commander wiring only: declare the commands from OPTIONS, apply BATCHINF_*
+ * variables, build the context, call the command. Returns the exit code; the
+ * caller (cli.ts) owns `process.exit`.
+ */
+export async function runProgram(
+  argv: readonly string[],
+  deps: ProgramDeps,
+): Promise<{ code: number; log?: Logger }> {
+  let outcome: Promise<{ code: number; log?: Logger }> | undefined;
+  const program = new Command("batchinf")
+    .description("Compose, validate, start and follow the batch-inference Step Functions execution.")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => deps.io.stdout(text),
+      writeErr: (text) => deps.io.stderr(text),
+    })
+    .showSuggestionAfterError(true);
+
+  const add = (name: CommandName, usage: string, description: string, handler: Handler, args = "") => {
+    const command = program
+      .command(`${name}${args ? ` ${args}` : ""}`)
+      .summary(description)
+      .description(`${description}\n\n${usage}`);
+    for (const spec of optionsFor(name)) command.addOption(toCommanderOption(spec));
+    command.action((...actionArgs: unknown[]) => {
+      const cmd = actionArgs[actionArgs.length - 1] as Command;
+      const positional = (cmd.args ?? []).map(String);
+      outcome = (async () => {
+        const options = applyEnvironment(cmd, name, deps.io.env);
+        const log = new Logger(deps.io, {
+          format: options.logFormat as "text" | "json",
+          color: options.color === false ? false : undefined,
+          verbose: options.verbose === true,
+        });
+        const ctx: CommandContext = {
+          io: deps.io,
+          log,
+          now: deps.now,
+          ...(deps.signals ? { signals: deps.signals } : {}),
+        };
+        return { code: await handler(positional, options, ctx), log };
+      })();
+    });
+  };
+
+  add(
+    "render",
+    "Prints the input JSON on stdout; the log goes to stderr. --dry-run makes no AWS call (SSM values from --ssm-file).",
+    "compose and validate the execution input, print it",
+    async (_args, options, ctx) =>
+      (await import("./commands/render.js")).renderCommand(options as never, ctx),
+  );
+  add(
+    "validate",
+    "Each problem is printed as FILE:LINE:COL key: message. Exit 0 when every file is valid, 2 otherwise.",
+    "validate payload files against the schema",
+    async (args, options, ctx) =>
+      (await import("./commands/validate.js")).validateCommand(args, options as never, ctx),
+    "<files...>",
+  );
+  add(
+    "run",
+    "Composes and validates the input, starts the execution idempotently and follows it to the end.",
+    "start the batch-inference execution and wait for it",
+    async (_args, options, ctx) => (await import("./commands/run.js")).runCommand(options as never, ctx),
+  );
+  add(
+    "wait",
+    "Attaches to an existing execution and follows it as run does.",
+    "wait for an existing execution",
+    async (args, options, ctx) =>
+      (await import("./commands/run.js")).waitCommand(args[0] ?? "", options as never, ctx),
+    "<execution-arn>",
+  );
+  add(
+    "schema",
+    "Prints the JSON Schema (2020-12) of the execution input.",
+    "print the input JSON Schema",
+    async (_args, _options, ctx) => (await import("./commands/schema.js")).schemaCommand(ctx),
+  );
+
+  try {
+    await program.parseAsync(argv as string[], { from: "user" });
+  } catch (error: unknown) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      if (
+        error.exitCode === 0 ||
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version"
+      ) {
+        return { code: ExitCode.ok };
+      }
+      if (error.code === "commander.help") return { code: ExitCode.ok };
+      return { code: ExitCode.invalidInput };
+    }
+    throw error;
+  }
+  if (!outcome) {
+    program.outputHelp({ error: true });
+    return { code: ExitCode.invalidInput };
+  }
+  return outcome;
+}
+
+function toCommanderOption(spec: OptionSpec): Option {
+  const option = new Option(spec.flags, `${spec.help} [env: ${envName(spec)}]`);
+  if (spec.choices) option.choices(spec.choices as string[]);
+  if (spec.parse) {
+    const parse = spec.parse;
+    option.argParser((raw: string) => parse(raw, spec.flags.split(" ")[0] ?? spec.flags));
+  } else if (spec.repeatable) {
+    option.argParser((raw: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), raw]);
+  }
+  if (spec.default !== undefined && !isNegated(spec)) option.default(spec.default, spec.defaultText);
+  return option;
+}
+
+/**
+ * A flag beats its BATCHINF_* variable; the variable beats the default.
+ * Repeatable options take a comma- or newline-separated list.
+ */
+function applyEnvironment(cmd: Command, command: CommandName, env: Io["env"]): Record<string, unknown> {
+  const options: Record<string, unknown> = { ...cmd.opts() };
+  for (const spec of optionsFor(command)) {
+    const fromCli = cmd.getOptionValueSource(spec.name) === "cli";
+    const raw = env[envName(spec)];
+    if (fromCli || raw === undefined || raw === "") continue;
+    const flag = `${envName(spec)} (${spec.flags.split(" ")[0]})`;
+    if (isBoolean(spec)) {
+      const on = parseBoolean(raw, flag);
+      options[spec.name] = isNegated(spec) ? !on : on;
+    } else if (spec.repeatable) {
+      options[spec.name] = raw
+        .split(raw.includes("\n") ? "\n" : ",")
+        .map((part) => part.trim())
+        .filter(Boolean);
+    } else {
+      if (spec.choices && !spec.choices.includes(raw)) {
+        throw new InputError(`${flag} is '${raw}'; allowed: ${spec.choices.join(", ")}.`);
+      }
+      options[spec.name] = spec.parse ? spec.parse(raw, flag) : raw;
+    }
+  }
+  return options;
+}
+
+function parseBoolean(raw: string, flag: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["0", "false", "no", "off"].includes(value)) return false;
+  throw new InputError(`${flag} is '${raw}'; use true or false.`);
+}
+
+export { OPTIONS };

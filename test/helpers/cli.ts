@@ -1,0 +1,64 @@
+import { spawn } from "node:child_process";
+import { runProgram } from "../../src/program.js";
+import { toExit } from "../../src/errors.js";
+import { type CaptureOptions, captureContext } from "./capture.js";
+import { BIN } from "./seed.js";
+
+export interface CliResult {
+  code: number | null;
+  signal?: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A clean environment: only what a Jenkins agent would surely have, plus the test's own. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    // Never let the SDK's credential chain reach for an instance metadata service.
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_CONFIG_FILE: "/nonexistent/aws-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+  };
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+/** Spawn the built binary, as Jenkins does. */
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; onSpawn?: (pid: number) => void; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: cleanEnv(options.env), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 25_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Run the program in-process with captured streams; errors mapped as cli.ts maps them. */
+export async function runInProcess(args: string[], capture: CaptureOptions = {}): Promise<CliResult> {
+  const captured = captureContext(capture);
+  try {
+    const { code } = await runProgram(args, { io: captured.io, now: captured.ctx.now, ...(capture.signals ? { signals: capture.signals } : {}) });
+    return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+  } catch (error: unknown) {
+    const report = toExit(error);
+    const stderr = `${captured.stderr()}error: ${report.message}\n${report.details.map((line) => `  ${line}\n`).join("")}`;
+    return { code: report.code, stdout: captured.stdout(), stderr };
+  }
+}
