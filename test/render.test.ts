@@ -16,7 +16,9 @@ function expectCleanFailure(result: { code: number | null; stderr: string }, cod
 
 describe("render --dry-run (the built binary, as a new user runs it)", () => {
   it("prints exactly the seed's 25-key sample and never the token in the origin URL", async () => {
-    const cwd = seedWorkspace({ origin: `https://someone:${TOKEN}@github.com/maruti-modelops/quality-mlops-defect-corelation-and-prediction.git` });
+    const cwd = seedWorkspace({
+      origin: `https://someone:${TOKEN}@github.com/maruti-modelops/quality-mlops-defect-corelation-and-prediction.git`,
+    });
     const result = await runCli([...render, "--explain", "--verbose"], { cwd });
     expect(result.code).toBe(0);
     const printed = JSON.parse(result.stdout);
@@ -33,21 +35,37 @@ describe("render --dry-run (the built binary, as a new user runs it)", () => {
     cpSync(join(__dirname, "..", "dist", "batchinf.mjs"), join(dist, "batchinf.mjs"));
     const cwd = seedWorkspace();
     const { spawnSync } = await import("node:child_process");
-    const child = spawnSync(process.execPath, [join(dist, "batchinf.mjs"), ...render], { cwd, encoding: "utf8" });
+    const child = spawnSync(process.execPath, [join(dist, "batchinf.mjs"), ...render], {
+      cwd,
+      encoding: "utf8",
+    });
     expect(child.status).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual(seedSample());
   });
 
   it("--output json gives input, provenance and warnings", async () => {
     const cwd = seedWorkspace();
-    const result = await runInProcess([...render, "--tfvars", join(cwd, "tfvars.json"), "--ssm-file", join(cwd, "ssm.json"), "--repo-dir", cwd, "--output", "json"]);
+    const result = await runInProcess([
+      ...render,
+      "--tfvars",
+      join(cwd, "tfvars.json"),
+      "--ssm-file",
+      join(cwd, "ssm.json"),
+      "--repo-dir",
+      cwd,
+      "--output",
+      "json",
+    ]);
     expect(result.code).toBe(0);
     const document = JSON.parse(result.stdout);
     expect(document.input).toEqual(seedSample());
     expect(document.provenance.region).toMatchObject({ value: "ap-south-1", source: "tfvars" });
     expect(document.provenance.year).toMatchObject({ value: "2023", source: "clock", origin: "--date" });
     expect(document.provenance.mapping_json_S3_path.source).toBe("derived");
-    expect(document.provenance.dq_table).toMatchObject({ source: "ssm", overrode: [{ source: "default", value: "dqresults" }] });
+    expect(document.provenance.dq_table).toMatchObject({
+      source: "ssm",
+      overrode: [{ source: "default", value: "dqresults" }],
+    });
     expect(document.warnings).toEqual([]);
   });
 });
@@ -75,29 +93,57 @@ describe("precedence: default < SSM < tfvars < dynamic < --set", () => {
 
   it("tfvars overrides SSM and the log names both values and sources", async () => {
     const result = await renderWith([], (cwd) =>
-      writeFileSync(join(cwd, "tfvars.json"), JSON.stringify({ region: "ap-south-1", use_case_name: "DCP", dq_table: "dq_from_tfvars" })),
+      writeFileSync(
+        join(cwd, "tfvars.json"),
+        JSON.stringify({ region: "ap-south-1", use_case_name: "DCP", dq_table: "dq_from_tfvars" }),
+      ),
     );
     expect(JSON.parse(result.stdout).input.dq_table).toBe("dq_from_tfvars");
-    expect(result.stderr).toMatch(/dq_table: "dq_from_tfvars" from .*tfvars\.json overrides "dqresults" from SSM .*ssm\.json#dq_table/);
+    expect(result.stderr).toMatch(
+      /dq_table: "dq_from_tfvars" from .*tfvars\.json overrides "dqresults" from SSM .*ssm\.json#dq_table/,
+    );
   });
 
   it("--set beats everything, and moving the internal bucket moves the derived mapping path", async () => {
-    const result = await renderWith(["--set", "s3_bucket_name_internal=other-internal", "--set", "dq_table=from_set"]);
+    const result = await renderWith([
+      "--set",
+      "s3_bucket_name_internal=other-internal",
+      "--set",
+      "dq_table=from_set",
+    ]);
     const input = JSON.parse(result.stdout).input;
     expect(input.dq_table).toBe("from_set");
     expect(input.mapping_json_S3_path).toBe("s3://other-internal/mapping_json/mapping_json.json");
-    expect(result.stderr).toMatch(/s3_bucket_name_internal: "other-internal" from --set overrides "msil-poc-apsouth1-internal"/);
+    expect(result.stderr).toMatch(
+      /s3_bucket_name_internal: "other-internal" from --set overrides "msil-poc-apsouth1-internal"/,
+    );
   });
 
   it("an explicit --set of the mapping path wins over the derived one (and is checked)", async () => {
-    const result = await renderWith(["--set", "mapping_json_S3_path=s3://msil-poc-apsouth1-internal/m/other.json"]);
-    expect(JSON.parse(result.stdout).input.mapping_json_S3_path).toBe("s3://msil-poc-apsouth1-internal/m/other.json");
+    const result = await renderWith([
+      "--set",
+      "mapping_json_S3_path=s3://msil-poc-apsouth1-internal/m/other.json",
+    ]);
+    expect(JSON.parse(result.stdout).input.mapping_json_S3_path).toBe(
+      "s3://msil-poc-apsouth1-internal/m/other.json",
+    );
   });
 
   it("$GIT_URL stands in for the origin when there is no repo, and beats SSM's repository", async () => {
     const noRepo = seedWorkspace({ origin: null });
     const result = await runInProcess(
-      ["render", "--dry-run", "--date", SEED_DATE, "--tfvars", join(noRepo, "tfvars.json"), "--ssm-file", join(noRepo, "ssm.json"), "--repo-dir", noRepo],
+      [
+        "render",
+        "--dry-run",
+        "--date",
+        SEED_DATE,
+        "--tfvars",
+        join(noRepo, "tfvars.json"),
+        "--ssm-file",
+        join(noRepo, "ssm.json"),
+        "--repo-dir",
+        noRepo,
+      ],
       { env: { GIT_URL: "git@github.com:acme/other-repo.git" } },
     );
     expect(result.code).toBe(0);
@@ -106,10 +152,21 @@ describe("precedence: default < SSM < tfvars < dynamic < --set", () => {
 
   it("BATCHINF_* variables stand in for flags, and a flag beats its variable", async () => {
     const cwd = seedWorkspace();
-    const base = ["render", "--dry-run", "--tfvars", join(cwd, "tfvars.json"), "--ssm-file", join(cwd, "ssm.json"), "--repo-dir", cwd];
+    const base = [
+      "render",
+      "--dry-run",
+      "--tfvars",
+      join(cwd, "tfvars.json"),
+      "--ssm-file",
+      join(cwd, "ssm.json"),
+      "--repo-dir",
+      cwd,
+    ];
     const fromEnv = await runInProcess(base, { env: { BATCHINF_DATE: "2024-01-02" } });
     expect(JSON.parse(fromEnv.stdout)).toMatchObject({ year: "2024", month: "01", day: "02" });
-    const flagWins = await runInProcess([...base, "--date", "2024-03-04"], { env: { BATCHINF_DATE: "2024-01-02" } });
+    const flagWins = await runInProcess([...base, "--date", "2024-03-04"], {
+      env: { BATCHINF_DATE: "2024-01-02" },
+    });
     expect(JSON.parse(flagWins.stdout)).toMatchObject({ month: "03", day: "04" });
   });
 });
@@ -127,17 +184,25 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
     writeFileSync(join(cwd, "ssm.json"), JSON.stringify({ athenadb_name: "default" }));
     const result = await runCli(render, { cwd });
     expectCleanFailure(result, 2, /The input is missing 13 keys: .*train_statetable_name/);
-    expect(result.stderr).toMatch(/train_statetable_name: expected from SSM: add it to --ssm-file ssm\.json; or set it in \.\/tfvars\.json/);
+    expect(result.stderr).toMatch(
+      /train_statetable_name: expected from SSM: add it to --ssm-file ssm\.json; or set it in \.\/tfvars\.json/,
+    );
   });
 
   it("--date 2023-02-30", async () => {
-    const result = await runCli(["render", "--dry-run", "--ssm-file", "ssm.json", "--date", "2023-02-30"], { cwd: seedWorkspace() });
+    const result = await runCli(["render", "--dry-run", "--ssm-file", "ssm.json", "--date", "2023-02-30"], {
+      cwd: seedWorkspace(),
+    });
     expectCleanFailure(result, 2, /--date 2023-02-30 is not a real calendar date \(February has no day 30\)/);
   });
 
   it("--set of an unknown key suggests the nearest", async () => {
     const result = await runCli([...render, "--set", "dq_tabel=x"], { cwd: seedWorkspace() });
-    expectCleanFailure(result, 2, /--set dq_tabel: 'dq_tabel' is not an input key; did you mean 'dq_table'\?/);
+    expectCleanFailure(
+      result,
+      2,
+      /--set dq_tabel: 'dq_tabel' is not an input key; did you mean 'dq_table'\?/,
+    );
   });
 
   it("a directory that is not a git repo, with no $GIT_URL and no other source of repository", async () => {
@@ -151,7 +216,9 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
 
   it("an unreadable --ssm-file", async () => {
     const cwd = seedWorkspace();
-    const result = await runCli(["render", "--dry-run", "--ssm-file", "nope.json", "--date", SEED_DATE], { cwd });
+    const result = await runCli(["render", "--dry-run", "--ssm-file", "nope.json", "--date", SEED_DATE], {
+      cwd,
+    });
     expectCleanFailure(result, 2, /Cannot read --ssm-file nope\.json: no such file/);
     if (process.getuid?.() !== 0) {
       chmodSync(join(cwd, "ssm.json"), 0o000);
@@ -165,10 +232,17 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
   });
 
   it("an invalid composed value names the key, the value, the rule and where it came from", async () => {
-    const result = await runCli([...render, "--set", "aws_batch_job_queue=arn:aws:batch:us-east-1:731580992380:job-queue/q"], {
-      cwd: seedWorkspace(),
-    });
-    expectCleanFailure(result, 2, /aws_batch_job_queue: is in region us-east-1 but the input's region is ap-south-1.*\(from --set\)/);
+    const result = await runCli(
+      [...render, "--set", "aws_batch_job_queue=arn:aws:batch:us-east-1:731580992380:job-queue/q"],
+      {
+        cwd: seedWorkspace(),
+      },
+    );
+    expectCleanFailure(
+      result,
+      2,
+      /aws_batch_job_queue "arn:aws:batch:us-east-1:731580992380:job-queue\/q": is in region us-east-1 but the input's region is ap-south-1.*\(from --set\)/,
+    );
     expect(result.stdout).toBe("");
   });
 
@@ -183,7 +257,11 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
     const { repository: _fromSsm, ...ssm } = JSON.parse(readFileSync(join(cwd, "ssm.json"), "utf8"));
     writeFileSync(join(cwd, "ssm.json"), JSON.stringify(ssm));
     const bad = await runCli(render, { cwd });
-    expectCleanFailure(bad, 2, /git origin of \. \(\/srv\/git\/local-mirror\.git\) is unusable: it is a local path/);
+    expectCleanFailure(
+      bad,
+      2,
+      /git origin of \. \(\/srv\/git\/local-mirror\.git\) is unusable: it is a local path/,
+    );
     const good = await runCli(render, { cwd, env: { GIT_URL: "https://github.com/acme/x.git" } });
     expect(good.code).toBe(0);
     expect(JSON.parse(good.stdout).repository).toBe("github/acme/x.git");
@@ -208,10 +286,15 @@ describe("schema and help", () => {
     const cwd = seedWorkspace();
     const plain = await runCli([...render, "--set", "dq_table=x"], { cwd });
     expect(plain.stderr).not.toMatch(/\u001b\[/);
-    const forced = await runCli([...render, "--set", "dq_table=bad-name"], { cwd, env: { FORCE_COLOR: "1" } });
+    const forced = await runCli([...render, "--set", "dq_table=bad-name"], {
+      cwd,
+      env: { FORCE_COLOR: "1" },
+    });
     expect(forced.stderr).toMatch(/\u001b\[/);
-    const both = await runCli([...render, "--set", "dq_table=bad-name"], { cwd, env: { FORCE_COLOR: "1", NO_COLOR: "1" } });
+    const both = await runCli([...render, "--set", "dq_table=bad-name"], {
+      cwd,
+      env: { FORCE_COLOR: "1", NO_COLOR: "1" },
+    });
     expect(both.stderr).not.toMatch(/\u001b\[/);
   });
 });
-

@@ -59,8 +59,15 @@ export function parseJsonDocument(text: string): JsonDocument {
       current = current.slice(0, current.lastIndexOf("/"));
     }
   };
+  let value: unknown;
+  try {
+    value = JSON.parse(stripBom(text));
+  } catch (error: unknown) {
+    // momoa tolerates a raw control character inside a string; JSON does not.
+    throw strictSyntaxError(error, stripBom(text));
+  }
   return {
-    value: JSON.parse(stripBom(text)),
+    value,
     duplicates,
     locate: (pointer) => start(nearest(valueAt, pointer)),
     locateKey: (pointer) => start(nearest(keyAt, pointer)),
@@ -108,6 +115,20 @@ export function escapePointer(segment: string): string {
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function strictSyntaxError(error: unknown, text: string): JsonSyntaxError {
+  const message = error instanceof Error ? error.message : String(error);
+  const offset = Number(/position (\d+)/.exec(message)?.[1] ?? 0);
+  const before = text.slice(0, offset).split("\n");
+  const at = { line: before.length, column: (before[before.length - 1]?.length ?? 0) + 1 };
+  const control = text.charCodeAt(offset) < 0x20;
+  return new JsonSyntaxError(
+    control
+      ? "invalid JSON: a raw control character inside a string (escape it, e.g. \\n)"
+      : `invalid JSON: ${message}`,
+    at,
+  );
 }
 
 /** momoa says "Unexpected token RBrace found. (3:7)"; people read "unexpected '}'". */

@@ -41,7 +41,9 @@ export function crossChecks(input: Record<string, unknown>, options: CheckOption
 
 function calendarDate(year?: string, month?: string, day?: string, now?: number): Problem[] {
   if (year === undefined || month === undefined || day === undefined) return [];
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const date = new Date(Date.UTC(2000, Number(month) - 1, Number(day)));
+  // setUTCFullYear, not Date.UTC: the latter maps years 0-99 to 1900-1999.
+  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
   if (date.getUTCMonth() + 1 !== Number(month) || date.getUTCDate() !== Number(day)) {
     return [
       {
