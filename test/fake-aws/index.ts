@@ -1,0 +1,6 @@
+// One import point for tests: `import { startFakeAws, createSsmService } from "./fake-aws/index.js"`.
+
+export * from "./server.js";
+export * from "./sfn.js";
+export * from "./ssm.js";
+export * from "./types.js";

@@ -1,0 +1,210 @@
+// Ready-made scripts for the batch-inference pipeline (five Glue jobs, then an
+// AWS Batch job) and failure causes shaped like the ones the `.sync`
+// integrations put in TaskFailed: Step Functions serialises the job object it
+// last polled (Glue GetJobRun's JobRun, Batch DescribeJobs' job) with
+// PascalCase keys and epoch-millisecond dates. A CLI that pretty-prints causes
+// must cope with exactly these documents.
+
+import {
+  BATCH_SYNC_RESOURCE,
+  type ExecutionScript,
+  type FailedAttempt,
+  GLUE_SYNC_RESOURCE,
+  type ScriptedFailure,
+  type ScriptedState,
+} from "./sfn.js";
+
+const REGION = "ap-south-1";
+const ACCOUNT = "731580992380";
+
+/** State name -> Glue job name, in pipeline order. */
+export const PIPELINE_GLUE_JOBS: ReadonlyArray<readonly [state: string, job: string]> = [
+  ["DataQualityCheck", "DCP-batch-inference-dq-check"],
+  ["PrepareFeatures", "DCP-batch-inference-feature-prep"],
+  ["MapDefectCodes", "DCP-batch-inference-mapping"],
+  ["BuildInferenceInput", "DCP-batch-inference-input-builder"],
+  ["RefreshAthenaPartitions", "DCP-batch-inference-athena-partitions"],
+];
+export const PIPELINE_BATCH_STATE = "RunBatchInference";
+export const PIPELINE_BATCH_JOB = "aws_demo_batch_run";
+const JOB_QUEUE = `arn:aws:batch:${REGION}:${ACCOUNT}:job-queue/test-training`;
+const JOB_DEFINITION = `arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/test-training:3`;
+
+export function glueJobState(
+  name: string,
+  options: { jobName?: string; durationMs?: number; failedAttempts?: FailedAttempt[] } = {},
+): ScriptedState {
+  const state: ScriptedState = {
+    name,
+    resource: GLUE_SYNC_RESOURCE,
+    parameters: { JobName: options.jobName ?? name },
+    durationMs: options.durationMs ?? 60_000,
+  };
+  if (options.failedAttempts) state.failedAttempts = options.failedAttempts;
+  return state;
+}
+
+export function batchJobState(
+  name: string,
+  options: { jobName?: string; durationMs?: number; failedAttempts?: FailedAttempt[] } = {},
+): ScriptedState {
+  const state: ScriptedState = {
+    name,
+    resource: BATCH_SYNC_RESOURCE,
+    parameters: {
+      JobName: options.jobName ?? PIPELINE_BATCH_JOB,
+      JobQueue: JOB_QUEUE,
+      JobDefinition: JOB_DEFINITION,
+    },
+    durationMs: options.durationMs ?? 300_000,
+  };
+  if (options.failedAttempts) state.failedAttempts = options.failedAttempts;
+  return state;
+}
+
+export interface PipelineOptions {
+  glueMs?: number;
+  batchMs?: number;
+  /** Per state name: attempts that fail and are retried before it succeeds (or finally fails). */
+  retries?: Record<string, FailedAttempt[]>;
+}
+
+/** The six pipeline states: five Glue `.sync` jobs, then the Batch `.sync` job. */
+export function pipelineStates(options: PipelineOptions = {}): ScriptedState[] {
+  const glue = PIPELINE_GLUE_JOBS.map(([state, job]) => {
+    const attempts = options.retries?.[state];
+    return glueJobState(state, {
+      jobName: job,
+      durationMs: options.glueMs ?? 60_000,
+      ...(attempts ? { failedAttempts: attempts } : {}),
+    });
+  });
+  const attempts = options.retries?.[PIPELINE_BATCH_STATE];
+  const batch = batchJobState(PIPELINE_BATCH_STATE, {
+    durationMs: options.batchMs ?? 300_000,
+    ...(attempts ? { failedAttempts: attempts } : {}),
+  });
+  return [...glue, batch];
+}
+
+export function pipelineSucceeds(options: PipelineOptions & { output?: unknown } = {}): ExecutionScript {
+  const script: ExecutionScript = { states: pipelineStates(options), outcome: "SUCCEEDED" };
+  if (options.output !== undefined) script.output = options.output;
+  return script;
+}
+
+export function pipelineFailsAt(failure: ScriptedFailure, options: PipelineOptions = {}): ExecutionScript {
+  return { states: pipelineStates(options), outcome: { fail: failure } };
+}
+
+/** The Glue job name a pipeline state runs. */
+export function glueJobOf(state: string): string {
+  const entry = PIPELINE_GLUE_JOBS.find(([s]) => s === state);
+  if (!entry) throw new Error(`not a pipeline Glue state: ${state}`);
+  return entry[1];
+}
+
+const T0 = Date.UTC(2023, 9, 14, 6, 0, 0);
+
+/**
+ * A failed Glue job run as the `glue:startJobRun.sync` integration reports it
+ * (error `States.TaskFailed`). The run id is the JobRun's `Id`; `JobRunId` only
+ * appears in StartJobRun's response (the TaskSubmitted output).
+ */
+export function glueFailureCause(options: {
+  jobName: string;
+  errorMessage: string;
+  jobRunId?: string;
+  attempt?: number;
+  executionTimeSeconds?: number;
+}): string {
+  const seconds = options.executionTimeSeconds ?? 94;
+  return JSON.stringify({
+    AllocatedCapacity: 10,
+    Arguments: { "--enable-metrics": "true", "--job-language": "python" },
+    Attempt: options.attempt ?? 0,
+    CompletedOn: T0 + seconds * 1000,
+    ErrorMessage: options.errorMessage,
+    ExecutionTime: seconds,
+    GlueVersion: "4.0",
+    Id: options.jobRunId ?? "jr_5f0c3c4b8a1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f",
+    JobName: options.jobName,
+    JobRunState: "FAILED",
+    LastModifiedOn: T0 + seconds * 1000,
+    LogGroupName: "/aws-glue/jobs",
+    MaxCapacity: 10,
+    NumberOfWorkers: 10,
+    PredecessorRuns: [],
+    StartedOn: T0,
+    Timeout: 2880,
+    WorkerType: "G.1X",
+  });
+}
+
+/** A failed Batch job as the `batch:submitJob.sync` integration reports it (error `States.TaskFailed`). */
+export function batchFailureCause(options: {
+  jobName?: string;
+  jobId?: string;
+  statusReason?: string;
+  exitCode?: number;
+  attempts?: number;
+}): string {
+  const jobId = options.jobId ?? "4e2b1f9c-7d3a-4c55-9a61-0f2d8b7e6c10";
+  const exitCode = options.exitCode ?? 1;
+  const statusReason = options.statusReason ?? "Essential container in task exited";
+  const logStream = `test-training/default/${jobId.replace(/-/g, "")}`;
+  const attempts = Array.from({ length: options.attempts ?? 1 }, (_, i) => ({
+    Container: {
+      ContainerInstanceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/batch-ce/${i}`,
+      ExitCode: exitCode,
+      LogStreamName: logStream,
+      NetworkInterfaces: [],
+      TaskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/batch-ce/${jobId.slice(0, 8)}${i}`,
+    },
+    StartedAt: T0 + i * 600_000,
+    StatusReason: statusReason,
+    StoppedAt: T0 + i * 600_000 + 420_000,
+  }));
+  return JSON.stringify({
+    Attempts: attempts,
+    Container: {
+      Command: ["python", "inference.py"],
+      Environment: [],
+      ExitCode: exitCode,
+      Image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/batch-inference:latest`,
+      LogStreamName: logStream,
+      Memory: 8192,
+      Vcpus: 4,
+    },
+    CreatedAt: T0 - 5000,
+    DependsOn: [],
+    JobArn: `arn:aws:batch:${REGION}:${ACCOUNT}:job/${jobId}`,
+    JobDefinition: JOB_DEFINITION,
+    JobId: jobId,
+    JobName: options.jobName ?? PIPELINE_BATCH_JOB,
+    JobQueue: JOB_QUEUE,
+    Parameters: {},
+    PlatformCapabilities: [],
+    PropagateTags: false,
+    RetryStrategy: { Attempts: options.attempts ?? 1, EvaluateOnExit: [] },
+    StartedAt: T0,
+    Status: "FAILED",
+    StatusReason: statusReason,
+    StoppedAt: T0 + 420_000,
+    Tags: {},
+  });
+}
+
+/** A Glue run that fails and is retried (a `Retry` on States.TaskFailed catches it). */
+export function glueRetriedFailure(
+  jobName: string,
+  errorMessage: string,
+  durationMs = 45_000,
+): FailedAttempt {
+  return {
+    error: "States.TaskFailed",
+    cause: glueFailureCause({ jobName, errorMessage, executionTimeSeconds: Math.round(durationMs / 1000) }),
+    durationMs,
+    retryIntervalMs: 30_000,
+  };
+}

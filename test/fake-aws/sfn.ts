@@ -1,0 +1,1180 @@
+// AWS Step Functions as the CLI sees it: StartExecution, DescribeExecution,
+// GetExecutionHistory, StopExecution, RedriveExecution, DescribeStateMachine.
+// Nothing runs: each execution unfolds from a script into a timeline of
+// history events stamped relative to its start, and every answer is a pure
+// function of that timeline and `ctx.clock.now()`. A test that advances a fake
+// clock therefore sees states enter, retry, fail and finish exactly as a poller
+// would against the real service, without waiting on wall time.
+//
+// Names, shapes, limits and error codes follow the Step Functions API
+// reference (states-2016-11-23). Where the reference is silent, the choice is
+// commented and mirrors what AWS was recorded doing (LocalStack's parity
+// snapshots) rather than what would be convenient.
+
+import { createHash, randomUUID } from "node:crypto";
+import { unknownOperation } from "./server.js";
+import { AwsFault, type AwsService, type Clock, type ServiceContext } from "./types.js";
+
+// ---------------------------------------------------------------------------
+// Scripts: how an execution unfolds
+
+export type ScriptedStateType = "Task" | "Pass" | "Wait" | "Choice" | "Succeed" | "Map";
+
+/** One attempt of a Task that fails and is retried (a `Retry` rule catching it). */
+export interface FailedAttempt {
+  error: string;
+  cause: string;
+  /** How long the attempt ran before failing; defaults to the state's `durationMs`. */
+  durationMs?: number;
+  /** Back-off before the next attempt is scheduled (the retrier's interval); default 0. */
+  retryIntervalMs?: number;
+}
+
+export interface ScriptedState {
+  name: string;
+  /** Default `Task`. */
+  type?: ScriptedStateType;
+  /**
+   * Task resource, e.g. `arn:aws:states:::glue:startJobRun.sync` or
+   * `arn:aws:states:::batch:submitJob.sync`. Default: the Glue `.sync` integration.
+   */
+  resource?: string;
+  /** Task `Parameters` as resolved for TaskScheduled; default derived from the resource. */
+  parameters?: Record<string, unknown>;
+  /** Time the state (its successful or final attempt) takes. */
+  durationMs: number;
+  /** Attempts that fail and are retried before the final one runs. */
+  failedAttempts?: FailedAttempt[];
+  /** The state's output; default: its input passes through (ResultPath: null). */
+  output?: unknown;
+  /** Map only: number of iterations, each a Pass state (4 history events apiece). */
+  iterations?: number;
+  /** Map only: name of the state inside the iterator; default `ProcessItem`. */
+  iteratorState?: string;
+}
+
+export interface ScriptedFailure {
+  /** The state whose final attempt fails; later states never run. */
+  state: string;
+  error: string;
+  cause: string;
+  /**
+   * Route the error through a `Catch` to a Fail state of this name instead of
+   * failing the execution from the Task directly. The Fail state's own
+   * Error/Cause default to the caught ones.
+   */
+  catchTo?: string;
+  failStateError?: string;
+  failStateCause?: string;
+}
+
+/**
+ * - `SUCCEEDED`: every state completes.
+ * - `{ fail }`: states run up to the named one, which fails (after its `failedAttempts`).
+ * - `TIMED_OUT`: the last state is entered and is still running when the
+ *   execution-level `TimeoutSeconds` expires, `durationMs` after it entered.
+ * - `NEVER_ENDS`: the last state is entered and never completes; only StopExecution ends it.
+ */
+export type ScriptOutcome = "SUCCEEDED" | "TIMED_OUT" | "NEVER_ENDS" | { fail: ScriptedFailure };
+
+export interface ExecutionScript {
+  states: ScriptedState[];
+  outcome: ScriptOutcome;
+  /** Execution output on success; default: the last state's output. */
+  output?: unknown;
+}
+
+// ---------------------------------------------------------------------------
+// Public API
+
+export type ExecutionStatus =
+  | "RUNNING"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "TIMED_OUT"
+  | "ABORTED"
+  | "PENDING_REDRIVE";
+
+export interface AddStateMachineOptions {
+  name: string;
+  type?: "STANDARD";
+  /** ASL JSON for DescribeStateMachine; default: generated from the script. */
+  definition?: string;
+  roleArn?: string;
+  /** How every execution unfolds unless a per-execution script is queued. */
+  script?: ExecutionScript;
+}
+
+export interface StopCall {
+  executionArn: string;
+  error?: string;
+  cause?: string;
+  at: number;
+  /** Status the execution had when the call arrived (undefined if unknown). */
+  statusBefore?: ExecutionStatus;
+}
+
+export interface HistoryEventView {
+  id: number;
+  previousEventId: number;
+  type: string;
+  /** Epoch milliseconds. */
+  at: number;
+  details: Record<string, unknown>;
+}
+
+/** A snapshot of one execution as of a given time, for assertions. */
+export interface ExecutionView {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: number;
+  stopDate?: number;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  redriveCount: number;
+  redriveDate?: number;
+  /** Every event of the timeline, including those whose time has not come. */
+  timeline: HistoryEventView[];
+  /** Events visible at the snapshot time. */
+  visibleEvents: number;
+}
+
+export interface SfnService extends AwsService {
+  readonly region: string;
+  readonly accountId: string;
+  addStateMachine(options: AddStateMachineOptions): string;
+  /** The next StartExecution on this machine that creates an execution uses this script. */
+  queueScript(stateMachineArn: string, script: ExecutionScript): void;
+  /** The next RedriveExecution of this execution continues with this script. */
+  queueRedriveScript(executionArn: string, script: ExecutionScript): void;
+  /** DescribeExecution answers ExecutionDoesNotExist this many times after each new start. */
+  setDescribeLag(calls: number): void;
+  executions(now?: number): ExecutionView[];
+  getExecution(executionArn: string, now?: number): ExecutionView | undefined;
+  /** Executions actually created (idempotent repeats of StartExecution excluded). */
+  startCount(): number;
+  readonly stopCalls: readonly StopCall[];
+}
+
+export interface SfnServiceOptions {
+  accountId?: string;
+  region?: string;
+  /** Default 0. */
+  describeLagCalls?: number;
+  /** Used by the inspection helpers and seeding when no request has brought a clock yet. */
+  clock?: Clock;
+}
+
+// Limits from the API reference.
+const MAX_NAME_LENGTH = 80;
+const MAX_INPUT_BYTES = 262_144;
+const DEFAULT_HISTORY_PAGE = 100;
+const MAX_HISTORY_PAGE = 1000;
+const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
+const TOKEN_TTL_MS = 24 * 3600 * 1000;
+const REDRIVE_TOKEN_TTL_MS = 15 * 60 * 1000;
+const REDRIVE_TOKENS_KEPT = 10;
+const HISTORY_EVENT_LIMIT = 25_000;
+
+export const GLUE_SYNC_RESOURCE = "arn:aws:states:::glue:startJobRun.sync";
+export const BATCH_SYNC_RESOURCE = "arn:aws:states:::batch:submitJob.sync";
+
+export function createSfnService(options: SfnServiceOptions = {}): SfnService {
+  return new FakeSfn(options);
+}
+
+// ---------------------------------------------------------------------------
+// Internals
+
+type StoredEvent = HistoryEventView;
+
+interface StateSpan {
+  /** Index into the segment script's `states`. */
+  index: number;
+  startAt: number;
+  endAt: number;
+}
+
+interface Segment {
+  script: ExecutionScript;
+  spans: StateSpan[];
+}
+
+interface Ending {
+  status: Exclude<ExecutionStatus, "RUNNING" | "PENDING_REDRIVE">;
+  error?: string;
+  cause?: string;
+  output?: string;
+  /** Index in the segment's states of the unsuccessful state, for redrive. */
+  unsuccessfulIndex?: number;
+}
+
+interface StateMachine {
+  arn: string;
+  name: string;
+  type: "STANDARD";
+  definition: string;
+  roleArn: string;
+  creationDate: number;
+  script: ExecutionScript;
+  queued: ExecutionScript[];
+}
+
+interface Execution {
+  arn: string;
+  name: string;
+  machine: StateMachine;
+  input: string;
+  traceHeader?: string;
+  startAt: number;
+  events: StoredEvent[];
+  /** Infinity while nothing in the timeline ends it. */
+  endAt: number;
+  ending?: Ending;
+  segment: Segment;
+  redriveCount: number;
+  redriveDate?: number;
+  redriveTokens: Array<{ token: string; at: number; redriveDate: number }>;
+  queuedRedrive: ExecutionScript[];
+  describeLag: number;
+}
+
+interface PageToken {
+  executionArn: string;
+  reverse: boolean;
+  /** Id of the last event returned; the next page continues past it. */
+  anchor: number;
+  issuedAt: number;
+}
+
+class FakeSfn implements SfnService {
+  readonly targetPrefix = "AWSStepFunctions";
+  readonly jsonVersion = "1.0" as const;
+  readonly region: string;
+  readonly accountId: string;
+  readonly stopCalls: StopCall[] = [];
+  private describeLag: number;
+  private readonly machines = new Map<string, StateMachine>();
+  private readonly execs = new Map<string, Execution>();
+  private readonly tokens = new Map<string, PageToken>();
+  private created = 0;
+  private clock: Clock;
+
+  constructor(options: SfnServiceOptions) {
+    this.region = options.region ?? "ap-south-1";
+    this.accountId = options.accountId ?? "123456789012";
+    this.describeLag = options.describeLagCalls ?? 0;
+    this.clock = options.clock ?? { now: () => Date.now() };
+  }
+
+  // -- seeding and inspection ----------------------------------------------
+
+  addStateMachine(options: AddStateMachineOptions): string {
+    const arn = `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${options.name}`;
+    const script = options.script ?? { states: [], outcome: "SUCCEEDED" };
+    checkScript(script);
+    this.machines.set(arn, {
+      arn,
+      name: options.name,
+      type: options.type ?? "STANDARD",
+      definition: options.definition ?? definitionFor(script),
+      roleArn: options.roleArn ?? `arn:aws:iam::${this.accountId}:role/${options.name}-sfn-role`,
+      creationDate: this.clock.now(),
+      script,
+      queued: [],
+    });
+    return arn;
+  }
+
+  queueScript(stateMachineArn: string, script: ExecutionScript): void {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine) throw new Error(`queueScript: no state machine ${stateMachineArn}`);
+    checkScript(script);
+    machine.queued.push(script);
+  }
+
+  queueRedriveScript(executionArn: string, script: ExecutionScript): void {
+    const exec = this.execs.get(executionArn);
+    if (!exec) throw new Error(`queueRedriveScript: no execution ${executionArn}`);
+    checkScript(script);
+    exec.queuedRedrive.push(script);
+  }
+
+  setDescribeLag(calls: number): void {
+    this.describeLag = calls;
+  }
+
+  executions(now = this.clock.now()): ExecutionView[] {
+    return [...this.execs.values()].map((e) => view(e, now));
+  }
+
+  getExecution(executionArn: string, now = this.clock.now()): ExecutionView | undefined {
+    const exec = this.execs.get(executionArn);
+    return exec ? view(exec, now) : undefined;
+  }
+
+  startCount(): number {
+    return this.created;
+  }
+
+  // -- dispatch --------------------------------------------------------------
+
+  handle(operation: string, input: Record<string, unknown>, ctx: ServiceContext): unknown {
+    this.clock = ctx.clock;
+    const now = ctx.clock.now();
+    switch (operation) {
+      case "DescribeStateMachine":
+        return this.describeStateMachine(input);
+      case "StartExecution":
+        return this.startExecution(input, now);
+      case "DescribeExecution":
+        return this.describeExecution(input, now);
+      case "GetExecutionHistory":
+        return this.getExecutionHistory(input, now);
+      case "StopExecution":
+        return this.stopExecution(input, now);
+      case "RedriveExecution":
+        return this.redriveExecution(input, now);
+      default:
+        throw unknownOperation(this.targetPrefix, operation);
+    }
+  }
+
+  // -- operations ------------------------------------------------------------
+
+  private describeStateMachine(input: Record<string, unknown>): unknown {
+    const arn = requiredString(input, "stateMachineArn");
+    const machine = this.machineFor(arn);
+    return {
+      stateMachineArn: machine.arn,
+      name: machine.name,
+      status: "ACTIVE",
+      definition: machine.definition,
+      roleArn: machine.roleArn,
+      type: machine.type,
+      creationDate: seconds(machine.creationDate),
+      loggingConfiguration: { level: "OFF", includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
+    };
+  }
+
+  private startExecution(input: Record<string, unknown>, now: number): unknown {
+    const smArn = requiredString(input, "stateMachineArn");
+    const name = optionalString(input, "name");
+    const raw = optionalString(input, "input");
+    const traceHeader = optionalString(input, "traceHeader");
+    // Length constraints are checked by the service's request validation before
+    // anything else, so they answer ValidationException, not InvalidName/InvalidExecutionInput.
+    if (name !== undefined) checkLength("name", name, 1, MAX_NAME_LENGTH);
+    if (raw !== undefined && Buffer.byteLength(raw, "utf8") > MAX_INPUT_BYTES) {
+      throw validation(
+        `Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_INPUT_BYTES}`,
+      );
+    }
+    const machine = this.machineFor(smArn);
+    if (name !== undefined && !validExecutionName(name)) {
+      throw new AwsFault("InvalidName", `Invalid Name: '${name}'`);
+    }
+    // AWS stores "{}" when no input is given, and DescribeExecution echoes it.
+    const execInput = raw ?? "{}";
+    try {
+      JSON.parse(execInput);
+    } catch (err) {
+      throw new AwsFault(
+        "InvalidExecutionInput",
+        `Invalid State Machine Execution Input: '${(err as Error).message}'`,
+      );
+    }
+    const execName = name ?? randomUUID();
+    const arn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${execName}`;
+    const existing = this.execs.get(arn);
+    if (existing) {
+      // Idempotent only while the original is open and the input is byte-identical.
+      if (statusAt(existing, now) === "RUNNING" && existing.input === execInput) {
+        return { executionArn: arn, startDate: seconds(existing.startAt) };
+      }
+      throw new AwsFault("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`);
+    }
+    const script = machine.queued.shift() ?? machine.script;
+    const exec: Execution = {
+      arn,
+      name: execName,
+      machine,
+      input: execInput,
+      traceHeader,
+      startAt: now,
+      events: [],
+      endAt: Number.POSITIVE_INFINITY,
+      segment: { script, spans: [] },
+      redriveCount: 0,
+      redriveTokens: [],
+      queuedRedrive: [],
+      describeLag: this.describeLag,
+    };
+    const builder = new TimelineBuilder(exec, this.region, 1);
+    builder.push(now, "ExecutionStarted", {
+      executionStartedEventDetails: {
+        input: execInput,
+        inputDetails: { truncated: false },
+        roleArn: machine.roleArn,
+      },
+    });
+    builder.unfold(script, now, execInput, true);
+    this.execs.set(arn, exec);
+    this.created += 1;
+    return { executionArn: arn, startDate: seconds(now) };
+  }
+
+  private describeExecution(input: Record<string, unknown>, now: number): unknown {
+    const exec = this.execFor(requiredString(input, "executionArn"));
+    if (exec.describeLag > 0) {
+      // A freshly started execution may not be readable yet (eventual consistency).
+      exec.describeLag -= 1;
+      throw executionDoesNotExist(exec.arn);
+    }
+    const status = statusAt(exec, now);
+    const out: Record<string, unknown> = {
+      executionArn: exec.arn,
+      stateMachineArn: exec.machine.arn,
+      name: exec.name,
+      status,
+      startDate: seconds(exec.startAt),
+      input: exec.input,
+      inputDetails: { included: true },
+    };
+    if (status !== "RUNNING" && exec.ending) {
+      out.stopDate = seconds(exec.endAt);
+      if (exec.ending.output !== undefined) {
+        out.output = exec.ending.output;
+        out.outputDetails = { included: true };
+      }
+      // TIMED_OUT carries neither error nor cause (recorded against AWS); ABORTED
+      // carries only what StopExecution was given.
+      if (exec.ending.error !== undefined) out.error = exec.ending.error;
+      if (exec.ending.cause !== undefined) out.cause = exec.ending.cause;
+    }
+    if (exec.traceHeader !== undefined) out.traceHeader = exec.traceHeader;
+    out.redriveCount = exec.redriveCount;
+    if (exec.redriveDate !== undefined) out.redriveDate = seconds(exec.redriveDate);
+    const reason = notRedrivableReason(exec, now);
+    out.redriveStatus = reason ? "NOT_REDRIVABLE" : "REDRIVABLE";
+    if (reason) out.redriveStatusReason = reason;
+    return out;
+  }
+
+  private getExecutionHistory(input: Record<string, unknown>, now: number): unknown {
+    const exec = this.execFor(requiredString(input, "executionArn"));
+    const maxResults = optionalInteger(input, "maxResults") ?? 0;
+    if (maxResults < 0 || maxResults > MAX_HISTORY_PAGE) {
+      throw validation(
+        `Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value ${maxResults < 0 ? "greater than or equal to 0" : `less than or equal to ${MAX_HISTORY_PAGE}`}`,
+      );
+    }
+    const pageSize = maxResults === 0 ? DEFAULT_HISTORY_PAGE : maxResults;
+    const reverse = optionalBoolean(input, "reverseOrder") ?? false;
+    const includeData = optionalBoolean(input, "includeExecutionData") ?? true;
+    const tokenText = optionalString(input, "nextToken");
+    let anchor: number | undefined;
+    if (tokenText !== undefined) {
+      const token = this.tokens.get(tokenText);
+      // A token only continues the listing it came from: same execution, same order.
+      if (!token || token.executionArn !== exec.arn || token.reverse !== reverse) {
+        throw new AwsFault("InvalidToken", `Invalid Token: '${tokenText}'`);
+      }
+      if (now - token.issuedAt > TOKEN_TTL_MS) {
+        throw new AwsFault("InvalidToken", "Invalid Token: 'Token expired'");
+      }
+      anchor = token.anchor;
+    }
+    const visible = exec.events.filter((e) => e.at <= now);
+    const ordered = reverse ? [...visible].reverse() : visible;
+    const rest =
+      anchor === undefined
+        ? ordered
+        : ordered.filter((e) => (reverse ? e.id < anchor : e.id > (anchor as number)));
+    const page = rest.slice(0, pageSize);
+    const out: Record<string, unknown> = { events: page.map((e) => renderEvent(e, includeData)) };
+    const last = page.at(-1);
+    if (rest.length > pageSize && last) {
+      const token = opaqueToken();
+      this.tokens.set(token, { executionArn: exec.arn, reverse, anchor: last.id, issuedAt: now });
+      out.nextToken = token;
+    }
+    return out;
+  }
+
+  private stopExecution(input: Record<string, unknown>, now: number): unknown {
+    const arn = requiredString(input, "executionArn");
+    const error = optionalString(input, "error");
+    const cause = optionalString(input, "cause");
+    if (error !== undefined) checkLength("error", error, 0, 256);
+    if (cause !== undefined) checkLength("cause", cause, 0, 32_768);
+    const call: StopCall = { executionArn: arn, at: now };
+    if (error !== undefined) call.error = error;
+    if (cause !== undefined) call.cause = cause;
+    this.stopCalls.push(call);
+    const exec = this.execFor(arn);
+    const status = statusAt(exec, now);
+    call.statusBefore = status;
+    if (status !== "RUNNING") {
+      // The reference lists no error for a closed execution: the call succeeds
+      // and changes nothing (LocalStack's parity behaviour does the same).
+      return { stopDate: seconds(now) };
+    }
+    const inFlight = spanAt(exec.segment.spans, now);
+    exec.events = exec.events.filter((e) => e.at <= now);
+    const details: Record<string, unknown> = {};
+    if (error !== undefined) details.error = error;
+    if (cause !== undefined) details.cause = cause;
+    const builder = new TimelineBuilder(exec, this.region, exec.events.length + 1);
+    // Recorded AWS histories give ExecutionAborted no predecessor.
+    builder.push(now, "ExecutionAborted", { executionAbortedEventDetails: details }, 0);
+    exec.endAt = now;
+    const ending: Ending = { status: "ABORTED" };
+    if (error !== undefined) ending.error = error;
+    if (cause !== undefined) ending.cause = cause;
+    if (inFlight !== undefined) ending.unsuccessfulIndex = inFlight;
+    exec.ending = ending;
+    return { stopDate: seconds(now) };
+  }
+
+  private redriveExecution(input: Record<string, unknown>, now: number): unknown {
+    const exec = this.execFor(requiredString(input, "executionArn"));
+    const clientToken = optionalString(input, "clientToken");
+    if (clientToken !== undefined) {
+      checkLength("clientToken", clientToken, 1, 256);
+      const seen = exec.redriveTokens.find(
+        (t) => t.token === clientToken && now - t.at <= REDRIVE_TOKEN_TTL_MS,
+      );
+      if (seen) return { redriveDate: seconds(seen.redriveDate) };
+    }
+    const reason = notRedrivableReason(exec, now);
+    if (reason) throw new AwsFault("ExecutionNotRedrivable", reason);
+    const ending = exec.ending as Ending;
+    const script = exec.queuedRedrive.shift() ?? remainderOf(exec.segment.script, ending.unsuccessfulIndex);
+    exec.redriveCount += 1;
+    exec.redriveDate = now;
+    exec.ending = undefined;
+    exec.endAt = Number.POSITIVE_INFINITY;
+    exec.segment = { script, spans: [] };
+    const builder = new TimelineBuilder(exec, this.region, exec.events.length + 1);
+    builder.push(now, "ExecutionRedriven", {
+      executionRedrivenEventDetails: { redriveCount: exec.redriveCount },
+    });
+    builder.unfold(script, now, exec.input, false);
+    if (clientToken !== undefined) {
+      exec.redriveTokens.push({ token: clientToken, at: now, redriveDate: now });
+      exec.redriveTokens.splice(0, Math.max(0, exec.redriveTokens.length - REDRIVE_TOKENS_KEPT));
+    }
+    return { redriveDate: seconds(now) };
+  }
+
+  // -- lookups ---------------------------------------------------------------
+
+  private machineFor(arn: string): StateMachine {
+    const parsed = parseArn(arn);
+    if (!parsed) throw invalidArn(arn);
+    if (parsed.resourceType !== "stateMachine") {
+      throw new AwsFault(
+        "InvalidArn",
+        `Invalid Arn: 'Resource type not valid in this context: ${parsed.resourceType}'`,
+      );
+    }
+    const machine = this.machines.get(arn);
+    if (!machine) throw new AwsFault("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  private execFor(arn: string): Execution {
+    const parsed = parseArn(arn);
+    if (!parsed) throw invalidArn(arn);
+    if (parsed.resourceType !== "execution") {
+      throw new AwsFault(
+        "InvalidArn",
+        `Invalid Arn: 'Resource type not valid in this context: ${parsed.resourceType}'`,
+      );
+    }
+    const exec = this.execs.get(arn);
+    if (!exec) throw executionDoesNotExist(arn);
+    return exec;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Timeline construction
+
+/** Appends events to an execution, numbering them and stamping the ending. */
+class TimelineBuilder {
+  private nextId: number;
+
+  constructor(
+    private readonly exec: Execution,
+    private readonly region: string,
+    firstId: number,
+  ) {
+    this.nextId = firstId;
+  }
+
+  push(at: number, type: string, details: Record<string, unknown> = {}, previousEventId?: number): number {
+    const id = this.nextId++;
+    this.exec.events.push({ id, at, type, previousEventId: previousEventId ?? id - 1, details });
+    return id;
+  }
+
+  /**
+   * Lays out `script` from `startAt`. `fresh` is true for a new execution (its
+   * first state entered has previousEventId 0, as AWS records it) and false
+   * for the continuation after a redrive.
+   */
+  unfold(script: ExecutionScript, startAt: number, input: string, fresh: boolean): void {
+    const spans = this.exec.segment.spans;
+    const { outcome } = script;
+    const failure = typeof outcome === "object" ? outcome.fail : undefined;
+    const lastIndex = failure
+      ? script.states.findIndex((s) => s.name === failure.state)
+      : script.states.length - 1;
+    let t = startAt;
+    let data = input;
+    for (let i = 0; i <= lastIndex; i += 1) {
+      const state = script.states[i] as ScriptedState;
+      const firstPrev = fresh && i === 0 ? 0 : undefined;
+      const open = outcome === "TIMED_OUT" || outcome === "NEVER_ENDS";
+      const mode: StateMode =
+        failure && i === lastIndex ? "fail" : open && i === lastIndex ? "open" : "complete";
+      const end = this.state(state, t, data, firstPrev, mode, failure);
+      spans.push({ index: i, startAt: t, endAt: mode === "open" ? Number.POSITIVE_INFINITY : end });
+      if (mode === "complete") {
+        data = state.output === undefined ? data : JSON.stringify(state.output);
+        t = end;
+        continue;
+      }
+      if (mode === "fail" && failure) {
+        this.finishFailed(failure, end, i);
+        return;
+      }
+      if (outcome === "TIMED_OUT") {
+        const at = t + state.durationMs;
+        this.push(at, "ExecutionTimedOut", { executionTimedOutEventDetails: {} });
+        this.finish(at, { status: "TIMED_OUT", unsuccessfulIndex: i });
+      }
+      return;
+    }
+    if (outcome === "TIMED_OUT" || outcome === "NEVER_ENDS") {
+      // No states to leave open: NEVER_ENDS just stays RUNNING, TIMED_OUT expires now.
+      if (outcome === "TIMED_OUT") {
+        this.push(t, "ExecutionTimedOut", { executionTimedOutEventDetails: {} });
+        this.finish(t, { status: "TIMED_OUT" });
+      }
+      return;
+    }
+    const output = script.output === undefined ? data : JSON.stringify(script.output);
+    this.push(t, "ExecutionSucceeded", {
+      executionSucceededEventDetails: { output, outputDetails: { truncated: false } },
+    });
+    this.finish(t, { status: "SUCCEEDED", output });
+  }
+
+  private finishFailed(failure: ScriptedFailure, at: number, index: number): void {
+    let error = failure.error;
+    let cause = failure.cause;
+    if (failure.catchTo) {
+      // A Fail state is entered but never exited, and has no TaskStateEntered.
+      error = failure.failStateError ?? error;
+      cause = failure.failStateCause ?? cause;
+      this.push(at, "FailStateEntered", {
+        stateEnteredEventDetails: {
+          name: failure.catchTo,
+          input: JSON.stringify({ Error: failure.error, Cause: failure.cause }),
+          inputDetails: { truncated: false },
+        },
+      });
+    }
+    this.push(at, "ExecutionFailed", { executionFailedEventDetails: { error, cause } });
+    this.finish(at, { status: "FAILED", error, cause, unsuccessfulIndex: index });
+  }
+
+  private finish(at: number, ending: Ending): void {
+    this.exec.endAt = at;
+    this.exec.ending = ending;
+  }
+
+  /** Emits one state's events; returns when it is exited (or its final attempt fails). */
+  private state(
+    state: ScriptedState,
+    t0: number,
+    input: string,
+    firstPrev: number | undefined,
+    mode: StateMode,
+    failure: ScriptedFailure | undefined,
+  ): number {
+    const type = state.type ?? "Task";
+    const output = state.output === undefined ? input : JSON.stringify(state.output);
+    const entered = (at: number, kind: string) =>
+      this.push(
+        at,
+        `${kind}StateEntered`,
+        { stateEnteredEventDetails: { name: state.name, input, inputDetails: { truncated: false } } },
+        firstPrev,
+      );
+    const exited = (at: number, kind: string) =>
+      this.push(at, `${kind}StateExited`, {
+        stateExitedEventDetails: { name: state.name, output, outputDetails: { truncated: false } },
+      });
+    switch (type) {
+      case "Task":
+        return this.task(state, t0, input, output, firstPrev, mode, failure);
+      case "Map":
+        return this.map(state, t0, input, output, firstPrev, mode);
+      default: {
+        entered(t0, type);
+        if (mode === "open") return Number.POSITIVE_INFINITY;
+        // Only Wait takes time; Pass, Choice and Succeed pass through at once.
+        const end = type === "Wait" ? t0 + state.durationMs : t0;
+        exited(end, type);
+        return end;
+      }
+    }
+  }
+
+  private task(
+    state: ScriptedState,
+    t0: number,
+    input: string,
+    output: string,
+    firstPrev: number | undefined,
+    mode: StateMode,
+    failure: ScriptedFailure | undefined,
+  ): number {
+    const res = parseResource(state.resource ?? GLUE_SYNC_RESOURCE);
+    const parameters = JSON.stringify(state.parameters ?? defaultParameters(res, state.name));
+    const ids = { resourceType: res.resourceType, resource: res.resource };
+    this.push(
+      t0,
+      "TaskStateEntered",
+      { stateEnteredEventDetails: { name: state.name, input, inputDetails: { truncated: false } } },
+      firstPrev,
+    );
+    let t = t0;
+    let attempt = 0;
+    // Each attempt is Scheduled/Started/Submitted then Succeeded or Failed; a
+    // retry starts over at TaskScheduled, never re-entering the state.
+    const begin = (duration: number) => {
+      this.push(t, "TaskScheduled", {
+        taskScheduledEventDetails: { ...ids, region: this.region, parameters },
+      });
+      const gap = Math.min(50, duration / 10);
+      this.push(t + gap, "TaskStarted", { taskStartedEventDetails: ids });
+      if (res.sync) {
+        this.push(t + 2 * gap, "TaskSubmitted", {
+          taskSubmittedEventDetails: {
+            ...ids,
+            output: JSON.stringify(submittedOutput(res, state, this.exec.arn, attempt)),
+            outputDetails: { truncated: false },
+          },
+        });
+      }
+    };
+    for (const failed of state.failedAttempts ?? []) {
+      const duration = failed.durationMs ?? state.durationMs;
+      begin(duration);
+      t += duration;
+      this.push(t, "TaskFailed", {
+        taskFailedEventDetails: { ...ids, error: failed.error, cause: failed.cause },
+      });
+      t += failed.retryIntervalMs ?? 0;
+      attempt += 1;
+    }
+    begin(state.durationMs);
+    if (mode === "open") return Number.POSITIVE_INFINITY;
+    t += state.durationMs;
+    if (mode === "fail" && failure) {
+      this.push(t, "TaskFailed", {
+        taskFailedEventDetails: { ...ids, error: failure.error, cause: failure.cause },
+      });
+      if (failure.catchTo) {
+        // The Catch's default ResultPath replaces the state's output with the error object.
+        const caught = JSON.stringify({ Error: failure.error, Cause: failure.cause });
+        this.push(t, "TaskStateExited", {
+          stateExitedEventDetails: { name: state.name, output: caught, outputDetails: { truncated: false } },
+        });
+      }
+      return t;
+    }
+    this.push(t, "TaskSucceeded", {
+      taskSucceededEventDetails: {
+        ...ids,
+        output: JSON.stringify(succeededOutput(res, state, this.exec.arn, attempt)),
+        outputDetails: { truncated: false },
+      },
+    });
+    this.push(t, "TaskStateExited", {
+      stateExitedEventDetails: { name: state.name, output, outputDetails: { truncated: false } },
+    });
+    return t;
+  }
+
+  private map(
+    state: ScriptedState,
+    t0: number,
+    input: string,
+    output: string,
+    firstPrev: number | undefined,
+    mode: StateMode,
+  ): number {
+    const n = state.iterations ?? 0;
+    const inner = state.iteratorState ?? "ProcessItem";
+    this.push(
+      t0,
+      "MapStateEntered",
+      { stateEnteredEventDetails: { name: state.name, input, inputDetails: { truncated: false } } },
+      firstPrev,
+    );
+    const started = this.push(t0, "MapStateStarted", { mapStateStartedEventDetails: { length: n } });
+    const step = n > 0 ? state.durationMs / n : 0;
+    let lastIteration = started;
+    for (let index = 0; index < n; index += 1) {
+      const at = t0 + step * index;
+      const end = t0 + step * (index + 1);
+      const item = JSON.stringify({ index });
+      const it = this.push(
+        at,
+        "MapIterationStarted",
+        { mapIterationStartedEventDetails: { name: state.name, index } },
+        started,
+      );
+      const entered = this.push(
+        at,
+        "PassStateEntered",
+        { stateEnteredEventDetails: { name: inner, input: item, inputDetails: { truncated: false } } },
+        it,
+      );
+      const exited = this.push(
+        end,
+        "PassStateExited",
+        { stateExitedEventDetails: { name: inner, output: item, outputDetails: { truncated: false } } },
+        entered,
+      );
+      if (mode === "open" && index === n - 1) return Number.POSITIVE_INFINITY;
+      lastIteration = this.push(
+        end,
+        "MapIterationSucceeded",
+        { mapIterationSucceededEventDetails: { name: state.name, index } },
+        exited,
+      );
+    }
+    if (mode === "open") return Number.POSITIVE_INFINITY;
+    const end = t0 + state.durationMs;
+    this.push(end, "MapStateSucceeded", {}, lastIteration);
+    this.push(end, "MapStateExited", {
+      stateExitedEventDetails: { name: state.name, output, outputDetails: { truncated: false } },
+    });
+    return end;
+  }
+}
+
+type StateMode = "complete" | "fail" | "open";
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+function statusAt(exec: Execution, now: number): ExecutionStatus {
+  return exec.ending && now >= exec.endAt ? exec.ending.status : "RUNNING";
+}
+
+/** The state in progress at `now` (or the next to start), as an index into the segment's states. */
+function spanAt(spans: StateSpan[], now: number): number | undefined {
+  const current = spans.find((s) => s.startAt <= now && now < s.endAt);
+  return (current ?? spans.find((s) => s.startAt > now))?.index;
+}
+
+function notRedrivableReason(exec: Execution, now: number): string | undefined {
+  const status = statusAt(exec, now);
+  if (status === "RUNNING") return "Execution is RUNNING and cannot be redriven";
+  if (status === "SUCCEEDED") return "Execution is SUCCEEDED and cannot be redriven";
+  if (now - exec.endAt > REDRIVE_WINDOW_MS) return "Execution redrivable period exceeded";
+  if (exec.events.length >= HISTORY_EVENT_LIMIT - 1) return "Execution history event limit exceeded";
+  return undefined;
+}
+
+/**
+ * What a redrive runs when no script is queued: the unsuccessful state again,
+ * now succeeding at once, then the states after it as scripted.
+ */
+function remainderOf(script: ExecutionScript, from: number | undefined): ExecutionScript {
+  const states = script.states.slice(from ?? script.states.length).map((s) => {
+    const { failedAttempts: _dropped, ...rest } = s;
+    return rest;
+  });
+  const out: ExecutionScript = { states, outcome: "SUCCEEDED" };
+  if (script.output !== undefined) out.output = script.output;
+  return out;
+}
+
+function view(exec: Execution, now: number): ExecutionView {
+  const status = statusAt(exec, now);
+  const ended = status !== "RUNNING" && exec.ending;
+  const out: ExecutionView = {
+    executionArn: exec.arn,
+    stateMachineArn: exec.machine.arn,
+    name: exec.name,
+    status,
+    startDate: exec.startAt,
+    input: exec.input,
+    redriveCount: exec.redriveCount,
+    timeline: exec.events.map((e) => ({ ...e })),
+    visibleEvents: exec.events.filter((e) => e.at <= now).length,
+  };
+  if (ended) {
+    out.stopDate = exec.endAt;
+    if (ended.output !== undefined) out.output = ended.output;
+    if (ended.error !== undefined) out.error = ended.error;
+    if (ended.cause !== undefined) out.cause = ended.cause;
+  }
+  if (exec.redriveDate !== undefined) out.redriveDate = exec.redriveDate;
+  return out;
+}
+
+const DATA_FIELDS = ["input", "inputDetails", "output", "outputDetails"];
+
+function renderEvent(e: StoredEvent, includeData: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    timestamp: seconds(e.at),
+    type: e.type,
+    id: e.id,
+    previousEventId: e.previousEventId,
+  };
+  for (const [key, value] of Object.entries(e.details)) {
+    if (includeData || !value || typeof value !== "object") {
+      out[key] = value;
+      continue;
+    }
+    // includeExecutionData=false drops inputs and outputs, keeping the rest of the details.
+    out[key] = Object.fromEntries(Object.entries(value).filter(([k]) => !DATA_FIELDS.includes(k)));
+  }
+  return out;
+}
+
+interface ParsedResource {
+  resourceType: string;
+  resource: string;
+  sync: boolean;
+}
+
+function parseResource(arn: string): ParsedResource {
+  const m = /^arn:aws[a-z-]*:states:::([a-z0-9-]+):(.+)$/.exec(arn);
+  if (!m) throw new Error(`fake sfn: unsupported task resource ${arn} (use an optimized integration ARN)`);
+  const resource = m[2] as string;
+  return {
+    resourceType: m[1] as string,
+    resource,
+    sync: resource.endsWith(".sync") || resource.endsWith(".sync:2"),
+  };
+}
+
+function defaultParameters(res: ParsedResource, stateName: string): Record<string, unknown> {
+  if (res.resourceType === "batch") {
+    return { JobName: stateName, JobQueue: "job-queue", JobDefinition: "job-definition" };
+  }
+  return { JobName: stateName };
+}
+
+function digest(...parts: Array<string | number>): string {
+  return createHash("sha256").update(parts.join("|")).digest("hex");
+}
+
+function batchJobId(execArn: string, state: string, attempt: number): string {
+  const h = digest(execArn, state, attempt);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function jobName(state: ScriptedState): string {
+  const name = state.parameters?.JobName;
+  return typeof name === "string" ? name : state.name;
+}
+
+/** What the integration's start call returned (StartJobRun / SubmitJob response). */
+function submittedOutput(
+  res: ParsedResource,
+  state: ScriptedState,
+  execArn: string,
+  attempt: number,
+): unknown {
+  if (res.resourceType === "glue") return { JobRunId: `jr_${digest(execArn, state.name, attempt)}` };
+  if (res.resourceType === "batch") {
+    const jobId = batchJobId(execArn, state.name, attempt);
+    return { JobArn: `arn:aws:batch:::job/${jobId}`, JobId: jobId, JobName: jobName(state) };
+  }
+  return {};
+}
+
+/** What the `.sync` integration returns on success (GetJobRun's JobRun / DescribeJobs' job). */
+function succeededOutput(
+  res: ParsedResource,
+  state: ScriptedState,
+  execArn: string,
+  attempt: number,
+): unknown {
+  if (res.resourceType === "glue") {
+    return {
+      Attempt: 0,
+      Id: `jr_${digest(execArn, state.name, attempt)}`,
+      JobName: jobName(state),
+      JobRunState: "SUCCEEDED",
+      ExecutionTime: Math.round(state.durationMs / 1000),
+    };
+  }
+  if (res.resourceType === "batch") {
+    const jobId = batchJobId(execArn, state.name, attempt);
+    return {
+      JobId: jobId,
+      JobName: jobName(state),
+      Status: "SUCCEEDED",
+      Attempts: [{ Container: { ExitCode: 0 } }],
+    };
+  }
+  return {};
+}
+
+function definitionFor(script: ExecutionScript): string {
+  const failure = typeof script.outcome === "object" ? script.outcome.fail : undefined;
+  const states: Record<string, unknown> = {};
+  script.states.forEach((s, i) => {
+    const next = script.states[i + 1];
+    const type = s.type ?? "Task";
+    const body: Record<string, unknown> = { Type: type };
+    if (type === "Task") {
+      body.Resource = s.resource ?? GLUE_SYNC_RESOURCE;
+      body.Parameters =
+        s.parameters ?? defaultParameters(parseResource(s.resource ?? GLUE_SYNC_RESOURCE), s.name);
+      if (s.failedAttempts?.length) {
+        body.Retry = [{ ErrorEquals: ["States.ALL"], MaxAttempts: s.failedAttempts.length + 1 }];
+      }
+      if (failure?.catchTo && failure.state === s.name) {
+        body.Catch = [{ ErrorEquals: ["States.ALL"], Next: failure.catchTo }];
+      }
+    }
+    if (type === "Wait") body.Seconds = Math.round(s.durationMs / 1000);
+    if (type !== "Succeed") {
+      if (next) body.Next = next.name;
+      else body.End = true;
+    }
+    states[s.name] = body;
+  });
+  if (failure?.catchTo)
+    states[failure.catchTo] = { Type: "Fail", ErrorPath: "$.Error", CausePath: "$.Cause" };
+  return JSON.stringify({ StartAt: script.states[0]?.name ?? "Done", States: states }, null, 2);
+}
+
+function checkScript(script: ExecutionScript): void {
+  const { outcome } = script;
+  if (typeof outcome === "object") {
+    const failing = script.states.find((s) => s.name === outcome.fail.state);
+    if (!failing)
+      throw new Error(`fake sfn: script fails at '${outcome.fail.state}', which is not one of its states`);
+    if ((failing.type ?? "Task") !== "Task")
+      throw new Error("fake sfn: only a Task state can be scripted to fail");
+  }
+  for (const s of script.states) {
+    if ((s.type ?? "Task") === "Task") parseResource(s.resource ?? GLUE_SYNC_RESOURCE);
+  }
+}
+
+interface ParsedArn {
+  resourceType: string;
+}
+
+function parseArn(arn: string): ParsedArn | undefined {
+  const m =
+    /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(stateMachine|execution|express|activity):[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/.exec(
+      arn,
+    );
+  return m ? { resourceType: m[1] as string } : undefined;
+}
+
+function invalidArn(arn: string): AwsFault {
+  return new AwsFault("InvalidArn", `Invalid Arn: '${arn}'`);
+}
+
+function executionDoesNotExist(arn: string): AwsFault {
+  return new AwsFault("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`);
+}
+
+function validation(detail: string): AwsFault {
+  return new AwsFault("ValidationException", `1 validation error detected: ${detail}`);
+}
+
+function checkLength(field: string, value: string, min: number, max: number): void {
+  const length = [...value].length;
+  if (length < min) {
+    throw validation(
+      `Value '${value}' at '${field}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`,
+    );
+  }
+  if (length > max) {
+    throw validation(
+      `Value '${value}' at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+    );
+  }
+}
+
+const FORBIDDEN_NAME_CHARS = new Set(' <>{}[]?*"#%\\^|~`$&,;:/');
+
+/** The character rules of the reference for execution names. */
+function validExecutionName(name: string): boolean {
+  for (const ch of name) {
+    const code = ch.codePointAt(0) as number;
+    if (FORBIDDEN_NAME_CHARS.has(ch) || /\s/u.test(ch)) return false;
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0xfffe || code === 0xffff) return false;
+    if (code >= 0xd800 && code <= 0xdfff) return false;
+  }
+  return true;
+}
+
+function requiredString(input: Record<string, unknown>, field: string): string {
+  const value = input[field];
+  if (value === undefined || value === null) {
+    throw validation(`Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+  }
+  if (typeof value !== "string")
+    throw new AwsFault("SerializationException", `Expected a string for ${field}`);
+  return value;
+}
+
+function optionalString(input: Record<string, unknown>, field: string): string | undefined {
+  const value = input[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string")
+    throw new AwsFault("SerializationException", `Expected a string for ${field}`);
+  return value;
+}
+
+function optionalInteger(input: Record<string, unknown>, field: string): number | undefined {
+  const value = input[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new AwsFault("SerializationException", `Expected an integer for ${field}`);
+  }
+  return value;
+}
+
+function optionalBoolean(input: Record<string, unknown>, field: string): boolean | undefined {
+  const value = input[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "boolean")
+    throw new AwsFault("SerializationException", `Expected a boolean for ${field}`);
+  return value;
+}
+
+function opaqueToken(): string {
+  // Real tokens are long opaque strings; nothing in them may be relied upon.
+  return Buffer.from(`${randomUUID()}${randomUUID()}`).toString("base64");
+}
+
+/** Epoch seconds with millisecond fraction: the awsJson wire format for timestamps. */
+function seconds(ms: number): number {
+  return ms / 1000;
+}
