@@ -1,0 +1,88 @@
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import type { Logger } from "../io/log.js";
+import { resolveRegion } from "./region.js";
+
+export interface AwsSettings {
+  region?: string;
+  profile?: string;
+  /** The input's region, the last resort for API calls. */
+  tfvarsRegion?: string;
+}
+
+export interface AwsClients {
+  region: string;
+  ssm(): SSMClient;
+  /** A Step Functions client; `region` for a state machine that lives elsewhere. */
+  sfn(region?: string): SFNClient;
+  /** Operations called, by name (SDK retries not counted): for the result and the benchmark. */
+  readonly calls: Record<string, number>;
+}
+
+/** Jenkins runs unattended: more attempts than the SDK's 3 before a throttle is fatal. */
+const DEFAULT_MAX_ATTEMPTS = 6;
+
+/**
+ * The one place AWS clients are built. Credentials, AWS_ENDPOINT_URL and
+ * AWS_ENDPOINT_URL_<SERVICE> come from the SDK's own chain; retries use the
+ * SDK's adaptive mode (client-side rate limiting on throttles) rather than a
+ * hand-written loop. AWS_MAX_ATTEMPTS, when set, is the SDK's to read.
+ */
+export async function createAwsClients(
+  settings: AwsSettings,
+  log: Logger,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<AwsClients> {
+  const { region, why } = await resolveRegion({
+    flag: settings.region,
+    profile: settings.profile,
+    tfvarsRegion: settings.tfvarsRegion,
+  });
+  log.info(`AWS Region ${region}, from ${why}`);
+  if (env.AWS_ENDPOINT_URL) log.info(`AWS endpoint ${env.AWS_ENDPOINT_URL}, from AWS_ENDPOINT_URL`);
+  const common = {
+    region,
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    retryMode: "adaptive",
+    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }),
+  };
+  const calls: Record<string, number> = {};
+  const count = <C extends SSMClient | SFNClient>(client: C): C => {
+    countCalls(client.middlewareStack as unknown as MiddlewareAdder, calls);
+    return client;
+  };
+  let ssm: SSMClient | undefined;
+  const sfn = new Map<string, SFNClient>();
+  return {
+    region,
+    calls,
+    ssm: () => {
+      ssm ??= count(new SSMClient(common));
+      return ssm;
+    },
+    sfn: (sfnRegion = region) => {
+      let client = sfn.get(sfnRegion);
+      if (!client) {
+        client = count(new SFNClient({ ...common, region: sfnRegion }));
+        sfn.set(sfnRegion, client);
+      }
+      return client;
+    },
+  };
+}
+
+interface MiddlewareAdder {
+  add(middleware: unknown, options: { step: "initialize"; name: string }): void;
+}
+
+/** Count each operation once per call, before retries (the initialize step runs once). */
+function countCalls(stack: MiddlewareAdder, calls: Record<string, number>): void {
+  stack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
+      const name = String(context.commandName ?? "unknown").replace(/Command$/, "");
+      calls[name] = (calls[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: "initialize", name: "batchinfCallCounter" },
+  );
+}

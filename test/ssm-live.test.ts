@@ -1,0 +1,218 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { SECRET_KEY, SSM_PATH, useFakeAws } from "./helpers/aws.js";
+import { runCli } from "./helpers/cli.js";
+import { SEED_DATE, seedSample, seedWorkspace } from "./helpers/seed.js";
+
+const world = useFakeAws();
+const renderLive = ["render", "--ssm-path", SSM_PATH, "--date", SEED_DATE];
+
+function env(extra: Record<string, string> = {}) {
+  return { ...world.fake.env({ region: "ap-south-1" }), ...extra };
+}
+
+beforeEach(() => {
+  world.fake.faults.clear();
+  world.fake.resetCalls();
+  world.ssm.setPaging({});
+});
+
+describe("render reads Terraform's outputs from Parameter Store", () => {
+  it("prints the seed's sample in ceil(n/10) GetParametersByPath calls and no per-parameter calls", async () => {
+    const result = await runCli([...renderLive, "--show-secrets"], { cwd: seedWorkspace(), env: env() });
+    expect(result.stderr).toMatch(
+      /AWS Region ap-south-1, from --region|AWS Region ap-south-1, from the AWS configuration/,
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(seedSample());
+    // 16 values + the JSON-valued config parameter = 17 parameters: 2 pages.
+    expect(world.fake.callsTo("GetParametersByPath")).toHaveLength(Math.ceil(17 / 10));
+    expect(world.fake.callsTo("GetParameter")).toHaveLength(0);
+    expect(world.fake.callsTo("GetParameters")).toHaveLength(0);
+    for (const call of world.fake.callsTo("GetParametersByPath")) {
+      expect(call.input).toMatchObject({ Path: SSM_PATH, Recursive: true, WithDecryption: true });
+    }
+  });
+
+  it("follows empty pages that still carry a NextToken to the last page", async () => {
+    world.ssm.setPaging({ emptyPageEvery: 1 });
+    const result = await runCli([...renderLive, "--show-secrets"], { cwd: seedWorkspace(), env: env() });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(seedSample());
+    expect(world.fake.callsTo("GetParametersByPath").length).toBeGreaterThan(2);
+  });
+
+  it("masks the SecureString value everywhere unless --show-secrets, and warns it will be visible in the execution", async () => {
+    const secret = seedSample()[SECRET_KEY] as string;
+    const result = await runCli([...renderLive, "--explain"], { cwd: seedWorkspace(), env: env() });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)[SECRET_KEY]).toBe("****");
+    expect(result.stdout + result.stderr).not.toContain(secret);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `${SECRET_KEY} comes from a SecureString parameter.*visible in the execution's input and history`,
+      ),
+    );
+    expect(result.stderr).toMatch(new RegExp(`${SECRET_KEY} +\\*\\*\\*\\* +<- SSM ${SSM_PATH}${SECRET_KEY}`));
+    const json = await runCli([...renderLive, "--output", "json"], { cwd: seedWorkspace(), env: env() });
+    expect(json.stdout).not.toContain(secret);
+  });
+
+  it("--explain names the parameter behind each key, the control key and the unused keys", async () => {
+    const result = await runCli([...renderLive, "--explain"], { cwd: seedWorkspace(), env: env() });
+    expect(result.stderr).toMatch(/athenadb_name +"default" +<- SSM \/mlops\/dcp\/athenadb_name/);
+    expect(result.stderr).toMatch(
+      /control: state_machine_arn .* <- SSM \/mlops\/dcp\/pipeline\/config \(\.state_machine_arn\)/,
+    );
+    expect(result.stderr).toMatch(/not sent: glue_worker_type from SSM \/mlops\/dcp\/pipeline\/config/);
+  });
+
+  it("reads 23 named parameters in exactly 3 GetParameters calls", async () => {
+    for (let i = 0; i < 7; i++) world.ssm.putParameter({ name: `/mlops/extra/unused_${i}`, value: `v${i}` });
+    const names = Object.keys(seedSample())
+      .filter(
+        (key) =>
+          ![
+            "athena_pred_or_eval_table_name",
+            "athenadb_debug_table_name",
+            "athenadb_metadata_table_name",
+            "year",
+            "month",
+            "day",
+            "region",
+            "use_case_name",
+            "mapping_json_S3_path",
+          ].includes(key),
+      )
+      .map((key) => `${SSM_PATH}${key}`);
+    const all = [...names, ...Array.from({ length: 7 }, (_, i) => `/mlops/extra/unused_${i}`)];
+    expect(all).toHaveLength(23);
+    const args = [
+      "render",
+      "--date",
+      SEED_DATE,
+      "--show-secrets",
+      ...all.flatMap((name) => ["--ssm-param", name]),
+    ];
+    const result = await runCli(args, { cwd: seedWorkspace(), env: env() });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(seedSample());
+    expect(world.fake.callsTo("GetParameters")).toHaveLength(3);
+    expect(world.fake.callsTo("GetParametersByPath")).toHaveLength(0);
+  });
+});
+
+describe("faults: the SDK's retries absorb them; when they run out, exit 3", () => {
+  it("1 call in 3 throttled and 1 in 5 answered 500: same output", async () => {
+    // Empty pages between full ones: enough calls for both faults to land.
+    world.ssm.setPaging({ emptyPageEvery: 1 });
+    world.fake.faults.add({ kind: "throttle", every: 3 });
+    world.fake.faults.add({ kind: "http500", every: 5 });
+    const named = ["--ssm-param", `${SSM_PATH}athenadb_name`, "--ssm-param", `${SSM_PATH}dq_table`];
+    const result = await runCli([...renderLive, ...named, "--show-secrets"], {
+      cwd: seedWorkspace(),
+      env: env(),
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(seedSample());
+    expect(world.fake.calls.some((call) => call.errorCode === "ThrottlingException")).toBe(true);
+    expect(world.fake.calls.map((call) => call.outcome)).toContain(500);
+  });
+
+  it("every call throttled: exit 3 naming throttling and the operation, in bounded time", async () => {
+    world.fake.faults.add({ kind: "throttle", every: 1 });
+    const started = Date.now();
+    const result = await runCli(renderLive, { cwd: seedWorkspace(), env: env({ AWS_MAX_ATTEMPTS: "3" }) });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /AWS kept throttling ssm:GetParametersByPath on \/mlops\/dcp\/ in ap-south-1 after 3 attempts \(ThrottlingException\)/,
+    );
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(world.fake.callsTo("GetParametersByPath")).toHaveLength(3);
+  });
+});
+
+describe("errors: one clear message, the right exit code, no stack trace", () => {
+  const noStack = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+  it("missing names are all listed at once, with region and account (exit 3)", async () => {
+    const result = await runCli(
+      [
+        "render",
+        "--date",
+        SEED_DATE,
+        "--ssm-param",
+        `${SSM_PATH}athenadb_name`,
+        "--ssm-param",
+        "/nope/one",
+        "--ssm-param",
+        "/nope/two",
+      ],
+      { cwd: seedWorkspace(), env: env() },
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /2 SSM parameters not found in ap-south-1 \(account 731580992380\): \/nope\/one, \/nope\/two/,
+    );
+    noStack(result.stderr);
+  });
+
+  it("access denied is told apart from not found (exit 3)", async () => {
+    world.ssm.forbid("/mlops/secret");
+    const result = await runCli(["render", "--date", SEED_DATE, "--ssm-path", "/mlops/secret/"], {
+      cwd: seedWorkspace(),
+      env: env(),
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /Access denied to ssm:GetParametersByPath on \/mlops\/secret\/ in ap-south-1 \(AccessDeniedException: .*not authorized/,
+    );
+    noStack(result.stderr);
+  });
+
+  it("a path with nothing under it names the path and the region (exit 3)", async () => {
+    const result = await runCli(["render", "--date", SEED_DATE, "--ssm-path", "/mlops/typo/"], {
+      cwd: seedWorkspace(),
+      env: env(),
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /No SSM parameters under \/mlops\/typo\/ in ap-south-1; check --ssm-path and the region/,
+    );
+  });
+
+  it("a malformed parameter name is refused before any call (exit 2)", async () => {
+    const result = await runCli(["render", "--date", SEED_DATE, "--ssm-param", "bad name!"], {
+      cwd: seedWorkspace(),
+      env: env(),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--ssm-param 'bad name!' is not a valid SSM parameter name/);
+    expect(world.fake.calls).toHaveLength(0);
+  });
+
+  it("no credentials anywhere (exit 3)", async () => {
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...noCredentials } = env();
+    const result = await runCli(renderLive, { cwd: seedWorkspace(), env: noCredentials });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/No AWS credentials found/);
+    expect(world.fake.calls).toHaveLength(0);
+    noStack(result.stderr);
+  });
+
+  it("no region anywhere (exit 3)", async () => {
+    const { AWS_REGION: _region, ...noRegion } = env();
+    const result = await runCli(renderLive, {
+      cwd: seedWorkspace({ tfvars: { use_case_name: "DCP" } }),
+      env: noRegion,
+    });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/No AWS Region: pass --region, set AWS_REGION/);
+  });
+
+  it("falls back to tfvars' region and says so", async () => {
+    const { AWS_REGION: _region, ...noRegion } = env();
+    const result = await runCli([...renderLive, "--show-secrets"], { cwd: seedWorkspace(), env: noRegion });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/AWS Region ap-south-1, from tfvars\.json/);
+  });
+});
