@@ -16,6 +16,7 @@ import { VERSION } from "./version.js";
 export interface ProgramDeps {
   io: Io;
   now: () => number;
+  sleep?: CommandContext["sleep"];
   signals?: CommandContext["signals"];
 }
 

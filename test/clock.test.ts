@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../src/errors.js";
-import { executionDate, parseDate } from "../src/sources/clock.js";
-import { defaultExecutionName } from "../src/run/execution-name.js";
 import { formatDuration, parseDuration } from "../src/duration.js";
+import { InputError } from "../src/errors.js";
+import { defaultExecutionName } from "../src/run/execution-name.js";
+import { executionDate, parseDate } from "../src/sources/clock.js";
 
 describe("execution date", () => {
   it("zero-pads and accepts --date", () => {
@@ -48,7 +48,9 @@ describe("durations", () => {
 describe("default execution name", () => {
   const now = Date.UTC(2023, 9, 14, 10, 15, 2);
   it("uses BUILD_TAG so a retried build reuses the name", () => {
-    expect(defaultExecutionName("DCP", "20231014", "jenkins-ml/batch inference-42", now)).toBe("DCP-20231014-jenkins-ml-batch-inference-42");
+    expect(defaultExecutionName("DCP", "20231014", "jenkins-ml/batch inference-42", now)).toBe(
+      "DCP-20231014-jenkins-ml-batch-inference-42",
+    );
   });
 
   it("falls back to a UTC timestamp", () => {

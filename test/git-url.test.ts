@@ -27,7 +27,10 @@ describe("parseRepositoryUrl", () => {
       ok: true,
       repository: "gitlab/group/sub/repo.git",
     });
-    expect(parseRepositoryUrl("git@bitbucket.org:team/repo.git")).toMatchObject({ ok: true, repository: "bitbucket/team/repo.git" });
+    expect(parseRepositoryUrl("git@bitbucket.org:team/repo.git")).toMatchObject({
+      ok: true,
+      repository: "bitbucket/team/repo.git",
+    });
   });
 
   it.each([

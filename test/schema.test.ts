@@ -12,7 +12,8 @@ describe("the input schema", () => {
   it("names exactly the 25 keys of the seed's sample, in its order, each with a description", () => {
     expect(Object.keys(schema.properties)).toEqual([...INPUT_KEYS]);
     expect(Object.keys(seedSample())).toEqual([...INPUT_KEYS]);
-    for (const key of INPUT_KEYS) expect(schema.properties[key].description?.length ?? 0, key).toBeGreaterThan(20);
+    for (const key of INPUT_KEYS)
+      expect(schema.properties[key].description?.length ?? 0, key).toBeGreaterThan(20);
     expect(schema.required).toEqual([...INPUT_KEYS]);
     expect(schema.additionalProperties).toBe(false);
   });
@@ -32,7 +33,10 @@ describe("the input schema", () => {
   });
 
   it("has a compiled validator that matches the schema (npm run compile-schema when this fails)", () => {
-    execFileSync(process.execPath, [join(ROOT, "scripts/compile-schema.mjs"), "--check"], { cwd: ROOT, stdio: "pipe" });
+    execFileSync(process.execPath, [join(ROOT, "scripts/compile-schema.mjs"), "--check"], {
+      cwd: ROOT,
+      stdio: "pipe",
+    });
   });
 });
 
@@ -47,18 +51,22 @@ describe("rules beyond the schema", () => {
   });
 
   it("rejects ARNs outside the input's region, partition or Batch account", () => {
-    expect(rules({ email_topic_arn: "arn:aws:sns:us-east-1:731580992380:topic" })).toEqual(["error:email_topic_arn:arn-region"]);
+    expect(rules({ email_topic_arn: "arn:aws:sns:us-east-1:731580992380:topic" })).toEqual([
+      "error:email_topic_arn:arn-region",
+    ]);
     expect(rules({ aws_batch_job_queue: "arn:aws:batch:ap-south-1:111111111111:job-queue/q" })).toEqual([
       "error:aws_batch_job_queue:arn-account",
     ]);
-    expect(rules({ email_topic_arn: "arn:aws:sns:ap-south-1:111111111111:topic" })).toEqual(["warning:email_topic_arn:arn-account"]);
+    expect(rules({ email_topic_arn: "arn:aws:sns:ap-south-1:111111111111:topic" })).toEqual([
+      "warning:email_topic_arn:arn-account",
+    ]);
     expect(rules({ aws_batch_job_queue: "test-training" })).toEqual([]);
   });
 
   it("keeps the mapping JSON inside the internal bucket", () => {
-    expect(rules({ mapping_json_S3_path: "s3://msil-poc-apsouth1-shared/mapping_json/mapping_json.json" })).toEqual([
-      "error:mapping_json_S3_path:mapping-in-internal-bucket",
-    ]);
+    expect(
+      rules({ mapping_json_S3_path: "s3://msil-poc-apsouth1-shared/mapping_json/mapping_json.json" }),
+    ).toEqual(["error:mapping_json_S3_path:mapping-in-internal-bucket"]);
     expect(rules({ mapping_json_S3_path: "s3://msil-poc-apsouth1-internal/mapping.csv" })).toEqual([
       "warning:mapping_json_S3_path:mapping-json-extension",
     ]);

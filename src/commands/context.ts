@@ -5,6 +5,8 @@ export interface CommandContext {
   io: Io;
   log: Logger;
   now: () => number;
+  /** Waits between polls; tests inject one that advances a fake clock instead of wall time. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Resolves when SIGINT/SIGTERM arrives; commands that wait race against it. */
   signals?: SignalSource;
 }

@@ -13,7 +13,8 @@ import type { Problem } from "../validate/problem.js";
 import type { CommandContext } from "./context.js";
 import { liveSsmReader } from "./live-ssm.js";
 
-export interface RenderOptions extends InputOptions {
+export interface RenderOptions extends Omit<InputOptions, "offline"> {
+  dryRun: boolean;
   explain: boolean;
   showSecrets: boolean;
   output: "text" | "json";
@@ -23,12 +24,15 @@ export interface RenderOptions extends InputOptions {
 
 /** `batchinf render`: compose + validate the input, print it on stdout. */
 export async function renderCommand(options: RenderOptions, ctx: CommandContext): Promise<number> {
-  const prepared = await prepareInput(options, {
-    log: ctx.log,
-    env: ctx.io.env,
-    now: ctx.now,
-    readLiveSsm: liveSsmReader(options, ctx),
-  });
+  const prepared = await prepareInput(
+    { ...options, offline: options.dryRun },
+    {
+      log: ctx.log,
+      env: ctx.io.env,
+      now: ctx.now,
+      readLiveSsm: liveSsmReader(options, ctx),
+    },
+  );
   reportPrepared(prepared, options, ctx);
   const input = maskedInput(prepared.composition, options.showSecrets);
   if (options.output === "json") {

@@ -21,7 +21,8 @@ export interface InputOptions {
   date?: string;
   timezone: string;
   set: string[];
-  dryRun: boolean;
+  /** No AWS call at all (render --dry-run): SSM values only from --ssm-file. */
+  offline: boolean;
 }
 
 /** Reads Parameter Store; given only to commands that may call AWS. */
@@ -79,7 +80,9 @@ export async function prepareInput(options: InputOptions, deps: PrepareDeps): Pr
   logOverrides(composition, log);
   const repositoryEntry = composition.provenance.repository;
   if (repository.unavailable && repositoryEntry && repositoryEntry.source !== "git") {
-    log.warn(`repository: no usable git origin (${repository.unavailable}); using ${describeSource(repositoryEntry)}.`);
+    log.warn(
+      `repository: no usable git origin (${repository.unavailable}); using ${describeSource(repositoryEntry)}.`,
+    );
   }
 
   if (composition.missing.length > 0) {
@@ -127,7 +130,7 @@ async function readSsm(
     return readSsmFile(options.ssmFile);
   }
   if (options.ssmPath === undefined && options.ssmParam.length === 0) return empty;
-  if (options.dryRun) {
+  if (options.offline) {
     deps.log.warn(
       "--dry-run makes no AWS call, so nothing is read from SSM; pass --ssm-file FILE for those values.",
     );

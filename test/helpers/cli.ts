@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { runProgram } from "../../src/program.js";
 import { toExit } from "../../src/errors.js";
+import { runProgram } from "../../src/program.js";
 import { type CaptureOptions, captureContext } from "./capture.js";
 import { BIN } from "./seed.js";
 
@@ -28,10 +28,19 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 /** Spawn the built binary, as Jenkins does. */
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; onSpawn?: (pid: number) => void; timeoutMs?: number } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    onSpawn?: (pid: number) => void;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: cleanEnv(options.env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: cleanEnv(options.env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -51,10 +60,17 @@ export function runCli(
 }
 
 /** Run the program in-process with captured streams; errors mapped as cli.ts maps them. */
-export async function runInProcess(args: string[], capture: CaptureOptions = {}): Promise<CliResult> {
+export async function runInProcess(
+  args: string[],
+  capture: CaptureOptions & { sleep?: (ms: number, signal: AbortSignal) => Promise<void> } = {},
+): Promise<CliResult> {
   const captured = captureContext(capture);
   try {
-    const { code } = await runProgram(args, { io: captured.io, now: captured.ctx.now, ...(capture.signals ? { signals: capture.signals } : {}) });
+    const { code } = await runProgram(args, {
+      io: captured.io,
+      now: captured.ctx.now,
+      ...(capture.signals ? { signals: capture.signals } : {}),
+    });
     return { code, stdout: captured.stdout(), stderr: captured.stderr() };
   } catch (error: unknown) {
     const report = toExit(error);
