@@ -45,22 +45,40 @@ const options = {
   onAbort: "stop" as const,
 };
 
+/** followExecution on the virtual clock, with a captured log. */
+function follow(
+  arn: string,
+  startedAt: number,
+  overrides: Partial<typeof options> & { timeout?: number } = {},
+  sfnClient = client,
+) {
+  const captured = captureContext({ now: clock.now });
+  const outcome = followExecution(
+    arn,
+    startedAt,
+    { ...options, ...overrides },
+    {
+      client: sfnClient,
+      region: "ap-south-1",
+      log: captured.ctx.log,
+      now: clock.now,
+      sleep,
+      interrupt: new AbortController().signal,
+    },
+  );
+  return { outcome, stderr: captured.stderr };
+}
+
 describe("followExecution", () => {
   it("follows a one-hour execution with few calls and ends within one max interval of its end", async () => {
     const { arn, startedAt } = await start(
       "one-hour",
       pipelineSucceeds({ glueMs: 5 * 60_000, batchMs: 35 * 60_000 }),
     );
-    const { ctx, stderr } = captureContext({ now: clock.now });
     fake.resetCalls();
-    const outcome = await followExecution(arn, startedAt, options, {
-      client,
-      region: "ap-south-1",
-      log: ctx.log,
-      now: clock.now,
-      sleep,
-      interrupt: new AbortController().signal,
-    });
+    const followed = follow(arn, startedAt, {});
+    const outcome = await followed.outcome;
+    const stderr = followed.stderr;
     expect(outcome.kind).toBe("ended");
     if (outcome.kind !== "ended") return;
     expect(outcome.execution.status).toBe("SUCCEEDED");
@@ -78,15 +96,7 @@ describe("followExecution", () => {
       states: [...pipelineStates({ glueMs: 60_000, batchMs: 60_000 }), mapState],
       outcome: "SUCCEEDED",
     });
-    const { ctx } = captureContext({ now: clock.now });
-    const outcome = await followExecution(arn, startedAt, options, {
-      client,
-      region: "ap-south-1",
-      log: ctx.log,
-      now: clock.now,
-      sleep,
-      interrupt: new AbortController().signal,
-    });
+    const outcome = await follow(arn, startedAt).outcome;
     const existing = sfn.getExecution(arn)?.visibleEvents ?? 0;
     expect(existing).toBeGreaterThan(1_000);
     expect(outcome.tracker.events).toHaveLength(existing);
@@ -107,15 +117,9 @@ describe("followExecution", () => {
       ...fake.clientConfig("ap-south-1"),
       retryStrategy: new ConfiguredRetryStrategy(2, () => 5),
     });
-    const { ctx, stderr } = captureContext({ now: clock.now });
-    const outcome = await followExecution(arn, startedAt, options, {
-      client: impatient,
-      region: "ap-south-1",
-      log: ctx.log,
-      now: clock.now,
-      sleep,
-      interrupt: new AbortController().signal,
-    });
+    const followed = follow(arn, startedAt, {}, impatient);
+    const outcome = await followed.outcome;
+    const stderr = followed.stderr;
     fake.faults.clear();
     impatient.destroy();
     expect(outcome.kind).toBe("ended");
