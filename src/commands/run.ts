@@ -43,27 +43,21 @@ const realSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
 };
 
 /** `batchinf run`: compose, validate, start idempotently, follow, report. */
-export async function runCommand(
-  options: RunOptions,
-  ctx: CommandContext,
-  sleep = realSleep,
-): Promise<number> {
+export function runCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
   const result: RunResult = {
     status: "NOT_STARTED",
     outcome: { exitCode: 0, reason: "not-started" },
     states: [],
   };
-  const interrupt = listenForSignals(ctx);
-  let clients: AwsClients | undefined;
-  try {
+  return inEveryEnding(result, options, ctx, async (frame) => {
     const aws = await loadAws();
     const getClients = async (tfvarsRegion?: string) => {
-      clients ??= await aws.createAwsClients(
+      frame.clients ??= await aws.createAwsClients(
         { region: options.region, profile: options.profile, tfvarsRegion },
         ctx.log,
         ctx.io.env,
       );
-      return clients;
+      return frame.clients;
     };
     // run --dry-run reads SSM and checks the state machine; only the start is skipped.
     const prepared = await prepareInput(
@@ -94,10 +88,10 @@ export async function runCommand(
     if (options.dryRun) {
       ctx.log.info(`Dry run: would start ${stateMachineArn} as ${name}; nothing was started.`);
       ctx.io.stdout(`${JSON.stringify({ stateMachineArn, name, input: result.input }, null, 2)}\n`);
-      return finish(result, ExitCode.ok, "not-started", options, ctx, clients);
+      return finish(result, ExitCode.ok, "not-started", options, ctx, frame.clients);
     }
-    if (interrupt.signal.aborted)
-      return finishInterrupted(result, interrupt.signal.reason, options, ctx, clients);
+    if (frame.interrupt.aborted)
+      return finishInterrupted(result, frame.interrupt.reason, options, ctx, frame.clients);
 
     const secretKeys = new Set(INPUT_KEYS.filter((key) => prepared.composition.provenance[key]?.secret));
     const start = await aws.startIdempotently(
@@ -117,37 +111,37 @@ export async function runCommand(
       ctx.log.info(`Execution ${name} already SUCCEEDED with this input; nothing to do.`);
       if (result.consoleUrl) ctx.log.info(`console: ${result.consoleUrl}`);
       describeInto(result, start.execution);
-      return finish(result, ExitCode.ok, "succeeded", options, ctx, clients);
+      return finish(result, ExitCode.ok, "succeeded", options, ctx, frame.clients);
     }
     announce(start.kind, start.executionArn, result.consoleUrl, ctx);
     result.status = "RUNNING";
     result.startDate = new Date(start.startedAt).toISOString();
     if (!options.wait) {
       ctx.log.info("--no-wait: not following the execution.");
-      return finish(result, ExitCode.ok, "started", options, ctx, clients);
+      return finish(result, ExitCode.ok, "started", options, ctx, frame.clients);
     }
     const outcome = await aws.followExecution(
       start.executionArn,
       start.startedAt,
       waitOptions(options, ctx, start.kind === "redriven" ? start.redrivenAt : undefined),
-      { client, region: machineRegion, log: ctx.log, now: ctx.now, sleep, interrupt: interrupt.signal },
+      {
+        client,
+        region: machineRegion,
+        log: ctx.log,
+        now: ctx.now,
+        sleep: frame.sleep,
+        interrupt: frame.interrupt,
+      },
     );
-    return report(outcome, result, options, ctx, clients);
-  } catch (error: unknown) {
-    const { code } = toExit(error);
-    await finishQuietly(result, code, options, ctx, clients);
-    throw error;
-  } finally {
-    interrupt.dispose();
-  }
+    return report(outcome, result, options, ctx, frame.clients);
+  });
 }
 
 /** `batchinf wait <execution-arn>`: attach to an execution and follow it as run does. */
-export async function waitCommand(
+export function waitCommand(
   executionArn: string,
   options: FollowOptions,
   ctx: CommandContext,
-  sleep = realSleep,
 ): Promise<number> {
   const result: RunResult = {
     status: "UNKNOWN",
@@ -155,9 +149,7 @@ export async function waitCommand(
     states: [],
     executionArn,
   };
-  const interrupt = listenForSignals(ctx);
-  let clients: AwsClients | undefined;
-  try {
+  return inEveryEnding(result, options, ctx, async (frame) => {
     if (!EXECUTION_ARN.test(executionArn)) {
       throw new InputError(
         `'${executionArn}' is not a Step Functions execution ARN; expected arn:aws:states:<region>:<account>:execution:<state-machine>:<name>.`,
@@ -166,11 +158,12 @@ export async function waitCommand(
     const aws = await loadAws();
     const arn = parseArn(executionArn);
     const region = arn?.region ?? "";
-    clients = await aws.createAwsClients(
+    const clients = await aws.createAwsClients(
       { region: options.region ?? region, profile: options.profile },
       ctx.log,
       ctx.io.env,
     );
+    frame.clients = clients;
     const client = clients.sfn(region);
     const execution = await describeExistingExecution(aws, client, executionArn, region);
     describeInto(result, execution);
@@ -186,12 +179,36 @@ export async function waitCommand(
       region,
       log: ctx.log,
       now: ctx.now,
-      sleep,
-      interrupt: interrupt.signal,
+      sleep: frame.sleep,
+      interrupt: frame.interrupt,
     });
-    return report(outcome, result, options, ctx, clients);
+    return report(outcome, result, options, ctx, frame.clients);
+  });
+}
+
+interface Frame {
+  interrupt: AbortSignal;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Set once built, so the result can count the calls made, whatever happens after. */
+  clients?: AwsClients;
+}
+
+/**
+ * The frame run and wait share: SIGINT/SIGTERM are listened for while the
+ * body runs, and the result is written in every ending, errors included.
+ */
+async function inEveryEnding(
+  result: RunResult,
+  options: FollowOptions,
+  ctx: CommandContext,
+  body: (frame: Frame) => Promise<number>,
+): Promise<number> {
+  const interrupt = listenForSignals(ctx);
+  const frame: Frame = { interrupt: interrupt.signal, sleep: ctx.sleep ?? realSleep };
+  try {
+    return await body(frame);
   } catch (error: unknown) {
-    await finishQuietly(result, toExit(error).code, options, ctx, clients);
+    await finishQuietly(result, toExit(error).code, options, ctx, frame.clients);
     throw error;
   } finally {
     interrupt.dispose();
