@@ -1,6 +1,7 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { formatDuration } from "../duration.js";
 import type { Logger } from "../io/log.js";
+import { explainCause } from "./cause.js";
 
 export type TerminalStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
@@ -109,7 +110,7 @@ export class ExecutionTracker {
       if (state) this.failedAttempt.set(state, true);
       this.line(
         at,
-        `${state ?? "?"} attempt failed: ${details.error ?? type}${details.cause ? ` (${oneLine(details.cause)})` : ""}`,
+        `${state ?? "?"} attempt failed: ${details.error ?? type}${details.cause ? ` (${causeSummary(details.cause)})` : ""}`,
       );
     } else if (type === "ExecutionRedriven") {
       this.terminal = undefined;
@@ -217,6 +218,13 @@ function submittedId(output: string | undefined): string | undefined {
     // Output that is not JSON names nothing we can show.
   }
   return undefined;
+}
+
+/** The headline of a known cause (Glue run, Batch job), else the cause itself, on one line. */
+function causeSummary(cause: string): string {
+  const lines = explainCause(cause);
+  const headline = lines.indexOf("cause:") > 0 ? lines.slice(0, lines.indexOf("cause:")) : [];
+  return oneLine(headline.length > 0 ? headline.map((line) => line.trim()).join(": ") : cause);
 }
 
 function oneLine(text: string): string {

@@ -69,7 +69,7 @@ function toProblem(error: ErrorObject, input: unknown): Problem {
         key,
         value,
         rule: "pattern",
-        message: `${JSON.stringify(value)} is not allowed: ${ruleText(parentPath(error.schemaPath))}`,
+        message: `${JSON.stringify(value)} is not allowed; expected ${lowerFirst(ruleText(parentPath(error.schemaPath)))}`,
       };
     case "maxLength":
     case "minLength": {
@@ -100,6 +100,10 @@ function toProblem(error: ErrorObject, input: unknown): Problem {
 function ruleText(schemaPath: string): string {
   const node = resolve(schemaPath);
   return node?.description?.replace(/\.$/, "") ?? "see `batchinf schema`";
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text[0]?.toLowerCase() + text.slice(1) : text;
 }
 
 function resolve(schemaPath: string): SchemaNode | undefined {

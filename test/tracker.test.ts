@@ -1,0 +1,184 @@
+import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { describe, expect, it } from "vitest";
+import { explainCause } from "../src/run/cause.js";
+import { ExecutionTracker } from "../src/run/tracker.js";
+import { captureContext } from "./helpers/capture.js";
+
+const T0 = Date.UTC(2023, 9, 14, 6, 0, 0);
+
+/** A history from a compact script: [type, seconds after start, details]. */
+function history(steps: Array<[string, number, Partial<HistoryEvent>?]>): HistoryEvent[] {
+  return steps.map(([type, seconds, details], i) => ({
+    id: i + 1,
+    previousEventId: i,
+    type: type as HistoryEvent["type"],
+    timestamp: new Date(T0 + seconds * 1000),
+    ...details,
+  }));
+}
+const entered = (name: string) => ({ stateEnteredEventDetails: { name } });
+const exited = (name: string) => ({ stateExitedEventDetails: { name } });
+const failed = (error: string, cause = "") => ({
+  taskFailedEventDetails: { resourceType: "glue", resource: "startJobRun.sync", error, cause },
+});
+
+function track(events: HistoryEvent[]) {
+  const { ctx, stderr } = captureContext();
+  const tracker = new ExecutionTracker(ctx.log, T0);
+  tracker.apply(events);
+  return { tracker, stderr };
+}
+
+describe("ExecutionTracker", () => {
+  it("logs states entering, retrying and succeeding with elapsed time and attempts", () => {
+    const { tracker, stderr } = track(
+      history([
+        ["ExecutionStarted", 0],
+        ["TaskStateEntered", 0, entered("Prep")],
+        ["TaskScheduled", 0],
+        ["TaskFailed", 45, failed("States.TaskFailed", "boom")],
+        ["TaskScheduled", 75],
+        ["TaskSucceeded", 140],
+        ["TaskStateExited", 140, exited("Prep")],
+        ["ExecutionSucceeded", 141],
+      ]),
+    );
+    expect(stderr()).toContain("+00:00  Prep entered");
+    expect(stderr()).toContain("+00:45  Prep attempt failed: States.TaskFailed (boom)");
+    expect(stderr()).toContain("+01:15  Prep retrying (attempt 2)");
+    expect(stderr()).toContain("+02:20  Prep succeeded in 2m20s (2 attempts)");
+    expect(tracker.terminal?.status).toBe("SUCCEEDED");
+    expect(tracker.failure()).toBeUndefined();
+    expect(tracker.states()).toEqual([
+      { name: "Prep", enteredAt: T0, exitedAt: T0 + 140_000, status: "succeeded", attempts: 2 },
+    ]);
+  });
+
+  it("blames the last unrecovered task, not an earlier retried one", () => {
+    const { tracker } = track(
+      history([
+        ["TaskStateEntered", 0, entered("A")],
+        ["TaskScheduled", 0],
+        ["TaskFailed", 1, failed("Glue.Retryable")],
+        ["TaskScheduled", 2],
+        ["TaskSucceeded", 3],
+        ["TaskStateExited", 3, exited("A")],
+        ["TaskStateEntered", 3, entered("B")],
+        ["TaskScheduled", 3],
+        ["TaskFailed", 4, failed("States.TaskFailed", "{}")],
+        ["ExecutionFailed", 4, { executionFailedEventDetails: { error: "States.TaskFailed", cause: "{}" } }],
+      ]),
+    );
+    expect(tracker.failure()).toEqual({ state: "B", error: "States.TaskFailed", cause: "{}" });
+  });
+
+  it("for a Catch into a Fail state, blames the caught task and names the Fail state", () => {
+    const { tracker } = track(
+      history([
+        ["TaskStateEntered", 0, entered("Batch")],
+        ["TaskScheduled", 0],
+        ["TaskFailed", 5, failed("States.TaskFailed", "container died")],
+        ["TaskStateExited", 5, exited("Batch")],
+        ["FailStateEntered", 5, entered("NotifyFailure")],
+        [
+          "ExecutionFailed",
+          5,
+          { executionFailedEventDetails: { error: "Pipeline.Failed", cause: "see Batch" } },
+        ],
+      ]),
+    );
+    expect(tracker.failure()).toEqual({
+      state: "Batch",
+      error: "States.TaskFailed",
+      cause: "container died",
+      routedTo: "NotifyFailure",
+    });
+  });
+
+  it("a Fail state reached without a task failure is itself the failing state", () => {
+    const { tracker } = track(
+      history([
+        ["TaskStateEntered", 0, entered("A")],
+        ["TaskScheduled", 0],
+        ["TaskFailed", 1, failed("Flaky")],
+        ["TaskScheduled", 2],
+        ["TaskSucceeded", 3],
+        ["TaskStateExited", 3, exited("A")],
+        ["ChoiceStateEntered", 3, entered("NoData?")],
+        ["ChoiceStateExited", 3, exited("NoData?")],
+        ["FailStateEntered", 3, entered("NoInputData")],
+        [
+          "ExecutionFailed",
+          3,
+          { executionFailedEventDetails: { error: "NoInput", cause: "no rows for 2023-10-14" } },
+        ],
+      ]),
+    );
+    expect(tracker.failure()).toEqual({
+      state: "NoInputData",
+      error: "NoInput",
+      cause: "no rows for 2023-10-14",
+    });
+  });
+
+  it("TIMED_OUT blames the running state with States.Timeout, not a failed attempt inside it", () => {
+    const { tracker } = track(
+      history([
+        ["TaskStateEntered", 0, entered("Batch")],
+        ["TaskScheduled", 0],
+        ["TaskFailed", 10, failed("Batch.Retryable")],
+        ["TaskScheduled", 20],
+        ["ExecutionTimedOut", 3600, { executionTimedOutEventDetails: {} }],
+      ]),
+    );
+    expect(tracker.failure()).toEqual({ state: "Batch", error: "States.Timeout" });
+  });
+
+  it("after a redrive, the earlier run's ExecutionFailed is not the end", () => {
+    const { ctx } = captureContext();
+    const tracker = new ExecutionTracker(ctx.log, T0, T0 + 100_000);
+    tracker.apply(
+      history([
+        ["ExecutionFailed", 50, { executionFailedEventDetails: { error: "X" } }],
+        ["ExecutionRedriven", 100],
+      ]),
+    );
+    expect(tracker.terminal).toBeUndefined();
+  });
+});
+
+describe("explainCause", () => {
+  it("puts the Glue run id and message first", () => {
+    const lines = explainCause(
+      JSON.stringify({ Id: "jr_1", JobName: "prep", JobRunState: "FAILED", ErrorMessage: "OOM" }),
+    );
+    expect(lines.slice(0, 3)).toEqual(["Glue job prep run jr_1: FAILED", "  OOM", "cause:"]);
+  });
+
+  it("puts the Batch status reason, exit code and log stream first", () => {
+    const lines = explainCause(
+      JSON.stringify({
+        JobId: "b-1",
+        JobName: "score",
+        Status: "FAILED",
+        StatusReason: "Essential container in task exited",
+        Attempts: [
+          { Container: { ExitCode: 1 } },
+          { Container: { ExitCode: 137, LogStreamName: "score/default/abc" } },
+        ],
+      }),
+    );
+    expect(lines.slice(0, 4)).toEqual([
+      "Batch job score (b-1): FAILED, exit code 137 after 2 attempts",
+      "  status reason: Essential container in task exited",
+      "  log stream: score/default/abc",
+      "cause:",
+    ]);
+  });
+
+  it("pretty-prints other JSON and passes plain text through", () => {
+    expect(explainCause('{"a":1}')).toEqual(["{", '  "a": 1', "}"]);
+    expect(explainCause("plain words")).toEqual(["plain words"]);
+    expect(explainCause(undefined)).toEqual([]);
+  });
+});
