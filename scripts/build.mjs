@@ -1,9 +1,14 @@
 // Bundle the CLI for a fast cold start with nothing to resolve at run time:
-//   dist/batchinf.mjs      the bin: commander, composition, validation, output
+//   dist/batchinf.cjs      the bin: commander, composition, validation, output
 //   dist/batchinf-aws.mjs  the AWS SDK and everything that calls it
 // The bin imports the second file only when a command calls AWS, so
 // `--version`, `render --dry-run`, `validate` and `schema` never parse the
-// SDK (about 1 MB). The package has no runtime dependencies.
+// SDK (about 700 KB). The package has no runtime dependencies.
+//
+// The bin is CommonJS on purpose: Node starts a CommonJS file measurably
+// faster than an ES module (an empty .cjs costs ~1.14x `node -e 0`, an empty
+// .mjs ~1.28x on Node 20), and inside it esbuild keeps every dynamically
+// imported module lazy, so `--version` evaluates almost nothing.
 import { chmodSync, readFileSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -41,13 +46,18 @@ const awsAsSibling = {
 await Promise.all([
   build({
     ...common,
+    format: "cjs",
     entryPoints: ["src/cli.ts"],
-    outfile: "dist/batchinf.mjs",
-    banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+    outfile: "dist/batchinf.cjs",
+    // Bundled ES modules (fdir, via tinyglobby) call createRequire(import.meta.url).
+    define: { ...common.define, "import.meta.url": "__batchinfImportMetaUrl" },
+    banner: {
+      js: '#!/usr/bin/env node\nconst __batchinfImportMetaUrl = require("node:url").pathToFileURL(__filename).href;',
+    },
     plugins: [awsAsSibling],
   }),
   build({ ...common, entryPoints: ["src/aws/index.ts"], outfile: "dist/batchinf-aws.mjs" }),
 ]);
 
 // npm links bins with the mode they have; make the file runnable from a checkout too.
-chmodSync("dist/batchinf.mjs", 0o755);
+chmodSync("dist/batchinf.cjs", 0o755);

@@ -1,14 +1,49 @@
 // The thin entry: wire the process to runProgram and map errors to exit codes.
 // Everything else is callable from tests without a process.
+//
+// Only type imports at the top: everything else is imported dynamically,
+// which esbuild keeps lazy inside the one-file bundle (wrapped, evaluated on
+// first import). `--version` answers before any of it runs, and no command
+// pays for evaluating modules it does not use.
 import type { SignalSource } from "./commands/context.js";
-import { toExit } from "./errors.js";
-import { Logger, processIo } from "./io/log.js";
-import { runProgram } from "./program.js";
+import { VERSION } from "./version.js";
 
-// The SDK warns once per process that Node 20 is past end of life; in a
-// Jenkins log that line reads like a failure. engines in package.json says
-// what we support.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  void main(argv);
+}
+
+async function main(args: string[]): Promise<void> {
+  // Node 22+ can cache compiled code between runs (the AWS half is ~700 KB);
+  // Node 20 has no such API and simply skips it.
+  const { default: nodeModule } = await import("node:module");
+  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  // The SDK warns once per process that Node 20 is past end of life; in a
+  // Jenkins log that line reads like a failure. engines in package.json says
+  // what we support.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+  const [{ toExit }, { Logger, processIo }, { runProgram }] = await Promise.all([
+    import("./errors.js"),
+    import("./io/log.js"),
+    import("./program.js"),
+  ]);
+  const io = processIo();
+  const verbose = args.includes("--verbose") || /^(1|true|yes|on)$/i.test(process.env.BATCHINF_VERBOSE ?? "");
+  try {
+    const { code } = await runProgram(args, { io, now: Date.now, signals });
+    process.exitCode = code;
+  } catch (error: unknown) {
+    const report = toExit(error, verbose);
+    const log = new Logger(io, { color: args.includes("--no-color") ? false : undefined });
+    log.error(report.message);
+    for (const line of report.details) io.stderr(`  ${line}\n`);
+    if (report.stack) io.stderr(`${report.stack}\n`);
+    process.exitCode = report.code;
+  }
+}
 
 /** Signal handlers are installed only while a command listens, so a plain Ctrl-C still ends `render`. */
 const signals: SignalSource = {
@@ -23,18 +58,3 @@ const signals: SignalSource = {
     };
   },
 };
-
-const io = processIo();
-const verbose =
-  process.argv.includes("--verbose") || /^(1|true|yes|on)$/i.test(process.env.BATCHINF_VERBOSE ?? "");
-try {
-  const { code } = await runProgram(process.argv.slice(2), { io, now: Date.now, signals });
-  process.exitCode = code;
-} catch (error: unknown) {
-  const report = toExit(error, verbose);
-  const log = new Logger(io, { color: process.argv.includes("--no-color") ? false : undefined });
-  log.error(report.message);
-  for (const line of report.details) io.stderr(`  ${line}\n`);
-  if (report.stack) io.stderr(`${report.stack}\n`);
-  process.exitCode = report.code;
-}

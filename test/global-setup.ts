@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * Build dist/batchinf.mjs once before the suite: the CLI tests spawn the real
+ * Build dist/batchinf.cjs once before the suite: the CLI tests spawn the real
  * bundled binary, as Jenkins will, rather than the TypeScript sources.
  */
 export default function setup(): void {

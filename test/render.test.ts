@@ -34,10 +34,10 @@ describe("render --dry-run (the built binary, as a new user runs it)", () => {
     // A copy of dist without batchinf-aws.mjs: if render --dry-run loaded it, this would fail.
     const dist = mkdtempSync(join(tmpdir(), "batchinf-dist-"));
     const { cpSync } = await import("node:fs");
-    cpSync(join(__dirname, "..", "dist", "batchinf.mjs"), join(dist, "batchinf.mjs"));
+    cpSync(join(__dirname, "..", "dist", "batchinf.cjs"), join(dist, "batchinf.cjs"));
     const cwd = seedWorkspace();
     const { spawnSync } = await import("node:child_process");
-    const child = spawnSync(process.execPath, [join(dist, "batchinf.mjs"), ...render], {
+    const child = spawnSync(process.execPath, [join(dist, "batchinf.cjs"), ...render], {
       cwd,
       encoding: "utf8",
     });

@@ -65,7 +65,10 @@ function fromUrl(url: string, origin: string): RepositorySource {
 async function originUrl(repoDir: string): Promise<{ url?: string; reason: string }> {
   if (!existsSync(repoDir)) return { reason: `--repo-dir ${repoDir} does not exist` };
   try {
-    const output = await simpleGit({ baseDir: repoDir }).remote(["get-url", "origin"]);
+    // Resolve on 'close' alone: simple-git's default also waits 50 ms after 'exit',
+    // a third of render's whole budget.
+    const git = simpleGit({ baseDir: repoDir, completion: { onClose: true, onExit: false } });
+    const output = await git.remote(["get-url", "origin"]);
     const url = typeof output === "string" ? output.trim() : "";
     return url ? { url, reason: "" } : { reason: `${repoDir} has an empty origin URL` };
   } catch (error: unknown) {

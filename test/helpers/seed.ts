@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
-export const BIN = join(ROOT, "dist/batchinf.mjs");
+export const BIN = join(ROOT, "dist/batchinf.cjs");
 export const SEED_ORIGIN =
   "https://github.com/maruti-modelops/quality-mlops-defect-corelation-and-prediction.git";
 export const SEED_DATE = "2023-10-14";
