@@ -113,6 +113,13 @@ describe("run: the Jenkins job", () => {
       durationMs: expect.any(Number),
     });
     expect(saved.input).toMatchObject({ ...seedSample(), aws_batch_job_name: "****" });
+    expect(saved.history.events).toBeGreaterThan(20);
+    expect(saved.history.fetched).toBeGreaterThanOrEqual(saved.history.events);
+    expect(saved.apiCalls).toMatchObject({
+      StartExecution: 1,
+      DescribeStateMachine: 1,
+      GetParametersByPath: 2,
+    });
     expect(saved.states.map((s: { name: string }) => s.name)).toEqual(states);
     expect(
       saved.states.every(
@@ -260,6 +267,23 @@ describe("run: the Jenkins job", () => {
     expect(redriven.stderr).toMatch(/Redriving execution .* \(--redrive\)/);
     expect(redriven.stderr).toMatch(/Execution SUCCEEDED/);
     expect(world.fake.callsTo("RedriveExecution")).toHaveLength(1);
+  });
+
+  it("rides out DescribeExecution's eventual consistency after the start", async () => {
+    const buildTag = nextBuildTag();
+    world.sfn.setDescribeLag(2);
+    world.sfn.queueScript(STATE_MACHINE_ARN, pipelineSucceeds(FAST));
+    try {
+      const result = await run([], { buildTag });
+      expect(result.code, result.stderr).toBe(0);
+      expect(
+        world.fake.callsTo("DescribeExecution").filter((call) => call.errorCode === "ExecutionDoesNotExist")
+          .length,
+      ).toBeGreaterThan(0);
+      expect(resultFile(result.cwd)).toMatchObject({ status: "SUCCEEDED" });
+    } finally {
+      world.sfn.setDescribeLag(0);
+    }
   });
 
   it("SIGTERM mid-run: exactly one StopExecution with the build URL, exit 143, result ABORTED", async () => {

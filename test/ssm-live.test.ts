@@ -101,6 +101,27 @@ describe("render reads Terraform's outputs from Parameter Store", () => {
   });
 });
 
+describe("parameter types", () => {
+  it("passes a StringList through as Parameter Store's comma-separated string", async () => {
+    world.ssm.putParameter({ name: "/mlops/lists/dq_table", value: "dq_a,dq_b", type: "StringList" });
+    const result = await runCli([...renderLive, "--ssm-param", "/mlops/lists/dq_table", "--show-secrets"], {
+      cwd: seedWorkspace(),
+      env: env(),
+    });
+    // Both sources give dq_table: the values differ, so batchinf refuses to guess.
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/dq_table: \/mlops\/dcp\/dq_table and \/mlops\/lists\/dq_table disagree/);
+    const alone = await runCli(
+      ["render", "--date", SEED_DATE, "--ssm-param", "/mlops/lists/dq_table", "--explain"],
+      {
+        cwd: seedWorkspace(),
+        env: env(),
+      },
+    );
+    expect(alone.stderr).toMatch(/dq_table +"dq_a,dq_b" +<- SSM \/mlops\/lists\/dq_table/);
+  });
+});
+
 describe("faults: the SDK's retries absorb them; when they run out, exit 3", () => {
   it("1 call in 3 throttled and 1 in 5 answered 500: same output", async () => {
     // Empty pages between full ones: enough calls for both faults to land.

@@ -320,7 +320,14 @@ async function report(
   const { log } = ctx;
   if (outcome.execution) describeInto(result, outcome.execution);
   result.states = statesSummary(outcome.tracker.states());
-  log.debug(`history: ${outcome.history.fetched} events fetched in ${outcome.history.calls} calls`);
+  result.history = {
+    events: outcome.tracker.events.length,
+    fetched: outcome.history.fetched,
+    calls: outcome.history.calls,
+  };
+  log.debug(
+    `history: ${result.history.events} events, ${result.history.fetched} fetched in ${result.history.calls} calls`,
+  );
   if (outcome.kind === "timeout") {
     log.error(
       outcome.stopped

@@ -41,6 +41,8 @@ export interface PrepareDeps {
 
 export interface PreparedInput {
   composition: Composition;
+  /** One line per missing key: where it was expected from. */
+  missing: string[];
   problems: Problem[];
   date: ExecutionDate;
   /** Control values from SSM (state_machine_arn); never part of the input. */
@@ -85,19 +87,14 @@ export async function prepareInput(options: InputOptions, deps: PrepareDeps): Pr
     );
   }
 
-  if (composition.missing.length > 0) {
-    throw new InputError(
-      `The input is missing ${composition.missing.length === 1 ? "1 key" : `${composition.missing.length} keys`}: ${composition.missing.join(", ")}; supply ${composition.missing.length === 1 ? "it" : "each"} from one of the sources below or with --set KEY=VALUE.`,
-      {
-        details: composition.missing.map(
-          (key) => `${key}: ${whereFrom(key, options, repository.unavailable)}`,
-        ),
-      },
-    );
-  }
-  const problems = validateInput(composition.input, { now: deps.now() });
+  // An incomplete input is reported by assertValid, after --explain has shown what was found.
+  const missing = composition.missing.map(
+    (key) => `${key}: ${whereFrom(key, options, repository.unavailable)}`,
+  );
+  const problems = missing.length > 0 ? [] : validateInput(composition.input, { now: deps.now() });
   return {
     composition,
+    missing,
     problems,
     date,
     control: ssm.control,
@@ -107,8 +104,15 @@ export async function prepareInput(options: InputOptions, deps: PrepareDeps): Pr
   };
 }
 
-/** An InputError listing each problem, for commands that must not go on. */
+/** An InputError listing each missing key or problem, for commands that must not go on. */
 export function assertValid(prepared: PreparedInput, describe: (problem: Problem) => string): void {
+  const { missing } = prepared.composition;
+  if (missing.length > 0) {
+    throw new InputError(
+      `The input is missing ${missing.length === 1 ? "1 key" : `${missing.length} keys`}: ${missing.join(", ")}; supply ${missing.length === 1 ? "it" : "each"} from one of the sources below or with --set KEY=VALUE.`,
+      { details: prepared.missing },
+    );
+  }
   if (!hasErrors(prepared.problems)) return;
   const errors = prepared.problems.filter((problem) => problem.severity === "error");
   throw new InputError(

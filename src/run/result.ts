@@ -25,6 +25,8 @@ export interface RunResult {
   states: Array<{ name: string; status: StateRun["status"]; durationMs?: number; attempts: number }>;
   /** Operations batchinf called, by name, for cost and throttling questions. */
   apiCalls?: Record<string, number>;
+  /** How the history was read: events seen, events fetched (overlap included), calls. */
+  history?: { events: number; fetched: number; calls: number };
 }
 
 export function statesSummary(runs: readonly StateRun[]): RunResult["states"] {

@@ -109,7 +109,7 @@ export async function followExecution(
     await deps.sleep(Math.max(0, Math.min(interval, deadline - now())), deps.interrupt);
     interval = Math.min(Math.round(interval * 1.5), options.maxPollInterval);
   }
-  const execution = await describeConsistently(deps, executionArn, startedAt);
+  const execution = await describeConsistently(deps, executionArn, startedAt, options.pollInterval);
   return { kind: "ended", execution, tracker, history };
 }
 
@@ -189,6 +189,7 @@ async function describeConsistently(
   deps: WaitDeps,
   executionArn: string,
   startedAt: number,
+  retryAfterMs: number,
 ): Promise<DescribeExecutionCommandOutput> {
   const never = new AbortController().signal;
   for (let attempt = 1; ; attempt++) {
@@ -202,7 +203,7 @@ async function describeConsistently(
           resource: executionArn,
         });
       }
-      await deps.sleep(1_000, never);
+      await deps.sleep(retryAfterMs, never);
     }
   }
 }
