@@ -62,6 +62,7 @@ export async function runProgram(
           io: deps.io,
           log,
           now: deps.now,
+          ...(deps.sleep ? { sleep: deps.sleep } : {}),
           ...(deps.signals ? { signals: deps.signals } : {}),
         };
         return { code: await handler(positional, options, ctx), log };

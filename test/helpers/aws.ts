@@ -7,32 +7,9 @@ import {
   type SsmService,
   startFakeAws,
 } from "../fake-aws/index.js";
-import { seedSsm } from "./seed.js";
+import { seedParameterStore } from "../fake-aws/seed.js";
 
-export const SEED_ACCOUNT = "731580992380";
-export const SECRET_KEY = "aws_batch_job_name";
-export const SSM_PATH = "/mlops/dcp/";
-
-/**
- * Parameter Store as Terraform leaves it for the seed: the 16 values under
- * /mlops/dcp/ one parameter each (one a SecureString), and a JSON-valued
- * parameter under a child path carrying the state machine ARN and a key
- * that is not an input key.
- */
-export function seedParameterStore(ssm: SsmService): void {
-  const { state_machine_arn: stateMachineArn, ...values } = seedSsm();
-  for (const [key, value] of Object.entries(values)) {
-    ssm.putParameter({
-      name: `${SSM_PATH}${key}`,
-      value,
-      type: key === SECRET_KEY ? "SecureString" : "String",
-    });
-  }
-  ssm.putParameter({
-    name: `${SSM_PATH}pipeline/config`,
-    value: JSON.stringify({ state_machine_arn: stateMachineArn, glue_worker_type: "G.1X" }),
-  });
-}
+export { SECRET_KEY, SEED_ACCOUNT, SSM_PATH, seedParameterStore } from "../fake-aws/seed.js";
 
 export interface AwsWorld {
   fake: FakeAws;
@@ -44,8 +21,8 @@ export interface AwsWorld {
 export function useFakeAws(): AwsWorld {
   const world = {} as AwsWorld;
   beforeAll(async () => {
-    world.ssm = createSsmService({ accountId: SEED_ACCOUNT, region: "ap-south-1" });
-    world.sfn = createSfnService({ accountId: SEED_ACCOUNT, region: "ap-south-1" });
+    world.ssm = createSsmService({ accountId: "731580992380", region: "ap-south-1" });
+    world.sfn = createSfnService({ accountId: "731580992380", region: "ap-south-1" });
     seedParameterStore(world.ssm);
     world.fake = await startFakeAws({ services: [world.ssm, world.sfn] });
   });
