@@ -66,10 +66,11 @@ const TRANSIENT =
   /Throttl|TooManyRequests|RequestLimitExceeded|ServiceUnavailable|InternalServerError|InternalFailure|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|TimeoutError/i;
 
 /**
- * Follow an execution to its end. Each poll reads only new history events;
- * the interval starts at --poll-interval (quick feedback on a start that
- * fails at once) and grows by half each poll up to --max-poll-interval,
- * which also bounds the delay between the execution's end and our exit.
+ * Follow an execution to its end. Each poll reads only new history events.
+ * The interval starts at --poll-interval, grows by half with each quiet poll
+ * up to --max-poll-interval (which bounds the delay between the execution's
+ * end and our exit), and drops back to --poll-interval when events arrive:
+ * states come in bursts, and the end often follows a state's exit closely.
  * Sleep and clock are injected, so tests never wait on wall time.
  */
 export async function followExecution(
@@ -88,8 +89,11 @@ export async function followExecution(
 
   for (;;) {
     if (deps.interrupt.aborted) return interrupted(executionArn, options, deps, tracker, history);
+    let active = false;
     try {
-      tracker.apply(await history.readNew());
+      const events = await history.readNew();
+      tracker.apply(events);
+      active = events.length > 0;
       errorsInARow = 0;
     } catch (error: unknown) {
       errorsInARow++;
@@ -107,7 +111,9 @@ export async function followExecution(
     if (tracker.terminal) break;
     if (now() >= deadline) return timedOut(executionArn, options, deps, tracker, history);
     await deps.sleep(Math.max(0, Math.min(interval, deadline - now())), deps.interrupt);
-    interval = Math.min(Math.round(interval * 1.5), options.maxPollInterval);
+    // Something happened: the next thing (a short state, the end) may follow
+    // soon, so look again soon. Quiet polls back off towards the maximum.
+    interval = active ? options.pollInterval : Math.min(Math.round(interval * 1.5), options.maxPollInterval);
   }
   const execution = await describeConsistently(deps, executionArn, startedAt, options.pollInterval);
   return { kind: "ended", execution, tracker, history };
