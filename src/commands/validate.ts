@@ -129,6 +129,11 @@ function statOrUndefined(path: string): Stats | undefined {
 }
 
 function displayPath(absolute: string, cwd: string): string {
+  // The common case, a file below cwd, without path.relative's normalisation (1,000 calls add up).
+  const prefix = cwd.endsWith(sep) ? cwd : `${cwd}${sep}`;
+  if (absolute.startsWith(prefix) && !absolute.includes(`${sep}..${sep}`)) {
+    return absolute.slice(prefix.length).split(sep).join("/");
+  }
   const rel = relative(cwd, absolute);
   const outside = rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel);
   return outside ? absolute : rel.split(sep).join("/");
