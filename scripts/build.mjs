@@ -9,7 +9,8 @@
 // faster than an ES module (an empty .cjs costs ~1.14x `node -e 0`, an empty
 // .mjs ~1.28x on Node 20), and inside it esbuild keeps every dynamically
 // imported module lazy, so `--version` evaluates almost nothing.
-import { chmodSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { build } from "esbuild";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -43,7 +44,7 @@ const awsAsSibling = {
   },
 };
 
-await Promise.all([
+const results = await Promise.all([
   build({
     ...common,
     format: "cjs",
@@ -55,9 +56,44 @@ await Promise.all([
       js: '#!/usr/bin/env node\nconst __batchinfImportMetaUrl = require("node:url").pathToFileURL(__filename).href;',
     },
     plugins: [awsAsSibling],
+    metafile: true,
   }),
-  build({ ...common, entryPoints: ["src/aws/index.ts"], outfile: "dist/batchinf-aws.mjs" }),
+  build({ ...common, entryPoints: ["src/aws/index.ts"], outfile: "dist/batchinf-aws.mjs", metafile: true }),
 ]);
 
 // npm links bins with the mode they have; make the file runnable from a checkout too.
 chmodSync("dist/batchinf.cjs", 0o755);
+
+// The bundles carry other people's code: ship their licences with it.
+writeFileSync("dist/THIRD-PARTY-NOTICES.txt", thirdPartyNotices(results.map((result) => result.metafile)));
+
+function thirdPartyNotices(metafiles) {
+  const packages = new Map();
+  for (const metafile of metafiles) {
+    for (const input of Object.keys(metafile.inputs)) {
+      const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+      if (match && !packages.has(match[1])) packages.set(match[1], readPackage(match[1]));
+    }
+  }
+  const entries = [...packages.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return entries
+    .map(
+      (p) =>
+        `${p.name}@${p.version} (${p.license})\n\n${p.text ?? `See https://www.npmjs.com/package/${p.name}`}`,
+    )
+    .join(`\n\n${"-".repeat(72)}\n\n`);
+}
+
+function readPackage(dir) {
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  const licenceFile = readdirSync(dir).find((name) => /^(licen[cs]e|copying)(\.|$)/i.test(name));
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    license: typeof manifest.license === "string" ? manifest.license : "see text",
+    text:
+      licenceFile && existsSync(join(dir, licenceFile))
+        ? readFileSync(join(dir, licenceFile), "utf8").trim()
+        : undefined,
+  };
+}
