@@ -3,6 +3,7 @@ import { awsFailure } from "../aws/errors.js";
 import { describeExecution, executionArnFor, redriveExecution, startExecution } from "../aws/sfn.js";
 import { EnvironmentError, ExecutionFailedError, InputError } from "../errors.js";
 import type { Logger } from "../io/log.js";
+import { parseJsonObject } from "../json/parse-object.js";
 
 export type StartOutcome =
   | { kind: "started"; executionArn: string; startedAt: number }
@@ -163,13 +164,5 @@ function describeDifferences(
 }
 
 function parseObject(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return text === undefined ? undefined : parseJsonObject(text);
 }

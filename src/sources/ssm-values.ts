@@ -1,5 +1,6 @@
 import { InputError } from "../errors.js";
 import { type ControlKey, isControlKey, isInputKey } from "../input/keys.js";
+import { parseJsonObject } from "../json/parse-object.js";
 import type { Sourced, SourceValues } from "./types.js";
 
 /** One parameter as read from Parameter Store (or a snapshot file). */
@@ -82,12 +83,5 @@ function jsonObjectValue(value: unknown): Record<string, unknown> | undefined {
   if (value !== null && typeof value === "object" && !Array.isArray(value))
     return value as Record<string, unknown>;
   if (typeof value !== "string" || !value.trimStart().startsWith("{")) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(value);
 }
