@@ -4,7 +4,6 @@ import {
   envName,
   isBoolean,
   isNegated,
-  OPTIONS,
   type OptionSpec,
   optionsFor,
 } from "./cli-options.js";
@@ -178,5 +177,3 @@ function parseBoolean(raw: string, flag: string): boolean {
   if (["0", "false", "no", "off"].includes(value)) return false;
   throw new InputError(`${flag} is '${raw}'; use true or false.`);
 }
-
-export { OPTIONS };

@@ -68,10 +68,6 @@ export function schemaDefaults(): Partial<Record<InputKey, string>> {
   return defaults;
 }
 
-export function keyDescription(key: InputKey): string {
-  return (schema.properties as Record<string, SchemaProperty>)[key]?.description ?? "";
-}
-
 /** Suggest the nearest known key for a misspelt one (edit distance <= 3). */
 export function nearestKey(candidate: string): InputKey | undefined {
   let best: InputKey | undefined;
