@@ -37,12 +37,28 @@ async function main(args: string[]): Promise<void> {
     process.exitCode = code;
   } catch (error: unknown) {
     const report = toExit(error, verbose);
-    const log = new Logger(io, { color: args.includes("--no-color") ? false : undefined });
-    log.error(report.message);
-    for (const line of report.details) io.stderr(`  ${line}\n`);
-    if (report.stack) io.stderr(`${report.stack}\n`);
+    const format = logFormat(args, process.env.BATCHINF_LOG_FORMAT);
+    const log = new Logger(io, { format, color: args.includes("--no-color") ? false : undefined });
+    if (format === "json") {
+      log.error(report.message, {
+        exitCode: report.code,
+        details: report.details,
+        ...(report.stack ? { stack: report.stack } : {}),
+      });
+    } else {
+      log.error(report.message);
+      for (const line of report.details) io.stderr(`  ${line}\n`);
+      if (report.stack) io.stderr(`${report.stack}\n`);
+    }
     process.exitCode = report.code;
   }
+}
+
+/** The error that ends the process is logged in the format the command's own log used. */
+function logFormat(args: string[], fromEnv: string | undefined): "text" | "json" {
+  const flag = args.findIndex((arg) => arg === "--log-format" || arg.startsWith("--log-format="));
+  const value = flag < 0 ? fromEnv : args[flag]?.includes("=") ? args[flag]?.split("=")[1] : args[flag + 1];
+  return value === "json" ? "json" : "text";
 }
 
 /** Signal handlers are installed only while a command listens, so a plain Ctrl-C still ends `render`. */

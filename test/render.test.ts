@@ -270,6 +270,16 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
   });
 });
 
+describe("--log-format json", () => {
+  it("writes every log line, the final error included, as one JSON object", async () => {
+    const result = await runCli([...render, "--set", "dq_table=XX", "--log-format", "json"], { cwd: seedWorkspace() });
+    expect(result.code).toBe(2);
+    const records = result.stderr.trim().split("\n").map((line) => JSON.parse(line));
+    expect(records.at(-1)).toMatchObject({ level: "error", exitCode: 2, details: [expect.stringMatching(/^dq_table: "XX"/)] });
+    expect(records.every((record) => typeof record.time === "string" && typeof record.message === "string")).toBe(true);
+  });
+});
+
 describe("schema and help", () => {
   it("schema prints the JSON Schema", async () => {
     const result = await runCli(["schema"]);
