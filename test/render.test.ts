@@ -32,7 +32,7 @@ describe("render --dry-run (the built binary, as a new user runs it)", () => {
 
   it("does not need, or load, the AWS half of the bundle", async () => {
     // A copy of dist without batchinf-aws.mjs: if render --dry-run loaded it, this would fail.
-    const dist = mkdtempSync(join(tmpdir(), "batchinf-dist-"));
+    const dist = mkdtempSync(join(process.env.BATCHINF_TEST_SCRATCH ?? tmpdir(), "batchinf-dist-"));
     const { cpSync } = await import("node:fs");
     cpSync(join(__dirname, "..", "dist", "batchinf.cjs"), join(dist, "batchinf.cjs"));
     const cwd = seedWorkspace();
@@ -272,11 +272,22 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
 
 describe("--log-format json", () => {
   it("writes every log line, the final error included, as one JSON object", async () => {
-    const result = await runCli([...render, "--set", "dq_table=XX", "--log-format", "json"], { cwd: seedWorkspace() });
+    const result = await runCli([...render, "--set", "dq_table=XX", "--log-format", "json"], {
+      cwd: seedWorkspace(),
+    });
     expect(result.code).toBe(2);
-    const records = result.stderr.trim().split("\n").map((line) => JSON.parse(line));
-    expect(records.at(-1)).toMatchObject({ level: "error", exitCode: 2, details: [expect.stringMatching(/^dq_table: "XX"/)] });
-    expect(records.every((record) => typeof record.time === "string" && typeof record.message === "string")).toBe(true);
+    const records = result.stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(records.at(-1)).toMatchObject({
+      level: "error",
+      exitCode: 2,
+      details: [expect.stringMatching(/^dq_table: "XX"/)],
+    });
+    expect(
+      records.every((record) => typeof record.time === "string" && typeof record.message === "string"),
+    ).toBe(true);
   });
 });
 

@@ -27,12 +27,17 @@ export function seedSsm(): Record<string, string> {
   return JSON.parse(readFileSync(fixture("seed/ssm.json"), "utf8")) as Record<string, string>;
 }
 
+/** The suite's scratch directory (test/global-setup.ts removes it), else the system's. */
+function workspaces(): string {
+  return process.env.BATCHINF_TEST_SCRATCH ?? tmpdir();
+}
+
 /**
  * A fresh working directory laid out like a Jenkins workspace: a git repo
  * whose origin is `origin`, the seed's tfvars.json and SSM snapshot.
  */
 export function seedWorkspace(options: { origin?: string | null; tfvars?: unknown } = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "batchinf-ws-"));
+  const dir = mkdtempSync(join(workspaces(), "batchinf-ws-"));
   const origin = options.origin === undefined ? SEED_ORIGIN : options.origin;
   if (origin !== null) {
     execFileSync("git", ["init", "-q"], { cwd: dir });
