@@ -381,6 +381,15 @@ describe("run: the Jenkins job", () => {
     });
   });
 
+  it("contradictory poll flags are refused before anything starts (exit 2)", async () => {
+    const result = await run(["--poll-interval", "30s", "--max-poll-interval", "10s"], {
+      buildTag: nextBuildTag(),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--max-poll-interval 10\.0s is shorter than --poll-interval 30\.0s/);
+    expect(world.fake.calls).toHaveLength(0);
+  });
+
   it("--dry-run does everything but StartExecution and prints what it would send", async () => {
     const result = await run(["--dry-run", "--show-secrets"], { buildTag: nextBuildTag() });
     expect(result.code).toBe(0);

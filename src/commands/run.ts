@@ -50,6 +50,7 @@ export function runCommand(options: RunOptions, ctx: CommandContext): Promise<nu
     states: [],
   };
   return inEveryEnding(result, options, ctx, async (frame) => {
+    assertFollowOptions(options);
     const aws = await loadAws();
     const getClients = async (tfvarsRegion?: string) => {
       frame.clients ??= await aws.createAwsClients(
@@ -150,6 +151,7 @@ export function waitCommand(
     executionArn,
   };
   return inEveryEnding(result, options, ctx, async (frame) => {
+    assertFollowOptions(options);
     if (!EXECUTION_ARN.test(executionArn)) {
       throw new InputError(
         `'${executionArn}' is not a Step Functions execution ARN; expected arn:aws:states:<region>:<account>:execution:<state-machine>:<name>.`,
@@ -287,12 +289,19 @@ function defaultName(prepared: PreparedInput, ctx: CommandContext): string {
   return defaultExecutionName(useCase, prepared.date.compact, ctx.io.env.BUILD_TAG, ctx.now());
 }
 
-function waitOptions(options: FollowOptions, ctx: CommandContext, endsNotBefore?: number): WaitOptions {
+/** Flags that only matter while waiting are still checked before anything starts. */
+function assertFollowOptions(options: FollowOptions): void {
   if (options.maxPollInterval < options.pollInterval) {
     throw new InputError(
-      `--max-poll-interval ${formatDuration(options.maxPollInterval)} is shorter than --poll-interval ${formatDuration(options.pollInterval)}.`,
+      `--max-poll-interval ${formatDuration(options.maxPollInterval)} is shorter than --poll-interval ${formatDuration(options.pollInterval)}; make it at least as long.`,
     );
   }
+  if (options.pollInterval <= 0) {
+    throw new InputError("--poll-interval must be longer than 0; e.g. 2s.");
+  }
+}
+
+function waitOptions(options: FollowOptions, ctx: CommandContext, endsNotBefore?: number): WaitOptions {
   return {
     pollInterval: options.pollInterval,
     maxPollInterval: options.maxPollInterval,
