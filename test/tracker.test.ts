@@ -134,16 +134,60 @@ describe("ExecutionTracker", () => {
     expect(tracker.failure()).toEqual({ state: "Batch", error: "States.Timeout" });
   });
 
-  it("after a redrive, the earlier run's ExecutionFailed is not the end", () => {
-    const { ctx } = captureContext();
-    const tracker = new ExecutionTracker(ctx.log, T0, T0 + 100_000);
-    tracker.apply(
+  it("an ExecutionRedriven after an end clears it; resume() does the same when only DescribeExecution knows", () => {
+    const { tracker } = track(
       history([
         ["ExecutionFailed", 50, { executionFailedEventDetails: { error: "X" } }],
         ["ExecutionRedriven", 100],
       ]),
     );
     expect(tracker.terminal).toBeUndefined();
+    const early = track(history([["ExecutionFailed", 50, { executionFailedEventDetails: { error: "X" } }]]));
+    expect(early.tracker.terminal?.status).toBe("FAILED");
+    early.tracker.resume();
+    expect(early.tracker.terminal).toBeUndefined();
+  });
+
+  it("tells concurrent runs of one state apart (Map/Parallel) through previousEventId", () => {
+    const { tracker, stderr } = track([
+      {
+        id: 1,
+        previousEventId: 0,
+        type: "TaskStateEntered",
+        timestamp: new Date(T0),
+        stateEnteredEventDetails: { name: "Item" },
+      },
+      {
+        id: 2,
+        previousEventId: 0,
+        type: "TaskStateEntered",
+        timestamp: new Date(T0),
+        stateEnteredEventDetails: { name: "Item" },
+      },
+      { id: 3, previousEventId: 1, type: "TaskScheduled", timestamp: new Date(T0) },
+      { id: 4, previousEventId: 2, type: "TaskScheduled", timestamp: new Date(T0) },
+      { id: 5, previousEventId: 3, type: "TaskSucceeded", timestamp: new Date(T0 + 1000) },
+      { id: 6, previousEventId: 4, type: "TaskSucceeded", timestamp: new Date(T0 + 2000) },
+      {
+        id: 7,
+        previousEventId: 5,
+        type: "TaskStateExited",
+        timestamp: new Date(T0 + 1000),
+        stateExitedEventDetails: { name: "Item" },
+      },
+      {
+        id: 8,
+        previousEventId: 6,
+        type: "TaskStateExited",
+        timestamp: new Date(T0 + 2000),
+        stateExitedEventDetails: { name: "Item" },
+      },
+    ]);
+    expect(stderr()).not.toContain("retrying");
+    expect(tracker.states().map((run) => [run.status, run.attempts, run.exitedAt])).toEqual([
+      ["succeeded", 1, T0 + 1000],
+      ["succeeded", 1, T0 + 2000],
+    ]);
   });
 });
 

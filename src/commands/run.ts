@@ -124,7 +124,7 @@ export function runCommand(options: RunOptions, ctx: CommandContext): Promise<nu
     const outcome = await aws.followExecution(
       start.executionArn,
       start.startedAt,
-      waitOptions(options, ctx, start.kind === "redriven" ? start.redrivenAt : undefined),
+      waitOptions(options, ctx),
       {
         client,
         region: machineRegion,
@@ -301,7 +301,7 @@ function assertFollowOptions(options: FollowOptions): void {
   }
 }
 
-function waitOptions(options: FollowOptions, ctx: CommandContext, endsNotBefore?: number): WaitOptions {
+function waitOptions(options: FollowOptions, ctx: CommandContext): WaitOptions {
   return {
     pollInterval: options.pollInterval,
     maxPollInterval: options.maxPollInterval,
@@ -309,7 +309,6 @@ function waitOptions(options: FollowOptions, ctx: CommandContext, endsNotBefore?
     stopOnTimeout: options.stopOnTimeout,
     onAbort: options.onAbort,
     ...(ctx.io.env.BUILD_URL ? { buildUrl: ctx.io.env.BUILD_URL } : {}),
-    ...(endsNotBefore !== undefined ? { endsNotBefore } : {}),
   };
 }
 

@@ -12,8 +12,8 @@ const FIRST_REVERSE_PAGE = 10;
  * reached, so later reads go newest-first and stop at the first event
  * already seen. The page size is the last poll's count of new events plus
  * the one already-seen event that proves we caught up; a burst larger than
- * that takes another page (a token is only reused with the request it came
- * from). A quiet poll costs one event; a steady stream, one extra a poll.
+ * that is read again, larger. A quiet poll costs one event; a steady stream,
+ * one extra a poll.
  */
 export class HistoryReader {
   private lastSeenId = 0;
@@ -46,20 +46,36 @@ export class HistoryReader {
   }
 
   private async readBackward(): Promise<HistoryEvent[]> {
-    const newestFirst: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    const size = this.reverseSize;
+    // A page with nothing already seen means more is new than guessed: ask
+    // again from the top, four times larger (a quiet spell followed by a
+    // burst of 200 costs 5 calls, not 200). At the API's maximum, follow the
+    // pages down instead.
+    let size = this.reverseSize;
+    let newestFirst: HistoryEvent[];
     for (;;) {
-      const page = await this.page({ maxResults: size, reverseOrder: true, nextToken });
-      const events = page.events ?? [];
-      const unseen = events.filter((event) => (event.id ?? 0) > this.lastSeenId);
-      newestFirst.push(...unseen);
-      nextToken = page.nextToken;
-      if (unseen.length < events.length || !nextToken) break;
+      const page = await this.page({ maxResults: size, reverseOrder: true, nextToken: undefined });
+      newestFirst = this.unseen(page.events);
+      let nextToken = page.nextToken;
+      const caughtUp = newestFirst.length < (page.events?.length ?? 0) || !nextToken;
+      if (caughtUp) break;
+      if (size < MAX_PAGE) {
+        size = Math.min(MAX_PAGE, size * 4);
+        continue;
+      }
+      while (nextToken) {
+        const older = await this.page({ maxResults: MAX_PAGE, reverseOrder: true, nextToken });
+        const unseen = this.unseen(older.events);
+        newestFirst.push(...unseen);
+        nextToken = unseen.length < (older.events?.length ?? 0) ? undefined : older.nextToken;
+      }
+      break;
     }
-    const fresh = newestFirst.length;
-    this.reverseSize = Math.min(MAX_PAGE, fresh + 1);
+    this.reverseSize = Math.min(MAX_PAGE, newestFirst.length + 1);
     return newestFirst.reverse();
+  }
+
+  private unseen(events: HistoryEvent[] | undefined): HistoryEvent[] {
+    return (events ?? []).filter((event) => (event.id ?? 0) > this.lastSeenId);
   }
 
   private async page(request: { maxResults: number; reverseOrder: boolean; nextToken: string | undefined }) {

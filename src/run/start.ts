@@ -8,7 +8,7 @@ import { parseJsonObject } from "../json/parse-object.js";
 export type StartOutcome =
   | { kind: "started"; executionArn: string; startedAt: number }
   | { kind: "attached"; executionArn: string; startedAt: number }
-  | { kind: "redriven"; executionArn: string; startedAt: number; redrivenAt: number }
+  | { kind: "redriven"; executionArn: string; startedAt: number }
   | { kind: "already-succeeded"; executionArn: string; execution: DescribeExecutionCommandOutput };
 
 export interface StartRequest {
@@ -117,7 +117,6 @@ async function sameName(
           `Execution ${request.name} already ended ${existing.status} with this input${existing.error ? ` (${existing.error})` : ""}; pass --redrive to resume it from the failed state, or --execution-name NEW to start afresh.`,
         );
       }
-      const redrivenAt = deps.now();
       try {
         await redriveExecution(client, executionArn, `batchinf-${request.name}`.slice(0, 64));
       } catch (error: unknown) {
@@ -134,7 +133,7 @@ async function sameName(
         });
       }
       deps.log.info(`Redriving execution ${request.name} from its ${existing.status} state (--redrive).`);
-      return { kind: "redriven", executionArn, startedAt, redrivenAt };
+      return { kind: "redriven", executionArn, startedAt };
     }
   }
 }

@@ -14,6 +14,11 @@ export interface StateRun {
   attempts: number;
 }
 
+/** A run plus what the tracker needs while it is open. */
+interface OpenRun extends StateRun {
+  lastAttemptFailed: boolean;
+}
+
 export interface Failure {
   state: string;
   error?: string;
@@ -40,47 +45,48 @@ const ATTEMPT_FAILED =
  */
 export class ExecutionTracker {
   readonly events: HistoryEvent[] = [];
-  private readonly stateOfEvent = new Map<number, string>();
-  private readonly runs: StateRun[] = [];
-  private readonly open = new Map<string, StateRun>();
-  private readonly failedAttempt = new Map<string, boolean>();
+  /**
+   * Which state run each event belongs to, through previousEventId chains:
+   * Map and Parallel run several states of one name at once, so a name is
+   * not enough to tell them apart.
+   */
+  private readonly runOfEvent = new Map<number, OpenRun>();
+  private readonly runs: OpenRun[] = [];
   terminal?: { status: TerminalStatus; error?: string; cause?: string; at: number };
 
   constructor(
     private readonly log: Logger,
     private readonly startedAt: number,
-    /** After a redrive, the earlier run's ExecutionFailed is history, not the end. */
-    private readonly endsNotBefore = 0,
   ) {}
+
+  /** The end seen was an earlier run's: the execution was redriven since. */
+  resume(): void {
+    this.terminal = undefined;
+  }
 
   apply(events: readonly HistoryEvent[]): void {
     for (const event of events) this.applyOne(event);
   }
 
   states(): readonly StateRun[] {
-    return this.runs;
+    return this.runs.map(({ lastAttemptFailed: _, ...run }) => run);
   }
 
   private applyOne(event: HistoryEvent): void {
     this.events.push(event);
     const type = event.type ?? "";
     const at = event.timestamp?.getTime() ?? this.startedAt;
-    const state = this.stateFor(event);
-    if (event.id !== undefined && state) this.stateOfEvent.set(event.id, state);
+    const run = type.endsWith("StateEntered") ? this.enter(event, at) : this.runFor(event);
+    if (event.id !== undefined && run) this.runOfEvent.set(event.id, run);
+    const state = run?.name;
 
     if (type.endsWith("StateEntered")) {
-      const name = event.stateEnteredEventDetails?.name ?? "?";
-      const run: StateRun = { name, enteredAt: at, status: "running", attempts: 0 };
-      this.runs.push(run);
-      this.open.set(name, run);
-      this.line(at, `${name} entered${kindOf(type)}`);
+      this.line(at, `${state} entered${kindOf(type)}`);
     } else if (type.endsWith("StateExited")) {
-      const name = event.stateExitedEventDetails?.name ?? state ?? "?";
-      const run = this.open.get(name);
-      if (run) {
+      if (run && run.status === "running") {
         run.exitedAt = at;
-        this.open.delete(name);
-        if (this.failedAttempt.get(name)) {
+        const name = run.name;
+        if (run.lastAttemptFailed) {
           run.status = "failed";
           this.line(at, `${name} left after a failure (caught) in ${formatDuration(at - run.enteredAt)}`);
         } else {
@@ -96,18 +102,17 @@ export class ExecutionTracker {
       type === "ActivityScheduled" ||
       type === "LambdaFunctionScheduled"
     ) {
-      const run = state ? this.open.get(state) : undefined;
       if (run) {
         run.attempts++;
+        run.lastAttemptFailed = false;
         if (run.attempts > 1) this.line(at, `${run.name} retrying (attempt ${run.attempts})`);
       }
-      if (state) this.failedAttempt.set(state, false);
     } else if (type === "TaskSubmitted") {
       const id = submittedId(event.taskSubmittedEventDetails?.output);
       if (id && state) this.line(at, `${state} submitted ${id}`);
     } else if (ATTEMPT_FAILED.test(type)) {
       const details = failureDetails(event);
-      if (state) this.failedAttempt.set(state, true);
+      if (run) run.lastAttemptFailed = true;
       this.line(
         at,
         `${state ?? "?"} attempt failed: ${details.error ?? type}${details.cause ? ` (${causeSummary(details.cause)})` : ""}`,
@@ -115,15 +120,35 @@ export class ExecutionTracker {
     } else if (type === "ExecutionRedriven") {
       this.terminal = undefined;
       this.line(at, "execution redriven");
-    } else if (EXECUTION_END[type] && at >= this.endsNotBefore) {
+    } else if (EXECUTION_END[type]) {
       const details = failureDetails(event);
       this.terminal = { status: EXECUTION_END[type] as TerminalStatus, ...details, at };
-      for (const run of this.open.values()) {
-        run.status = "failed";
-        run.exitedAt = at;
+      for (const open of this.runs) {
+        if (open.status !== "running") continue;
+        open.status = "failed";
+        open.exitedAt = at;
       }
-      this.open.clear();
     }
+  }
+
+  private enter(event: HistoryEvent, at: number): OpenRun {
+    const name = event.stateEnteredEventDetails?.name ?? "?";
+    const run: OpenRun = { name, enteredAt: at, status: "running", attempts: 0, lastAttemptFailed: false };
+    this.runs.push(run);
+    return run;
+  }
+
+  /** The run an event belongs to: its predecessor's, else the latest open run of the state it names. */
+  private runFor(event: HistoryEvent): OpenRun | undefined {
+    const byChain = this.runOfEvent.get(event.previousEventId ?? -1);
+    if (byChain) return byChain;
+    const name = event.stateExitedEventDetails?.name;
+    if (!name) return undefined;
+    for (let i = this.runs.length - 1; i >= 0; i--) {
+      const candidate = this.runs[i] as OpenRun;
+      if (candidate.name === name && candidate.status === "running") return candidate;
+    }
+    return undefined;
   }
 
   /**
@@ -147,7 +172,7 @@ export class ExecutionTracker {
         break;
       }
       if (ATTEMPT_FAILED.test(type) || type === "MapStateFailed" || type === "ParallelStateFailed") {
-        const state = this.stateOfEvent.get(event.id ?? -1) ?? "?";
+        const state = this.runOfEvent.get(event.id ?? -1)?.name ?? "?";
         const details = failureDetails(event);
         return {
           state,
@@ -167,12 +192,6 @@ export class ExecutionTracker {
     const state = routedTo ?? running?.name ?? "(no state had started)";
     const error = terminal?.error ?? (terminal?.status === "TIMED_OUT" ? "States.Timeout" : undefined);
     return { state, ...(error ? { error } : {}), ...(terminal?.cause ? { cause: terminal.cause } : {}) };
-  }
-
-  private stateFor(event: HistoryEvent): string | undefined {
-    if (event.stateEnteredEventDetails?.name) return event.stateEnteredEventDetails.name;
-    if (event.stateExitedEventDetails?.name) return event.stateExitedEventDetails.name;
-    return this.stateOfEvent.get(event.previousEventId ?? -1);
   }
 
   private line(at: number, text: string): void {

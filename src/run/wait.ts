@@ -16,8 +16,6 @@ export interface WaitOptions {
   onAbort: "stop" | "detach";
   /** Jenkins' BUILD_URL, put in the StopExecution cause so the console says who stopped it. */
   buildUrl?: string;
-  /** Set after a redrive: terminal events before it belong to the earlier run. */
-  endsNotBefore?: number;
 }
 
 export interface WaitDeps {
@@ -81,7 +79,7 @@ export async function followExecution(
 ): Promise<WaitOutcome> {
   const { log, now } = deps;
   const history = new HistoryReader(deps.client, executionArn);
-  const tracker = new ExecutionTracker(log, startedAt, options.endsNotBefore ?? 0);
+  const tracker = new ExecutionTracker(log, startedAt);
   const deadline = options.timeout === undefined ? Number.POSITIVE_INFINITY : now() + options.timeout;
   let interval = options.pollInterval;
   let errorsInARow = 0;
@@ -108,15 +106,25 @@ export async function followExecution(
       }
       log.warn(`polling failed (${errorName(error)}); trying again in ${formatDuration(interval)}`);
     }
-    if (tracker.terminal) break;
+    if (tracker.terminal) {
+      const execution = await describeEnded(
+        deps,
+        executionArn,
+        startedAt,
+        options.pollInterval,
+        tracker.terminal,
+      );
+      if (execution !== "redriven") return { kind: "ended", execution, tracker, history };
+      // The end we saw belongs to an earlier run: the execution was redriven since.
+      tracker.resume();
+      log.info("the execution was redriven; following its new run");
+    }
     if (now() >= deadline) return timedOut(executionArn, options, deps, tracker, history);
     await deps.sleep(Math.max(0, Math.min(interval, deadline - now())), deps.interrupt);
     // Something happened: the next thing (a short state, the end) may follow
     // soon, so look again soon. Quiet polls back off towards the maximum.
     interval = active ? options.pollInterval : Math.min(Math.round(interval * 1.5), options.maxPollInterval);
   }
-  const execution = await describeConsistently(deps, executionArn, startedAt, options.pollInterval);
-  return { kind: "ended", execution, tracker, history };
 }
 
 async function timedOut(
@@ -135,7 +143,7 @@ async function timedOut(
   }
   deps.log.warn(`--timeout ${limit} reached; stopping the execution (--stop-on-timeout).`);
   const execution = await stopAndConfirm(executionArn, `batchinf --timeout ${limit} reached`, options, deps);
-  return { kind: "timeout", stopped: true, execution, tracker, history };
+  return { kind: "timeout", stopped: isStopped(execution), execution, tracker, history };
 }
 
 async function interrupted(
@@ -152,7 +160,11 @@ async function interrupted(
   }
   deps.log.warn(`${signal} received; stopping the execution (--on-abort stop).`);
   const execution = await stopAndConfirm(executionArn, `build aborted (${signal})`, options, deps);
-  return { kind: "interrupted", signal, stopped: true, execution, tracker, history };
+  return { kind: "interrupted", signal, stopped: isStopped(execution), execution, tracker, history };
+}
+
+function isStopped(execution: DescribeExecutionCommandOutput | undefined): boolean {
+  return execution?.status !== undefined && execution.status !== "RUNNING";
 }
 
 /** StopExecution exactly once, then watch for ABORTED within a bound. */
@@ -166,11 +178,14 @@ async function stopAndConfirm(
   try {
     await stopExecution(deps.client, executionArn, "batchinf.Aborted", cause);
   } catch (error: unknown) {
-    throw awsFailure(error, {
+    // The reason we are ending (a signal, --timeout) still decides the exit code; say the stop failed.
+    const failure = awsFailure(error, {
       operation: "states:StopExecution",
       region: deps.region,
       resource: executionArn,
     });
+    deps.log.error(`${failure.message} The execution is still running.`);
+    return undefined;
   }
   const until = deps.now() + STOP_CONFIRM_MS;
   // The signal that brought us here is already aborted; confirmation sleeps must not be cut short by it.
@@ -191,16 +206,33 @@ async function stopAndConfirm(
   }
 }
 
-async function describeConsistently(
+const TERMINAL = new Set(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
+/** DescribeExecution is eventually consistent: a few tries for it to agree with the history. */
+const DESCRIBE_TRIES = 5;
+
+/**
+ * The history says the execution ended; DescribeExecution gives its output,
+ * stop date and cause. It may lag behind the history (try again), or show a
+ * redrive that started after the end we saw ("redriven": keep following).
+ * If it never agrees, the history's word stands.
+ */
+async function describeEnded(
   deps: WaitDeps,
   executionArn: string,
   startedAt: number,
   retryAfterMs: number,
-): Promise<DescribeExecutionCommandOutput> {
+  seen: NonNullable<ExecutionTracker["terminal"]>,
+): Promise<DescribeExecutionCommandOutput | "redriven"> {
   const never = new AbortController().signal;
-  for (let attempt = 1; ; attempt++) {
+  let last: DescribeExecutionCommandOutput | undefined;
+  for (let attempt = 1; attempt <= DESCRIBE_TRIES + MAX_CONSECUTIVE_POLL_ERRORS; attempt++) {
     try {
-      return await describeExecution(deps.client, executionArn);
+      last = await describeExecution(deps.client, executionArn);
+      const redrivenAfter = last.redriveDate !== undefined && last.redriveDate.getTime() >= seen.at;
+      if (last.status === "PENDING_REDRIVE" || (last.status === "RUNNING" && redrivenAfter))
+        return "redriven";
+      if (last.status !== undefined && TERMINAL.has(last.status)) return last;
+      if (attempt >= DESCRIBE_TRIES) break;
     } catch (error: unknown) {
       if (attempt > MAX_CONSECUTIVE_POLL_ERRORS || !isAbsorbable(error, deps.now() - startedAt)) {
         throw awsFailure(error, {
@@ -209,9 +241,17 @@ async function describeConsistently(
           resource: executionArn,
         });
       }
-      await deps.sleep(retryAfterMs, never);
     }
+    await deps.sleep(retryAfterMs, never);
   }
+  deps.log.debug(`DescribeExecution still says ${last?.status}; the history's ${seen.status} stands`);
+  return {
+    ...(last ?? { $metadata: {} }),
+    status: seen.status,
+    ...(seen.error ? { error: seen.error } : {}),
+    ...(seen.cause ? { cause: seen.cause } : {}),
+    stopDate: new Date(seen.at),
+  } as DescribeExecutionCommandOutput;
 }
 
 /** Throttling, 5xx and dropped connections pass; so does "does not exist" just after a start. */
