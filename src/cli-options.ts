@@ -95,7 +95,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flags: "--show-secrets",
     name: "showSecrets",
     help: "print SecureString values instead of ****",
-    commands: INPUT,
+    commands: ["render", "run", "wait"],
     default: false,
   },
   {

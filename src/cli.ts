@@ -32,13 +32,21 @@ async function main(args: string[]): Promise<void> {
   ]);
   const io = processIo();
   const verbose = args.includes("--verbose") || /^(1|true|yes|on)$/i.test(process.env.BATCHINF_VERBOSE ?? "");
+  let ended: { error: unknown; log?: InstanceType<typeof Logger> } | undefined;
   try {
-    const { code } = await runProgram(args, { io, now: Date.now, signals });
-    process.exitCode = code;
+    const result = await runProgram(args, { io, now: Date.now, signals });
+    process.exitCode = result.code;
+    if (result.error !== undefined)
+      ended = { error: result.error, ...(result.log ? { log: result.log } : {}) };
   } catch (error: unknown) {
-    const report = toExit(error, verbose);
+    ended = { error };
+  }
+  if (ended) {
+    const report = toExit(ended.error, verbose);
     const format = logFormat(args, process.env.BATCHINF_LOG_FORMAT);
-    const log = new Logger(io, { format, color: args.includes("--no-color") ? false : undefined });
+    // The command's log masks every secret it met; a fresh one only for errors before it existed.
+    const log =
+      ended.log ?? new Logger(io, { format, color: args.includes("--no-color") ? false : undefined });
     if (format === "json") {
       log.error(report.message, {
         exitCode: report.code,
@@ -47,8 +55,8 @@ async function main(args: string[]): Promise<void> {
       });
     } else {
       log.error(report.message);
-      for (const line of report.details) io.stderr(`  ${line}\n`);
-      if (report.stack) io.stderr(`${report.stack}\n`);
+      for (const line of report.details) io.stderr(`${log.redact(`  ${line}`)}\n`);
+      if (report.stack) io.stderr(`${log.redact(report.stack)}\n`);
     }
     process.exitCode = report.code;
   }

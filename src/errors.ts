@@ -49,11 +49,6 @@ export class EnvironmentError extends BatchinfError {
   readonly exitCode = ExitCode.awsOrEnvironment;
 }
 
-/** The execution ended FAILED, TIMED_OUT or ABORTED. Exit 1. */
-export class ExecutionFailedError extends BatchinfError {
-  readonly exitCode = ExitCode.executionFailed;
-}
-
 /** `--timeout` ran out while waiting. Exit 4. */
 export class WaitTimeoutError extends BatchinfError {
   readonly exitCode = ExitCode.timeout;

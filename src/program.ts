@@ -8,7 +8,7 @@ import {
   optionsFor,
 } from "./cli-options.js";
 import type { CommandContext } from "./commands/context.js";
-import { ExitCode, InputError } from "./errors.js";
+import { ExitCode, InputError, toExit } from "./errors.js";
 import { type Io, Logger } from "./io/log.js";
 import { VERSION } from "./version.js";
 
@@ -19,6 +19,14 @@ export interface ProgramDeps {
   signals?: CommandContext["signals"];
 }
 
+export interface ProgramResult {
+  code: number;
+  /** The command's log, which masks the secrets it has seen. */
+  log?: Logger;
+  /** What ended the command, for the caller to report; `code` is already its exit code. */
+  error?: unknown;
+}
+
 type Handler = (args: string[], options: Record<string, unknown>, ctx: CommandContext) => Promise<number>;
 
 /**
@@ -26,11 +34,8 @@ type Handler = (args: string[], options: Record<string, unknown>, ctx: CommandCo
  * variables, build the context, call the command. Returns the exit code; the
  * caller (cli.ts) owns `process.exit`.
  */
-export async function runProgram(
-  argv: readonly string[],
-  deps: ProgramDeps,
-): Promise<{ code: number; log?: Logger }> {
-  let outcome: Promise<{ code: number; log?: Logger }> | undefined;
+export async function runProgram(argv: readonly string[], deps: ProgramDeps): Promise<ProgramResult> {
+  let outcome: Promise<ProgramResult> | undefined;
   const program = new Command("batchinf")
     .description("Compose, validate, start and follow the batch-inference Step Functions execution.")
     .version(VERSION, "-V, --version")
@@ -50,21 +55,28 @@ export async function runProgram(
     command.action((...actionArgs: unknown[]) => {
       const cmd = actionArgs[actionArgs.length - 1] as Command;
       const positional = (cmd.args ?? []).map(String);
-      outcome = (async () => {
-        const options = applyEnvironment(cmd, name, deps.io.env);
-        const log = new Logger(deps.io, {
-          format: options.logFormat as "text" | "json",
-          color: options.color === false ? false : undefined,
-          verbose: options.verbose === true,
-        });
-        const ctx: CommandContext = {
-          io: deps.io,
-          log,
-          now: deps.now,
-          ...(deps.sleep ? { sleep: deps.sleep } : {}),
-          ...(deps.signals ? { signals: deps.signals } : {}),
-        };
-        return { code: await handler(positional, options, ctx), log };
+      outcome = (async (): Promise<ProgramResult> => {
+        let log: Logger | undefined;
+        try {
+          const options = applyEnvironment(cmd, name, deps.io.env);
+          log = new Logger(deps.io, {
+            format: options.logFormat as "text" | "json",
+            color: options.color === false ? false : undefined,
+            verbose: options.verbose === true,
+            revealSecrets: options.showSecrets === true,
+          });
+          const ctx: CommandContext = {
+            io: deps.io,
+            log,
+            now: deps.now,
+            ...(deps.sleep ? { sleep: deps.sleep } : {}),
+            ...(deps.signals ? { signals: deps.signals } : {}),
+          };
+          return { code: await handler(positional, options, ctx), log };
+        } catch (error: unknown) {
+          // The command's own log knows its secrets: the caller reports the error through it.
+          return { code: toExit(error).code, error, ...(log ? { log } : {}) };
+        }
       })();
     });
   };

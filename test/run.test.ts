@@ -259,6 +259,11 @@ describe("run: the Jenkins job", () => {
     expect((await run([], { buildTag, cwd })).code).toBe(1);
     const hint = await run([], { buildTag, cwd });
     expect(hint.code).toBe(1);
+    expect(resultFile(hint.cwd)).toMatchObject({
+      status: "FAILED",
+      executionArn: expect.stringContaining(buildTag),
+      outcome: { exitCode: 1, reason: "failed" },
+    });
     expect(hint.stderr).toMatch(
       /already ended FAILED with this input \(States.TaskFailed\); pass --redrive to resume it from the failed state, or --execution-name NEW/,
     );
@@ -306,6 +311,60 @@ describe("run: the Jenkins job", () => {
       status: "ABORTED",
       outcome: { exitCode: 143, reason: "interrupted" },
     });
+  });
+
+  it("SIGTERM during the start with --no-wait still stops the execution once (exit 143)", async () => {
+    const buildTag = nextBuildTag();
+    world.sfn.queueScript(STATE_MACHINE_ARN, {
+      states: pipelineStates(FAST).slice(0, 1),
+      outcome: "NEVER_ENDS",
+    });
+    world.fake.faults.add({ operation: "StartExecution", kind: "latency", ms: 1500 });
+    let pid = 0;
+    const running = run(["--no-wait"], { buildTag, onSpawn: (p) => (pid = p) });
+    await waitFor(() => world.fake.calls.some((call) => call.operation === "DescribeExecution"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(pid, "SIGTERM");
+    const result = await running;
+    expect(result.code).toBe(143);
+    expect(world.fake.callsTo("StopExecution")).toHaveLength(1);
+    expect(resultFile(result.cwd)).toMatchObject({ status: "ABORTED" });
+  });
+
+  it("a StopExecution that fails on abort is reported, and the exit code stays 143", async () => {
+    const buildTag = nextBuildTag();
+    world.sfn.queueScript(STATE_MACHINE_ARN, {
+      states: pipelineStates(FAST).slice(0, 1),
+      outcome: "NEVER_ENDS",
+    });
+    world.fake.faults.add({ operation: "StopExecution", kind: "accessDenied" });
+    let pid = 0;
+    const running = run([], { buildTag, onSpawn: (p) => (pid = p) });
+    await waitFor(() => world.fake.callsTo("GetExecutionHistory").length >= 2);
+    process.kill(pid, "SIGTERM");
+    const result = await running;
+    expect(result.code).toBe(143);
+    expect(result.stderr).toMatch(/Access denied to states:StopExecution .*The execution is still running\./);
+    expect(resultFile(result.cwd)).toMatchObject({ status: "RUNNING", outcome: { exitCode: 143 } });
+  });
+
+  it("an unwritable --result-file is refused before anything starts (exit 2)", async () => {
+    const cwd = seedWorkspace();
+    const result = await runCli(
+      [
+        "run",
+        "--ssm-path",
+        SSM_PATH,
+        "--date",
+        SEED_DATE,
+        "--result-file",
+        join(cwd, "no-such-dir", "result.json"),
+      ],
+      { cwd, env: { ...world.fake.env({ region: "ap-south-1" }), BUILD_TAG: nextBuildTag() } },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Cannot write --result-file .*no-such-dir\/result\.json/);
+    expect(world.fake.calls).toHaveLength(0);
   });
 
   it("--on-abort detach leaves the execution running on SIGINT (exit 130)", async () => {
@@ -447,8 +506,17 @@ describe("wait <execution-arn>", () => {
       env: world.fake.env({ region: "ap-south-1" }),
     });
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ status: "SUCCEEDED", executionArn: arn });
+    const waited = JSON.parse(result.stdout);
+    expect(waited).toMatchObject({ status: "SUCCEEDED", executionArn: arn });
     expect(result.stderr).toMatch(/RunBatchInference succeeded/);
+    // wait cannot tell SecureString values apart: no input unless asked for.
+    expect(waited.input).toBeUndefined();
+    expect(result.stdout).not.toContain("aws_demo_batch_run");
+    const shown = await runCli(["wait", arn, ...poll, "--output", "json", "--show-secrets"], {
+      cwd,
+      env: world.fake.env({ region: "ap-south-1" }),
+    });
+    expect(JSON.parse(shown.stdout).input).toEqual(seedSample());
   });
 
   it("refuses something that is not an execution ARN (exit 2)", async () => {

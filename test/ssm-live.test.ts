@@ -16,6 +16,28 @@ beforeEach(() => {
   world.ssm.setPaging({});
 });
 
+/** --ssm-param for every seed parameter but `except`, so a test can supply that key from elsewhere. */
+function namedSeedParams(except: string): string[] {
+  return Object.keys(seedSample())
+    .filter(
+      (key) =>
+        ![
+          except,
+          "athena_pred_or_eval_table_name",
+          "athenadb_debug_table_name",
+          "athenadb_metadata_table_name",
+          "year",
+          "month",
+          "day",
+          "region",
+          "use_case_name",
+          "mapping_json_S3_path",
+          "athenadb_evaluation_summary_table_name",
+        ].includes(key),
+    )
+    .flatMap((key) => ["--ssm-param", `${SSM_PATH}${key}`]);
+}
+
 describe("render reads Terraform's outputs from Parameter Store", () => {
   it("prints the seed's sample in ceil(n/10) GetParametersByPath calls and no per-parameter calls", async () => {
     const result = await runCli([...renderLive, "--show-secrets"], { cwd: seedWorkspace(), env: env() });
@@ -55,6 +77,35 @@ describe("render reads Terraform's outputs from Parameter Store", () => {
     expect(result.stderr).toMatch(new RegExp(`${SECRET_KEY} +\\*\\*\\*\\* +<- SSM ${SSM_PATH}${SECRET_KEY}`));
     const json = await runCli([...renderLive, "--output", "json"], { cwd: seedWorkspace(), env: env() });
     expect(json.stdout).not.toContain(secret);
+  });
+
+  it("never prints a SecureString value that fails validation, and --show-secrets does show it", async () => {
+    world.ssm.putParameter({
+      name: "/mlops/secret-leak/dq_table",
+      value: "Secret-Value-XYZ",
+      type: "SecureString",
+    });
+    // dq_table comes only from the SecureString; every other Terraform value by name.
+    const args = [
+      "render",
+      "--date",
+      SEED_DATE,
+      "--ssm-param",
+      "/mlops/secret-leak/dq_table",
+      ...namedSeedParams("dq_table"),
+    ];
+    const masked = await runCli(args, { cwd: seedWorkspace(), env: env() });
+    expect(masked.code).toBe(2);
+    expect(masked.stderr).toMatch(/dq_table: "\*\*\*\*" is not allowed/);
+    expect(masked.stdout + masked.stderr).not.toContain("Secret-Value-XYZ");
+    const json = await runCli([...args, "--log-format", "json"], { cwd: seedWorkspace(), env: env() });
+    expect(json.code).toBe(2);
+    expect(json.stdout + json.stderr).not.toContain("Secret-Value-XYZ");
+    const shown = await runCli([...renderLive, "--explain", "--show-secrets"], {
+      cwd: seedWorkspace(),
+      env: env(),
+    });
+    expect(shown.stderr).toMatch(new RegExp(`${SECRET_KEY} +"aws_demo_batch_run"`));
   });
 
   it("--explain names the parameter behind each key, the control key and the unused keys", async () => {

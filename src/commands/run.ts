@@ -24,6 +24,7 @@ export interface FollowOptions {
   output: "text" | "json";
   region?: string;
   profile?: string;
+  showSecrets: boolean;
 }
 
 export interface RunOptions extends RenderOptions, FollowOptions {
@@ -36,6 +37,9 @@ export interface RunOptions extends RenderOptions, FollowOptions {
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 const EXECUTION_ARN =
   /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;
+
+/** Results of `wait` without --show-secrets: their input and output are left out. */
+const withoutPayloads = new WeakSet<RunResult>();
 
 /** Wall-clock sleep, cut short by an interrupt. */
 const realSleep = async (ms: number, signal: AbortSignal): Promise<void> => {
@@ -86,13 +90,13 @@ export function runCommand(options: RunOptions, ctx: CommandContext): Promise<nu
     const client = (await getClients(prepared.tfvarsRegion)).sfn(machineRegion);
 
     await checkStateMachine(aws, client, stateMachineArn, machineRegion);
+    if (frame.interrupt.aborted)
+      return finishInterrupted(result, frame.interrupt.reason, options, ctx, frame.clients);
     if (options.dryRun) {
       ctx.log.info(`Dry run: would start ${stateMachineArn} as ${name}; nothing was started.`);
       ctx.io.stdout(`${JSON.stringify({ stateMachineArn, name, input: result.input }, null, 2)}\n`);
       return finish(result, ExitCode.ok, "not-started", options, ctx, frame.clients);
     }
-    if (frame.interrupt.aborted)
-      return finishInterrupted(result, frame.interrupt.reason, options, ctx, frame.clients);
 
     const secretKeys = new Set(INPUT_KEYS.filter((key) => prepared.composition.provenance[key]?.secret));
     const start = await aws.startIdempotently(
@@ -108,6 +112,15 @@ export function runCommand(options: RunOptions, ctx: CommandContext): Promise<nu
     );
     result.executionArn = start.executionArn;
     result.consoleUrl = aws.consoleUrl(machineRegion, start.executionArn, consoleDomain(machineRegion));
+    if (start.kind === "already-ended") {
+      describeInto(result, start.execution);
+      const error = start.execution.error ? ` (${start.execution.error})` : "";
+      ctx.log.error(
+        `Execution ${name} already ended ${result.status} with this input${error}; ${start.hint}.`,
+      );
+      if (result.consoleUrl) ctx.log.info(`console: ${result.consoleUrl}`);
+      return finish(result, ExitCode.executionFailed, "failed", options, ctx, frame.clients);
+    }
     if (start.kind === "already-succeeded") {
       ctx.log.info(`Execution ${name} already SUCCEEDED with this input; nothing to do.`);
       if (result.consoleUrl) ctx.log.info(`console: ${result.consoleUrl}`);
@@ -117,7 +130,8 @@ export function runCommand(options: RunOptions, ctx: CommandContext): Promise<nu
     announce(start.kind, start.executionArn, result.consoleUrl, ctx);
     result.status = "RUNNING";
     result.startDate = new Date(start.startedAt).toISOString();
-    if (!options.wait) {
+    // A signal during the start gets the --on-abort action even with --no-wait: the loop does that first.
+    if (!options.wait && !frame.interrupt.aborted) {
       ctx.log.info("--no-wait: not following the execution.");
       return finish(result, ExitCode.ok, "started", options, ctx, frame.clients);
     }
@@ -169,7 +183,15 @@ export function waitCommand(
     const client = clients.sfn(region);
     const execution = await describeExistingExecution(aws, client, executionArn, region);
     describeInto(result, execution);
-    result.input = parseJsonOrText(execution.input);
+    if (options.showSecrets) {
+      result.input = parseJsonOrText(execution.input);
+    } else {
+      // wait cannot tell which values came from SecureStrings: leave input and output out rather than guess.
+      withoutPayloads.add(result);
+      ctx.log.info(
+        "The result leaves the execution's input and output out (pass --show-secrets to include them).",
+      );
+    }
     result.consoleUrl = aws.consoleUrl(region, executionArn, consoleDomain(region));
     const startedAt = execution.startDate?.getTime() ?? ctx.now();
     ctx.log.info(
@@ -205,6 +227,8 @@ async function inEveryEnding(
   ctx: CommandContext,
   body: (frame: Frame) => Promise<number>,
 ): Promise<number> {
+  // An unwritable --result-file is found before anything starts, not after an hour of waiting.
+  if (options.resultFile) await assertWritable(options.resultFile, result);
   const interrupt = listenForSignals(ctx);
   const frame: Frame = { interrupt: interrupt.signal, sleep: ctx.sleep ?? realSleep };
   try {
@@ -214,6 +238,19 @@ async function inEveryEnding(
     throw error;
   } finally {
     interrupt.dispose();
+  }
+}
+
+async function assertWritable(file: string, result: RunResult): Promise<void> {
+  try {
+    await writeResultFile(file, result);
+  } catch (error: unknown) {
+    throw new InputError(
+      `Cannot write --result-file ${file}: ${(error as Error).message}; create its directory or choose another path.`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -406,8 +443,19 @@ async function finish(
 ): Promise<number> {
   result.outcome = { exitCode, reason };
   if (clients) result.apiCalls = { ...clients.calls };
+  if (withoutPayloads.has(result)) {
+    delete result.input;
+    delete result.output;
+  }
   const text = ctx.log.redact(`${JSON.stringify(result, null, 2)}\n`);
-  if (options.resultFile) await writeResultFile(options.resultFile, JSON.parse(text) as RunResult);
+  if (options.resultFile) {
+    try {
+      await writeResultFile(options.resultFile, JSON.parse(text) as RunResult);
+    } catch (error: unknown) {
+      // How the run ended decides the exit code, not the bookkeeping after it.
+      ctx.log.error(`could not write --result-file ${options.resultFile}: ${(error as Error).message}`);
+    }
+  }
   if (options.output === "json") ctx.io.stdout(text);
   return exitCode;
 }

@@ -30,6 +30,8 @@ export interface LogOptions {
   /** `--no-color` sets false; undefined means decide from the environment. */
   color?: boolean;
   verbose?: boolean;
+  /** --show-secrets: the user asked to see SecureString values. */
+  revealSecrets?: boolean;
 }
 
 /**
@@ -62,6 +64,7 @@ export class Logger {
   private readonly secrets = new Set<string>();
   private readonly format: LogFormat;
   private readonly verbose: boolean;
+  private readonly revealSecrets: boolean;
 
   constructor(
     private readonly io: Io,
@@ -69,6 +72,7 @@ export class Logger {
   ) {
     this.format = options.format ?? "text";
     this.verbose = options.verbose ?? false;
+    this.revealSecrets = options.revealSecrets ?? false;
     this.color = new Chalk({ level: this.format === "json" ? 0 : colorLevel(io, options.color) });
   }
 
@@ -79,7 +83,7 @@ export class Logger {
   /** Mask this value wherever it would appear in the log from now on. */
   addSecret(value: string): void {
     // Very short values would mask innocent text ("1", "a") everywhere.
-    if (value.length >= 4) this.secrets.add(value);
+    if (value.length >= 4 && !this.revealSecrets) this.secrets.add(value);
   }
 
   redact(text: string): string {

@@ -1,7 +1,7 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
 import { awsFailure } from "../aws/errors.js";
 import { describeExecution, executionArnFor, redriveExecution, startExecution } from "../aws/sfn.js";
-import { EnvironmentError, ExecutionFailedError, InputError } from "../errors.js";
+import { EnvironmentError, InputError } from "../errors.js";
 import type { Logger } from "../io/log.js";
 import { parseJsonObject } from "../json/parse-object.js";
 
@@ -9,7 +9,9 @@ export type StartOutcome =
   | { kind: "started"; executionArn: string; startedAt: number }
   | { kind: "attached"; executionArn: string; startedAt: number }
   | { kind: "redriven"; executionArn: string; startedAt: number }
-  | { kind: "already-succeeded"; executionArn: string; execution: DescribeExecutionCommandOutput };
+  | { kind: "already-succeeded"; executionArn: string; execution: DescribeExecutionCommandOutput }
+  /** FAILED, TIMED_OUT or ABORTED with this input, and not redriven: `hint` says what to do. */
+  | { kind: "already-ended"; executionArn: string; execution: DescribeExecutionCommandOutput; hint: string };
 
 export interface StartRequest {
   stateMachineArn: string;
@@ -113,18 +115,16 @@ async function sameName(
       return { kind: "already-succeeded", executionArn, execution: existing };
     default: {
       if (!request.redrive) {
-        throw new ExecutionFailedError(
-          `Execution ${request.name} already ended ${existing.status} with this input${existing.error ? ` (${existing.error})` : ""}; pass --redrive to resume it from the failed state, or --execution-name NEW to start afresh.`,
-        );
+        const hint =
+          "pass --redrive to resume it from the failed state, or --execution-name NEW to start afresh";
+        return { kind: "already-ended", executionArn, execution: existing, hint };
       }
       try {
         await redriveExecution(client, executionArn, `batchinf-${request.name}`.slice(0, 64));
       } catch (error: unknown) {
         if ((error as { name?: string }).name === "ExecutionNotRedrivable") {
-          throw new ExecutionFailedError(
-            `Execution ${request.name} cannot be redriven (${(error as Error).message}); pass --execution-name NEW to start afresh.`,
-            { cause: error },
-          );
+          const hint = `it cannot be redriven (${(error as Error).message}); pass --execution-name NEW to start afresh`;
+          return { kind: "already-ended", executionArn, execution: existing, hint };
         }
         throw awsFailure(error, {
           operation: "states:RedriveExecution",

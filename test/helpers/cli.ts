@@ -65,16 +65,29 @@ export async function runInProcess(
   capture: CaptureOptions & { sleep?: (ms: number, signal: AbortSignal) => Promise<void> } = {},
 ): Promise<CliResult> {
   const captured = captureContext(capture);
+  let ended: { error: unknown; redact: (text: string) => string } | undefined;
+  let code: number;
   try {
-    const { code } = await runProgram(args, {
+    const result = await runProgram(args, {
       io: captured.io,
       now: captured.ctx.now,
+      ...(capture.sleep ? { sleep: capture.sleep } : {}),
       ...(capture.signals ? { signals: capture.signals } : {}),
     });
-    return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+    code = result.code;
+    const log = result.log;
+    if (result.error !== undefined)
+      ended = { error: result.error, redact: (text) => log?.redact(text) ?? text };
   } catch (error: unknown) {
-    const report = toExit(error);
-    const stderr = `${captured.stderr()}error: ${report.message}\n${report.details.map((line) => `  ${line}\n`).join("")}`;
-    return { code: report.code, stdout: captured.stdout(), stderr };
+    code = toExit(error).code;
+    ended = { error, redact: (text) => text };
   }
+  if (!ended) return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+  const report = toExit(ended.error);
+  const lines = [`error: ${report.message}`, ...report.details.map((line) => `  ${line}`)];
+  return {
+    code: report.code,
+    stdout: captured.stdout(),
+    stderr: `${captured.stderr()}${ended.redact(lines.join("\n"))}\n`,
+  };
 }
