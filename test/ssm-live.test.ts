@@ -17,25 +17,29 @@ beforeEach(() => {
 });
 
 /** --ssm-param for every seed parameter but `except`, so a test can supply that key from elsewhere. */
-function namedSeedParams(except: string): string[] {
+/** Keys the seed's SSM does not hold: schema defaults, tfvars, the clock, the derived path. */
+const NOT_IN_SSM = [
+  "athena_pred_or_eval_table_name",
+  "athenadb_debug_table_name",
+  "athenadb_metadata_table_name",
+  "year",
+  "month",
+  "day",
+  "region",
+  "use_case_name",
+  "mapping_json_S3_path",
+];
+
+/** The seed's SSM parameter names under SSM_PATH, but for `except`. */
+function seedParameterNames(...except: string[]): string[] {
   return Object.keys(seedSample())
-    .filter(
-      (key) =>
-        ![
-          except,
-          "athena_pred_or_eval_table_name",
-          "athenadb_debug_table_name",
-          "athenadb_metadata_table_name",
-          "year",
-          "month",
-          "day",
-          "region",
-          "use_case_name",
-          "mapping_json_S3_path",
-          "athenadb_evaluation_summary_table_name",
-        ].includes(key),
-    )
-    .flatMap((key) => ["--ssm-param", `${SSM_PATH}${key}`]);
+    .filter((key) => !NOT_IN_SSM.includes(key) && !except.includes(key))
+    .map((key) => `${SSM_PATH}${key}`);
+}
+
+/** --ssm-param for every seed parameter but `except`, so a test can supply that key from elsewhere. */
+function namedSeedParams(except: string): string[] {
+  return seedParameterNames(except).flatMap((name) => ["--ssm-param", name]);
 }
 
 describe("render reads Terraform's outputs from Parameter Store", () => {
@@ -119,22 +123,7 @@ describe("render reads Terraform's outputs from Parameter Store", () => {
 
   it("reads 23 named parameters in exactly 3 GetParameters calls", async () => {
     for (let i = 0; i < 7; i++) world.ssm.putParameter({ name: `/mlops/extra/unused_${i}`, value: `v${i}` });
-    const names = Object.keys(seedSample())
-      .filter(
-        (key) =>
-          ![
-            "athena_pred_or_eval_table_name",
-            "athenadb_debug_table_name",
-            "athenadb_metadata_table_name",
-            "year",
-            "month",
-            "day",
-            "region",
-            "use_case_name",
-            "mapping_json_S3_path",
-          ].includes(key),
-      )
-      .map((key) => `${SSM_PATH}${key}`);
+    const names = seedParameterNames();
     const all = [...names, ...Array.from({ length: 7 }, (_, i) => `/mlops/extra/unused_${i}`)];
     expect(all).toHaveLength(23);
     const args = [
