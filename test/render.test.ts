@@ -16,6 +16,27 @@ function expectCleanFailure(result: { code: number | null; stderr: string }, cod
   expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
 }
 
+/** render --dry-run --output json in-process, in a fresh seed workspace that `setup` may change. */
+async function renderWith(args: string[], setup?: (cwd: string) => void) {
+  const cwd = seedWorkspace();
+  setup?.(cwd);
+  return runInProcess([
+    "render",
+    "--dry-run",
+    "--date",
+    SEED_DATE,
+    "--tfvars",
+    join(cwd, "tfvars.json"),
+    "--ssm-file",
+    join(cwd, "ssm.json"),
+    "--repo-dir",
+    cwd,
+    "--output",
+    "json",
+    ...args,
+  ]);
+}
+
 describe("render --dry-run (the built binary, as a new user runs it)", () => {
   it("prints exactly the seed's 25-key sample and never the token in the origin URL", async () => {
     const cwd = seedWorkspace({
@@ -46,18 +67,7 @@ describe("render --dry-run (the built binary, as a new user runs it)", () => {
   });
 
   it("--output json gives input, provenance and warnings", async () => {
-    const cwd = seedWorkspace();
-    const result = await runInProcess([
-      ...render,
-      "--tfvars",
-      join(cwd, "tfvars.json"),
-      "--ssm-file",
-      join(cwd, "ssm.json"),
-      "--repo-dir",
-      cwd,
-      "--output",
-      "json",
-    ]);
+    const result = await renderWith([]);
     expect(result.code).toBe(0);
     const document = JSON.parse(result.stdout);
     expect(document.input).toEqual(seedSample());
@@ -73,26 +83,6 @@ describe("render --dry-run (the built binary, as a new user runs it)", () => {
 });
 
 describe("precedence: default < SSM < tfvars < dynamic < --set", () => {
-  async function renderWith(args: string[], setup?: (cwd: string) => void) {
-    const cwd = seedWorkspace();
-    setup?.(cwd);
-    return runInProcess([
-      "render",
-      "--dry-run",
-      "--date",
-      SEED_DATE,
-      "--tfvars",
-      join(cwd, "tfvars.json"),
-      "--ssm-file",
-      join(cwd, "ssm.json"),
-      "--repo-dir",
-      cwd,
-      "--output",
-      "json",
-      ...args,
-    ]);
-  }
-
   it("tfvars overrides SSM and the log names both values and sources", async () => {
     const result = await renderWith([], (cwd) =>
       writeFileSync(

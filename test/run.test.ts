@@ -30,6 +30,23 @@ beforeEach(() => {
   world.fake.resetCalls();
 });
 
+/** The next execution runs its first state and never ends: for aborts and timeouts. */
+function queueNeverEnding(): void {
+  world.sfn.queueScript(STATE_MACHINE_ARN, {
+    states: pipelineStates(FAST).slice(0, 1),
+    outcome: "NEVER_ENDS",
+  });
+}
+
+/** Spawn run, and once it is polling the history, send it a signal as Jenkins would. */
+async function signalWhilePolling(args: string[], buildTag: string, signal: "SIGTERM" | "SIGINT") {
+  let pid = 0;
+  const running = run(args, { buildTag, onSpawn: (p) => (pid = p) });
+  await waitFor(() => world.fake.callsTo("GetExecutionHistory").length >= 2);
+  process.kill(pid, signal);
+  return running;
+}
+
 /** A fresh Jenkins build: its own BUILD_TAG, so its own execution name. */
 function nextBuildTag(): string {
   buildNumber += 1;
@@ -293,15 +310,8 @@ describe("run: the Jenkins job", () => {
 
   it("SIGTERM mid-run: exactly one StopExecution with the build URL, exit 143, result ABORTED", async () => {
     const buildTag = nextBuildTag();
-    world.sfn.queueScript(STATE_MACHINE_ARN, {
-      states: pipelineStates(FAST).slice(0, 1),
-      outcome: "NEVER_ENDS",
-    });
-    let pid = 0;
-    const running = run([], { buildTag, onSpawn: (p) => (pid = p) });
-    await waitFor(() => world.fake.callsTo("GetExecutionHistory").length >= 2);
-    process.kill(pid, "SIGTERM");
-    const result = await running;
+    queueNeverEnding();
+    const result = await signalWhilePolling([], buildTag, "SIGTERM");
     expect(result.code).toBe(143);
     expect(world.fake.callsTo("StopExecution")).toHaveLength(1);
     expect(world.sfn.stopCalls.at(-1)?.cause).toMatch(
@@ -315,10 +325,7 @@ describe("run: the Jenkins job", () => {
 
   it("SIGTERM during the start with --no-wait still stops the execution once (exit 143)", async () => {
     const buildTag = nextBuildTag();
-    world.sfn.queueScript(STATE_MACHINE_ARN, {
-      states: pipelineStates(FAST).slice(0, 1),
-      outcome: "NEVER_ENDS",
-    });
+    queueNeverEnding();
     world.fake.faults.add({ operation: "StartExecution", kind: "latency", ms: 1500 });
     let pid = 0;
     const running = run(["--no-wait"], { buildTag, onSpawn: (p) => (pid = p) });
@@ -333,16 +340,9 @@ describe("run: the Jenkins job", () => {
 
   it("a StopExecution that fails on abort is reported, and the exit code stays 143", async () => {
     const buildTag = nextBuildTag();
-    world.sfn.queueScript(STATE_MACHINE_ARN, {
-      states: pipelineStates(FAST).slice(0, 1),
-      outcome: "NEVER_ENDS",
-    });
+    queueNeverEnding();
     world.fake.faults.add({ operation: "StopExecution", kind: "accessDenied" });
-    let pid = 0;
-    const running = run([], { buildTag, onSpawn: (p) => (pid = p) });
-    await waitFor(() => world.fake.callsTo("GetExecutionHistory").length >= 2);
-    process.kill(pid, "SIGTERM");
-    const result = await running;
+    const result = await signalWhilePolling([], buildTag, "SIGTERM");
     expect(result.code).toBe(143);
     expect(result.stderr).toMatch(/Access denied to states:StopExecution .*The execution is still running\./);
     expect(resultFile(result.cwd)).toMatchObject({ status: "RUNNING", outcome: { exitCode: 143 } });
@@ -369,15 +369,8 @@ describe("run: the Jenkins job", () => {
 
   it("--on-abort detach leaves the execution running on SIGINT (exit 130)", async () => {
     const buildTag = nextBuildTag();
-    world.sfn.queueScript(STATE_MACHINE_ARN, {
-      states: pipelineStates(FAST).slice(0, 1),
-      outcome: "NEVER_ENDS",
-    });
-    let pid = 0;
-    const running = run(["--on-abort", "detach"], { buildTag, onSpawn: (p) => (pid = p) });
-    await waitFor(() => world.fake.callsTo("GetExecutionHistory").length >= 2);
-    process.kill(pid, "SIGINT");
-    const result = await running;
+    queueNeverEnding();
+    const result = await signalWhilePolling(["--on-abort", "detach"], buildTag, "SIGINT");
     expect(result.code).toBe(130);
     expect(result.stderr).toMatch(/detaching \(--on-abort detach\): the execution keeps running/);
     expect(world.fake.callsTo("StopExecution")).toHaveLength(0);
@@ -406,20 +399,14 @@ describe("run: the Jenkins job", () => {
   }, 60_000);
 
   it("--timeout 3s on a never-ending execution exits 4 and leaves it running; --stop-on-timeout stops it", async () => {
-    world.sfn.queueScript(STATE_MACHINE_ARN, {
-      states: pipelineStates(FAST).slice(0, 1),
-      outcome: "NEVER_ENDS",
-    });
+    queueNeverEnding();
     const left = await run(["--timeout", "3s"], { buildTag: nextBuildTag() });
     expect(left.code).toBe(4);
     expect(left.stderr).toMatch(/--timeout 3\.0s reached; the execution keeps running/);
     const leftArn = resultFile(left.cwd).executionArn;
     expect(world.sfn.getExecution(leftArn)?.status).toBe("RUNNING");
 
-    world.sfn.queueScript(STATE_MACHINE_ARN, {
-      states: pipelineStates(FAST).slice(0, 1),
-      outcome: "NEVER_ENDS",
-    });
+    queueNeverEnding();
     const stopped = await run(["--timeout", "3s", "--stop-on-timeout"], { buildTag: nextBuildTag() });
     expect(stopped.code).toBe(4);
     expect(world.sfn.getExecution(resultFile(stopped.cwd).executionArn)?.status).toBe("ABORTED");

@@ -576,28 +576,14 @@ class FakeSfn implements SfnService {
   // -- lookups ---------------------------------------------------------------
 
   private machineFor(arn: string): StateMachine {
-    const parsed = parseArn(arn);
-    if (!parsed) throw invalidArn(arn);
-    if (parsed.resourceType !== "stateMachine") {
-      throw new AwsFault(
-        "InvalidArn",
-        `Invalid Arn: 'Resource type not valid in this context: ${parsed.resourceType}'`,
-      );
-    }
+    assertArnOf(arn, "stateMachine");
     const machine = this.machines.get(arn);
     if (!machine) throw new AwsFault("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
     return machine;
   }
 
   private execFor(arn: string): Execution {
-    const parsed = parseArn(arn);
-    if (!parsed) throw invalidArn(arn);
-    if (parsed.resourceType !== "execution") {
-      throw new AwsFault(
-        "InvalidArn",
-        `Invalid Arn: 'Resource type not valid in this context: ${parsed.resourceType}'`,
-      );
-    }
+    assertArnOf(arn, "execution");
     const exec = this.execs.get(arn);
     if (!exec) throw executionDoesNotExist(arn);
     return exec;
@@ -1177,4 +1163,16 @@ function opaqueToken(): string {
 /** Epoch seconds with millisecond fraction: the awsJson wire format for timestamps. */
 function seconds(ms: number): number {
   return ms / 1000;
+}
+
+/** InvalidArn, as Step Functions words it, for a malformed ARN or one of another resource type. */
+function assertArnOf(arn: string, resourceType: "stateMachine" | "execution"): void {
+  const parsed = parseArn(arn);
+  if (!parsed) throw invalidArn(arn);
+  if (parsed.resourceType !== resourceType) {
+    throw new AwsFault(
+      "InvalidArn",
+      `Invalid Arn: 'Resource type not valid in this context: ${parsed.resourceType}'`,
+    );
+  }
 }
