@@ -1,4 +1,5 @@
 import { parseDuration } from "./duration.js";
+import { InputError } from "./errors.js";
 
 /**
  * Every option, declared once: flag, environment variable, default, parser,
@@ -6,7 +7,7 @@ import { parseDuration } from "./duration.js";
  * README's option table and the BATCHINF_* variables all come from here, so
  * they cannot drift apart.
  */
-export type CommandName = "render" | "validate" | "run" | "wait" | "schema";
+export type CommandName = "render" | "validate" | "run" | "wait" | "schema" | "backfill" | "stop";
 
 export interface OptionSpec {
   /** Commander flags, e.g. "--ssm-path <prefix>". */
@@ -24,11 +25,12 @@ export interface OptionSpec {
   parse?: (raw: string, flag: string) => unknown;
 }
 
-const INPUT: CommandName[] = ["render", "run"];
-const AWS: CommandName[] = ["render", "run", "wait"];
-const WAITING: CommandName[] = ["run", "wait"];
+const INPUT = ["render", "run", "backfill"] as const;
+const AWS = ["render", "run", "wait", "backfill", "stop"] as const;
+const WAITING = ["run", "wait", "backfill"] as const;
+const STARTING = ["run", "backfill"] as const;
 
-export const OPTIONS: readonly OptionSpec[] = [
+export const OPTIONS = [
   {
     flags: "--tfvars <file>",
     name: "tfvars",
@@ -66,8 +68,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     flags: "--date <YYYY-MM-DD>",
     name: "date",
-    help: "execution date (reruns, backfills); default today in --timezone",
-    commands: INPUT,
+    help: "execution date (reruns); default today in --timezone",
+    commands: ["render", "run"],
   },
   {
     flags: "--timezone <zone>",
@@ -95,21 +97,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     flags: "--show-secrets",
     name: "showSecrets",
     help: "print SecureString values instead of ****",
-    commands: ["render", "run", "wait"],
+    commands: ["render", "run", "wait", "backfill"],
     default: false,
   },
   {
     flags: "--dry-run",
     name: "dryRun",
-    help: "render: no AWS call at all; run: everything but StartExecution",
+    help: "render: no AWS call at all; run, backfill: everything but StartExecution",
     commands: INPUT,
     default: false,
   },
   {
     flags: "--output <format>",
     name: "output",
-    help: "stdout format: text, or json ({input, provenance, warnings} for render; the result for run/wait)",
-    commands: ["render", "run", "wait"],
+    help: "stdout format: text, or json ({input, provenance, warnings} for render; the result for run/wait/backfill/stop)",
+    commands: ["render", "run", "wait", "backfill", "stop"],
     default: "text",
     choices: ["text", "json"],
   },
@@ -131,8 +133,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     flags: "--state-machine-arn <arn>",
     name: "stateMachineArn",
-    help: "state machine to start; else SSM key state_machine_arn",
-    commands: ["run"],
+    help: "state machine to start (a version or alias ARN too); else SSM key state_machine_arn",
+    commands: STARTING,
   },
   {
     flags: "--execution-name <name>",
@@ -144,7 +146,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flags: "--redrive",
     name: "redrive",
     help: "redrive a failed execution of the same name instead of failing",
-    commands: ["run"],
+    commands: STARTING,
     default: false,
   },
   {
@@ -197,8 +199,88 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     flags: "--result-file <file>",
     name: "resultFile",
-    help: "write the result JSON here in every ending",
+    help: "write the result JSON here in every ending (stop: read the execution ARN from it)",
+    commands: [...WAITING, "stop"],
+  },
+  {
+    flags: "--abort-timeout <duration>",
+    name: "abortTimeout",
+    help: "on SIGINT/SIGTERM: time for the stop, its confirmation and the reports (fits Jenkins' soft kill)",
+    commands: [...WAITING, "stop"],
+    default: 4_000,
+    defaultText: "4s",
+    parse: parseDuration,
+  },
+  {
+    flags: "--log-lines <n>",
+    name: "logLines",
+    help: "on a failed Glue/Batch task: its last N CloudWatch log lines (0: none, no logs call)",
     commands: WAITING,
+    default: 50,
+    defaultText: "50",
+    parse: countParser(0, 10_000),
+  },
+  {
+    flags: "--follow-logs",
+    name: "followLogs",
+    help: "copy a running Glue/Batch task's new log lines into the build log (at most 1 logs call/s)",
+    commands: WAITING,
+    default: false,
+  },
+  {
+    flags: "--junit <file>",
+    name: "junit",
+    help: "write the run as JUnit XML (a testsuite per execution, a testcase per state)",
+    commands: WAITING,
+  },
+  {
+    flags: "--report-html <file>",
+    name: "reportHtml",
+    help: "write a self-contained HTML page with a timeline of the states",
+    commands: WAITING,
+  },
+  {
+    flags: "--from <YYYY-MM-DD>",
+    name: "from",
+    help: "first date of the range (with --to)",
+    commands: ["backfill"],
+  },
+  {
+    flags: "--to <YYYY-MM-DD>",
+    name: "to",
+    help: "last date of the range, included",
+    commands: ["backfill"],
+  },
+  {
+    flags: "--dates <list>",
+    name: "dates",
+    help: "comma-separated dates instead of --from/--to",
+    commands: ["backfill"],
+  },
+  {
+    flags: "--concurrency <n>",
+    name: "concurrency",
+    help: "at most this many executions RUNNING at once, attached ones included",
+    commands: ["backfill"],
+    default: 2,
+    defaultText: "2",
+    parse: countParser(1, 100),
+  },
+  {
+    flags: "--max-api-rate <n>",
+    name: "maxApiRate",
+    help: "Step Functions calls per second for all executions together",
+    commands: ["backfill"],
+    default: 5,
+    defaultText: "5",
+    parse: countParser(1, 100),
+  },
+  {
+    flags: "--fail-fast",
+    name: "failFast",
+    help: "start no new date after the first failure",
+    commands: ["backfill"],
+    default: false,
   },
   {
     flags: "--no-color",
@@ -222,7 +304,66 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: "all",
     default: false,
   },
-];
+] as const satisfies readonly OptionSpec[];
+
+type Spec = (typeof OPTIONS)[number];
+
+/** The value an option's parser (or commander) produces. */
+type ValueOf<S> = S extends { parse: (raw: string, flag: string) => infer R }
+  ? R
+  : S extends { repeatable: true }
+    ? string[]
+    : S extends { choices: readonly (infer C)[] }
+      ? C
+      : S extends { flags: `${string}<${string}` }
+        ? string
+        : boolean;
+
+type TakenBy<S, C extends CommandName> = S extends { commands: "all" }
+  ? true
+  : S extends { commands: readonly (infer X)[] }
+    ? C extends X
+      ? true
+      : false
+    : false;
+
+type WithDefault<S, C extends CommandName> = S extends Spec
+  ? TakenBy<S, C> extends true
+    ? S extends { default: unknown }
+      ? S
+      : never
+    : never
+  : never;
+type WithoutDefault<S, C extends CommandName> = S extends Spec
+  ? TakenBy<S, C> extends true
+    ? S extends { default: unknown }
+      ? never
+      : S
+    : never
+  : never;
+
+/**
+ * The parsed options of one command, inferred from OPTIONS: renaming a flag,
+ * changing its parser or the commands that take it changes this type, so a
+ * command reading a wrong name or type fails `tsc`.
+ */
+export type OptionsOf<C extends CommandName> = {
+  -readonly [S in WithDefault<Spec, C> as S["name"]]: ValueOf<S>;
+} & {
+  -readonly [S in WithoutDefault<Spec, C> as S["name"]]?: ValueOf<S>;
+};
+
+/** Whole numbers within bounds, for counts and rates. */
+function countParser(min: number, max: number): (raw: string, flag: string) => number {
+  return (raw, flag) => {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new InputError(`${flag} '${raw}' is not a whole number from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
 
 /** `--ssm-path <prefix>` -> `BATCHINF_SSM_PATH`; `--no-wait` -> `BATCHINF_NO_WAIT`. */
 export function envName(spec: OptionSpec): string {
@@ -242,12 +383,14 @@ export function isBoolean(spec: OptionSpec): boolean {
 }
 
 export function optionsFor(command: CommandName): OptionSpec[] {
-  return OPTIONS.filter((spec) => spec.commands === "all" || spec.commands.includes(command));
+  return (OPTIONS as readonly OptionSpec[]).filter(
+    (spec) => spec.commands === "all" || spec.commands.includes(command),
+  );
 }
 
 /** The README's option table, generated so it matches `--help`. */
 export function optionsMarkdownTable(): string {
-  const rows = OPTIONS.map((spec) => {
+  const rows = (OPTIONS as readonly OptionSpec[]).map((spec) => {
     const commands = spec.commands === "all" ? "all" : spec.commands.join(", ");
     const fallback =
       spec.defaultText ??

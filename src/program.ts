@@ -4,6 +4,7 @@ import {
   envName,
   isBoolean,
   isNegated,
+  longFlag,
   type OptionSpec,
   optionsFor,
 } from "./cli-options.js";
@@ -58,7 +59,7 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
       outcome = (async (): Promise<ProgramResult> => {
         let log: Logger | undefined;
         try {
-          const options = applyEnvironment(cmd, name, deps.io.env);
+          const { options, fromEnv } = applyEnvironment(cmd, name, deps.io.env);
           log = new Logger(deps.io, {
             format: options.logFormat as "text" | "json",
             color: options.color === false ? false : undefined,
@@ -69,6 +70,7 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
             io: deps.io,
             log,
             now: deps.now,
+            optionLabel: (option) => labelOf(name, option, fromEnv),
             ...(deps.sleep ? { sleep: deps.sleep } : {}),
             ...(deps.signals ? { signals: deps.signals } : {}),
           };
@@ -158,12 +160,18 @@ function toCommanderOption(spec: OptionSpec): Option {
  * A flag beats its BATCHINF_* variable; the variable beats the default.
  * Repeatable options take a comma- or newline-separated list.
  */
-function applyEnvironment(cmd: Command, command: CommandName, env: Io["env"]): Record<string, unknown> {
+function applyEnvironment(
+  cmd: Command,
+  command: CommandName,
+  env: Io["env"],
+): { options: Record<string, unknown>; fromEnv: Set<string> } {
   const options: Record<string, unknown> = { ...cmd.opts() };
+  const fromEnv = new Set<string>();
   for (const spec of optionsFor(command)) {
     const fromCli = cmd.getOptionValueSource(spec.name) === "cli";
     const raw = env[envName(spec)];
     if (fromCli || raw === undefined || raw === "") continue;
+    fromEnv.add(spec.name);
     const flag = `${envName(spec)} (${spec.flags.split(" ")[0]})`;
     if (isBoolean(spec)) {
       const on = parseBoolean(raw, flag);
@@ -180,7 +188,14 @@ function applyEnvironment(cmd: Command, command: CommandName, env: Io["env"]): R
       options[spec.name] = spec.parse ? spec.parse(raw, flag) : raw;
     }
   }
-  return options;
+  return { options, fromEnv };
+}
+
+/** How a message names an option: by the variable it came from (`BATCHINF_DATE`), else its flag. */
+function labelOf(command: CommandName, option: string, fromEnv: ReadonlySet<string>): string {
+  const spec = optionsFor(command).find((candidate) => candidate.name === option);
+  if (!spec) return option;
+  return fromEnv.has(option) ? envName(spec) : longFlag(spec);
 }
 
 function parseBoolean(raw: string, flag: string): boolean {

@@ -5,6 +5,11 @@ export interface CommandContext {
   io: Io;
   log: Logger;
   now: () => number;
+  /**
+   * How messages name an option: `BATCHINF_DATE` when its value came from
+   * that variable, else the flag (`--date`). Keyed by the option's camelCase name.
+   */
+  optionLabel?: (option: string) => string;
   /** Waits between polls; tests inject one that advances a fake clock instead of wall time. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Resolves when SIGINT/SIGTERM arrives; commands that wait race against it. */

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from "chalk";
+import { Secrets } from "../secrets/secrets.js";
 
 /**
  * Where output goes. Data (payloads, JSON results) goes to `stdout`, the log
@@ -53,18 +54,16 @@ export function colorLevel(io: Io, requested: boolean | undefined): 0 | 1 | 2 | 
   return io.stderrIsTTY ? 1 : 0;
 }
 
-const MASK = "****";
-
 /**
  * The build log. Every line passes through secret redaction, so a secret that
  * slips into a message (an error echoing a value, say) is still masked.
  */
 export class Logger {
   readonly color: ChalkInstance;
-  private readonly secrets = new Set<string>();
+  /** What this command must never print; every line passes through it. */
+  readonly secrets: Secrets;
   private readonly format: LogFormat;
   private readonly verbose: boolean;
-  private readonly revealSecrets: boolean;
 
   constructor(
     private readonly io: Io,
@@ -72,7 +71,7 @@ export class Logger {
   ) {
     this.format = options.format ?? "text";
     this.verbose = options.verbose ?? false;
-    this.revealSecrets = options.revealSecrets ?? false;
+    this.secrets = new Secrets(options.revealSecrets ?? false);
     this.color = new Chalk({ level: this.format === "json" ? 0 : colorLevel(io, options.color) });
   }
 
@@ -82,14 +81,11 @@ export class Logger {
 
   /** Mask this value wherever it would appear in the log from now on. */
   addSecret(value: string): void {
-    // Very short values would mask innocent text ("1", "a") everywhere.
-    if (value.length >= 4 && !this.revealSecrets) this.secrets.add(value);
+    this.secrets.add(value);
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join(MASK);
-    return out;
+    return this.secrets.maskText(text);
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
