@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runProgram } from "../src/program.js";
-import type { RunResult } from "../src/run/result.js";
+import type { RunResult } from "../src/report/result.js";
 import { createSfnService, createSsmService, type FakeAws, startFakeAws } from "../test/fake-aws/index.js";
 import { SSM_PATH, seedParameterStore } from "../test/fake-aws/seed.js";
 import type { ExecutionScript } from "../test/fake-aws/sfn.js";

@@ -49,23 +49,6 @@ export class EnvironmentError extends BatchinfError {
   readonly exitCode = ExitCode.awsOrEnvironment;
 }
 
-/** `--timeout` ran out while waiting. Exit 4. */
-export class WaitTimeoutError extends BatchinfError {
-  readonly exitCode = ExitCode.timeout;
-}
-
-/** A signal interrupted us, after the `--on-abort` action. Exit 130 or 143. */
-export class InterruptedError extends BatchinfError {
-  readonly exitCode: ExitCode;
-  constructor(
-    readonly signal: "SIGINT" | "SIGTERM",
-    message: string,
-  ) {
-    super(message);
-    this.exitCode = signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
-  }
-}
-
 export interface ExitReport {
   code: ExitCode;
   /** One sentence, never a stack trace. */

@@ -6,6 +6,7 @@ import {
   isNegated,
   longFlag,
   type OptionSpec,
+  type OptionsOf,
   optionsFor,
 } from "./cli-options.js";
 import type { CommandContext } from "./commands/context.js";
@@ -28,7 +29,11 @@ export interface ProgramResult {
   error?: unknown;
 }
 
-type Handler = (args: string[], options: Record<string, unknown>, ctx: CommandContext) => Promise<number>;
+type Handler<C extends CommandName> = (
+  args: string[],
+  options: OptionsOf<C>,
+  ctx: CommandContext,
+) => Promise<number>;
 
 /**
  * Commander wiring only: declare the commands from OPTIONS, apply BATCHINF_*
@@ -47,7 +52,13 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
     })
     .showSuggestionAfterError(true);
 
-  const add = (name: CommandName, usage: string, description: string, handler: Handler, args = "") => {
+  const add = <C extends CommandName>(
+    name: C,
+    usage: string,
+    description: string,
+    handler: Handler<C>,
+    args = "",
+  ) => {
     const command = program
       .command(`${name}${args ? ` ${args}` : ""}`)
       .summary(description)
@@ -74,7 +85,8 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
             ...(deps.sleep ? { sleep: deps.sleep } : {}),
             ...(deps.signals ? { signals: deps.signals } : {}),
           };
-          return { code: await handler(positional, options, ctx), log };
+          // applyEnvironment built `options` from the same table OptionsOf<C> is inferred from.
+          return { code: await handler(positional, options as OptionsOf<C>, ctx), log };
         } catch (error: unknown) {
           // The command's own log knows its secrets: the caller reports the error through it.
           return { code: toExit(error).code, error, ...(log ? { log } : {}) };
@@ -87,30 +99,42 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
     "render",
     "Prints the input JSON on stdout; the log goes to stderr. --dry-run makes no AWS call (SSM values from --ssm-file).",
     "compose and validate the execution input, print it",
-    async (_args, options, ctx) =>
-      (await import("./commands/render.js")).renderCommand(options as never, ctx),
+    async (_args, options, ctx) => (await import("./commands/render.js")).renderCommand(options, ctx),
   );
   add(
     "validate",
     "Each problem is printed as FILE:LINE:COL key: message. Exit 0 when every file is valid, 2 otherwise.",
     "validate payload files against the schema",
     async (args, options, ctx) =>
-      (await import("./commands/validate.js")).validateCommand(args, options as never, ctx),
+      (await import("./commands/validate.js")).validateCommand(args, options, ctx),
     "<files...>",
   );
   add(
     "run",
     "Composes and validates the input, starts the execution idempotently and follows it to the end.",
     "start the batch-inference execution and wait for it",
-    async (_args, options, ctx) => (await import("./commands/run.js")).runCommand(options as never, ctx),
+    async (_args, options, ctx) => (await import("./commands/run.js")).runCommand(options, ctx),
   );
   add(
     "wait",
     "Attaches to an existing execution and follows it as run does.",
     "wait for an existing execution",
     async (args, options, ctx) =>
-      (await import("./commands/run.js")).waitCommand(args[0] ?? "", options as never, ctx),
+      (await import("./commands/wait.js")).waitCommand(args[0] ?? "", options, ctx),
     "<execution-arn>",
+  );
+  add(
+    "backfill",
+    "One execution per date (--from/--to or --dates), at most --concurrency RUNNING at once, followed together within --max-api-rate.",
+    "run the pipeline for a range of dates",
+    async (_args, options, ctx) => (await import("./commands/backfill.js")).backfillCommand(options, ctx),
+  );
+  add(
+    "stop",
+    "Stops the execution once, with $BUILD_URL in the cause (the Jenkinsfile's post { aborted } fallback). An execution that already ended is reported, exit 0.",
+    "stop an execution (by ARN or from --result-file)",
+    async (args, options, ctx) => (await import("./commands/stop.js")).stopCommand(args, options, ctx),
+    "[execution-arn]",
   );
   add(
     "schema",

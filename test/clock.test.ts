@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration } from "../src/duration.js";
 import { InputError } from "../src/errors.js";
-import { defaultExecutionName } from "../src/run/execution-name.js";
+import { defaultExecutionName } from "../src/execution/execution-name.js";
 import { executionDate, parseDate } from "../src/sources/clock.js";
 
 describe("execution date", () => {

@@ -1,7 +1,9 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
-import { explainCause } from "../src/run/cause.js";
-import { ExecutionTracker } from "../src/run/tracker.js";
+import { explainCause } from "../src/execution/cause.js";
+import type { ExecutionEvent } from "../src/execution/model.js";
+import { ExecutionTracker } from "../src/execution/tracker.js";
+import { LogReporter } from "../src/report/log-reporter.js";
 import { captureContext } from "./helpers/capture.js";
 
 const T0 = Date.UTC(2023, 9, 14, 6, 0, 0);
@@ -22,11 +24,18 @@ const failed = (error: string, cause = "") => ({
   taskFailedEventDetails: { resourceType: "glue", resource: "startJobRun.sync", error, cause },
 });
 
+/** The tracker's events go to the real log reporter, as in a run; the log starts at T0. */
 function track(events: HistoryEvent[]) {
   const { ctx, stderr } = captureContext();
-  const tracker = new ExecutionTracker(ctx.log, T0);
-  tracker.apply(events);
-  return { tracker, stderr };
+  const reporter = new LogReporter(ctx.log);
+  reporter.onEvent({ type: "started", at: T0, executionArn: "arn", name: "x", startedAt: T0 }, undefined);
+  const emitted: ExecutionEvent[] = [];
+  const tracker = new ExecutionTracker((event) => {
+    emitted.push(event);
+    reporter.onEvent(event, undefined);
+  }, T0);
+  for (const event of events) tracker.apply(event);
+  return { tracker, stderr, emitted };
 }
 
 describe("ExecutionTracker", () => {
@@ -44,13 +53,24 @@ describe("ExecutionTracker", () => {
       ]),
     );
     expect(stderr()).toContain("+00:00  Prep entered");
-    expect(stderr()).toContain("+00:45  Prep attempt failed: States.TaskFailed (boom)");
+    expect(stderr()).toContain("+00:45  Prep attempt 1 failed: States.TaskFailed (boom)");
     expect(stderr()).toContain("+01:15  Prep retrying (attempt 2)");
     expect(stderr()).toContain("+02:20  Prep succeeded in 2m20s (2 attempts)");
     expect(tracker.terminal?.status).toBe("SUCCEEDED");
     expect(tracker.failure()).toBeUndefined();
-    expect(tracker.states()).toEqual([
-      { name: "Prep", enteredAt: T0, exitedAt: T0 + 140_000, status: "succeeded", attempts: 2 },
+    expect(tracker.runs).toMatchObject([
+      { name: "Prep", kind: "Task", enteredAt: T0, exitedAt: T0 + 140_000, status: "succeeded" },
+    ]);
+    expect(tracker.runs[0]?.attempts).toEqual([
+      {
+        number: 1,
+        startedAt: T0,
+        endedAt: T0 + 45_000,
+        status: "failed",
+        error: "States.TaskFailed",
+        cause: "boom",
+      },
+      { number: 2, startedAt: T0 + 75_000, endedAt: T0 + 140_000, status: "succeeded" },
     ]);
   });
 
@@ -184,7 +204,7 @@ describe("ExecutionTracker", () => {
       },
     ]);
     expect(stderr()).not.toContain("retrying");
-    expect(tracker.states().map((run) => [run.status, run.attempts, run.exitedAt])).toEqual([
+    expect(tracker.runs.map((run) => [run.status, run.attempts.length, run.exitedAt])).toEqual([
       ["succeeded", 1, T0 + 1000],
       ["succeeded", 1, T0 + 2000],
     ]);

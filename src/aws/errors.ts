@@ -1,3 +1,4 @@
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import { EnvironmentError, InputError } from "../errors.js";
 
 interface SdkError {
@@ -8,14 +9,21 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number; attempts?: number; requestId?: string };
 }
 
-const THROTTLING = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "ThrottledException",
-  "RequestThrottledException",
-]);
+/**
+ * What an AWS error means to batchinf. The SDK's own classifiers decide what
+ * is throttling or transient (the same ones its retry strategy uses), so the
+ * poll loop, the abort path and the messages agree with the SDK's retries.
+ */
+export type AwsErrorKind =
+  | "aborted"
+  | "throttling"
+  | "transient"
+  | "credentials"
+  | "access"
+  | "not-found"
+  | "invalid"
+  | "other";
+
 const ACCESS = new Set([
   "AccessDeniedException",
   "AccessDenied",
@@ -30,9 +38,45 @@ const CREDENTIALS = new Set([
   "InvalidSignatureException",
   "SignatureDoesNotMatch",
   "IncompleteSignature",
+  "CredentialsProviderError",
 ]);
-const NETWORK =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|socket hang up|TimeoutError|RequestTimeout/i;
+const NOT_FOUND = new Set([
+  "ExecutionDoesNotExist",
+  "StateMachineDoesNotExist",
+  "ResourceNotFound",
+  "ResourceNotFoundException",
+  "ParameterNotFound",
+]);
+const INVALID = new Set(["ValidationException", "InvalidArn", "InvalidName", "InvalidExecutionInput"]);
+
+export function classifyAwsError(error: unknown): AwsErrorKind {
+  if (error === null || typeof error !== "object") return "other";
+  const e = error as SdkError & Error;
+  if (e.name === "AbortError") return "aborted";
+  if (CREDENTIALS.has(e.name ?? "") || /Could not load credentials/i.test(e.message ?? ""))
+    return "credentials";
+  if (isThrottlingError(e as never)) return "throttling";
+  if (ACCESS.has(e.name ?? "")) return "access";
+  if (NOT_FOUND.has(e.name ?? "")) return "not-found";
+  if (INVALID.has(e.name ?? "")) return "invalid";
+  if (isTransientError(e as never) || isServerError(e as never) || e.$fault === "server") return "transient";
+  // A dropped connection surfaces as a plain Error with a Node code, sometimes wrapped.
+  if (
+    /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|TimeoutError/i.test(`${e.code ?? ""} ${e.name}`)
+  )
+    return "transient";
+  return "other";
+}
+
+/** Worth another try later: the SDK's retries are spent, but the weather may clear. */
+export function isRetryableLater(error: unknown): boolean {
+  const kind = classifyAwsError(error);
+  return kind === "throttling" || kind === "transient";
+}
+
+export function awsErrorName(error: unknown): string {
+  return (error as { name?: string } | undefined)?.name ?? String(error);
+}
 
 /**
  * Turn an SDK error into one sentence naming the operation and what to do.
@@ -51,49 +95,53 @@ export function awsFailure(
   const where = `${context.operation}${on} in ${context.region}`;
   const message = (e.message ?? "").trim();
 
-  if (name === "CredentialsProviderError" || /Could not load credentials/i.test(message)) {
-    return new EnvironmentError(
-      "No AWS credentials found: run inside withAWS/withCredentials in Jenkins, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.",
-      { cause: error },
-    );
+  switch (classifyAwsError(error)) {
+    case "credentials":
+      if (name === "CredentialsProviderError" || /Could not load credentials/i.test(message)) {
+        return new EnvironmentError(
+          "No AWS credentials found: run inside withAWS/withCredentials in Jenkins, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.",
+          { cause: error },
+        );
+      }
+      return new EnvironmentError(
+        `AWS rejected the credentials for ${where} (${name}: ${message}); refresh or fix them.`,
+        { cause: error },
+      );
+    case "throttling":
+      return new EnvironmentError(
+        `AWS kept throttling ${where}${after} (${name}); try again later, or raise AWS_MAX_ATTEMPTS.`,
+        { cause: error },
+      );
+    case "access":
+      return new EnvironmentError(
+        `Access denied to ${where} (${name}: ${message}); allow ${context.operation} for the role Jenkins runs as.`,
+        { cause: error },
+      );
+    case "invalid":
+      return new InputError(`AWS refused ${where} as invalid (${name}: ${message}).`, { cause: error });
+    case "aborted":
+      return new EnvironmentError(`${where} was cut short (interrupted).`, { cause: error });
+    case "transient": {
+      const status = e.$metadata?.httpStatusCode;
+      if (status !== undefined && status >= 500) {
+        return new EnvironmentError(
+          `AWS failed ${where}${after} (HTTP ${status} ${name}); try again later.`,
+          {
+            cause: error,
+          },
+        );
+      }
+      return new EnvironmentError(
+        `Could not reach AWS for ${where}${after} (${name}: ${message || e.code}); check the network, proxy or AWS_ENDPOINT_URL.`,
+        { cause: error },
+      );
+    }
+    default:
+      return new EnvironmentError(
+        `AWS error from ${where}${after}: ${name}${message ? `: ${message}` : ""}.`,
+        {
+          cause: error,
+        },
+      );
   }
-  if (THROTTLING.has(name)) {
-    return new EnvironmentError(
-      `AWS kept throttling ${where}${after} (${name}); try again later, or raise AWS_MAX_ATTEMPTS.`,
-      { cause: error },
-    );
-  }
-  if (ACCESS.has(name)) {
-    return new EnvironmentError(
-      `Access denied to ${where} (${name}: ${message}); allow ${context.operation} for the role Jenkins runs as.`,
-      { cause: error },
-    );
-  }
-  if (CREDENTIALS.has(name)) {
-    return new EnvironmentError(
-      `AWS rejected the credentials for ${where} (${name}: ${message}); refresh or fix them.`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (name === "ValidationException") {
-    return new InputError(`AWS refused ${where} as invalid (${message}).`, { cause: error });
-  }
-  const status = e.$metadata?.httpStatusCode;
-  if (e.$fault === "server" || (status !== undefined && status >= 500)) {
-    return new EnvironmentError(
-      `AWS failed ${where}${after} (HTTP ${status ?? "5xx"} ${name}); try again later.`,
-      { cause: error },
-    );
-  }
-  if (NETWORK.test(`${name} ${message} ${e.code ?? ""}`)) {
-    return new EnvironmentError(
-      `Could not reach AWS for ${where}${after} (${name}: ${message || e.code}); check the network, proxy or AWS_ENDPOINT_URL.`,
-      { cause: error },
-    );
-  }
-  return new EnvironmentError(`AWS error from ${where}${after}: ${name}${message ? `: ${message}` : ""}.`, {
-    cause: error,
-  });
 }

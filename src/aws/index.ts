@@ -3,9 +3,10 @@
 // when a command calls AWS; `render --dry-run`, `validate` and `schema` never
 // load, or even parse, it.
 
-export { startIdempotently } from "../run/start.js";
-export { followExecution } from "../run/wait.js";
+export { checkStateMachine } from "../execution/machine-check.js";
+export { attachAndFollow, newReport, startAndFollow, stopFollowed } from "../execution/service.js";
+export { stopWithin } from "../execution/stop.js";
 export { createAwsClients } from "./clients.js";
-export { awsFailure } from "./errors.js";
+export { awsErrorName, awsFailure, classifyAwsError } from "./errors.js";
 export { readSsmSnapshot } from "./read-ssm.js";
-export { consoleUrl, describeExecution, describeStateMachine } from "./sfn.js";
+export { consoleUrl, describeExecution, describeStateMachine, stopExecution } from "./sfn.js";

@@ -1,6 +1,8 @@
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
+  DescribeStateMachineAliasCommand,
+  type DescribeStateMachineAliasCommandOutput,
   DescribeStateMachineCommand,
   type DescribeStateMachineCommandOutput,
   GetExecutionHistoryCommand,
@@ -10,7 +12,13 @@ import {
   StartExecutionCommand,
   type StartExecutionCommandOutput,
   StopExecutionCommand,
+  type StopExecutionCommandOutput,
 } from "@aws-sdk/client-sfn";
+
+/** Every call can be cut short: an interrupt must not wait for an in-flight call and its retries. */
+export interface CallOptions {
+  abortSignal?: AbortSignal;
+}
 
 /**
  * Thin calls: one Step Functions operation each, the client passed in. They
@@ -20,51 +28,58 @@ import {
 export function describeStateMachine(
   client: SFNClient,
   stateMachineArn: string,
+  options: CallOptions = {},
 ): Promise<DescribeStateMachineCommandOutput> {
-  return client.send(new DescribeStateMachineCommand({ stateMachineArn }));
+  return client.send(new DescribeStateMachineCommand({ stateMachineArn }), options);
+}
+
+export function describeStateMachineAlias(
+  client: SFNClient,
+  stateMachineAliasArn: string,
+  options: CallOptions = {},
+): Promise<DescribeStateMachineAliasCommandOutput> {
+  return client.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn }), options);
 }
 
 export function startExecution(
   client: SFNClient,
   request: { stateMachineArn: string; name: string; input: string },
+  options: CallOptions = {},
 ): Promise<StartExecutionCommandOutput> {
-  return client.send(new StartExecutionCommand(request));
+  return client.send(new StartExecutionCommand(request), options);
 }
 
 export function describeExecution(
   client: SFNClient,
   executionArn: string,
+  options: CallOptions = {},
 ): Promise<DescribeExecutionCommandOutput> {
-  return client.send(new DescribeExecutionCommand({ executionArn }));
+  return client.send(new DescribeExecutionCommand({ executionArn }), options);
 }
 
 export function getHistoryPage(
   client: SFNClient,
   request: { executionArn: string; maxResults: number; reverseOrder: boolean; nextToken?: string },
+  options: CallOptions = {},
 ): Promise<GetExecutionHistoryCommandOutput> {
-  return client.send(new GetExecutionHistoryCommand({ ...request, includeExecutionData: true }));
+  return client.send(new GetExecutionHistoryCommand({ ...request, includeExecutionData: true }), options);
 }
 
-export async function stopExecution(
+export function stopExecution(
   client: SFNClient,
-  executionArn: string,
-  error: string,
-  cause: string,
-): Promise<void> {
-  await client.send(new StopExecutionCommand({ executionArn, error, cause }));
+  request: { executionArn: string; error: string; cause: string },
+  options: CallOptions = {},
+): Promise<StopExecutionCommandOutput> {
+  return client.send(new StopExecutionCommand(request), options);
 }
 
 export async function redriveExecution(
   client: SFNClient,
   executionArn: string,
   clientToken: string,
+  options: CallOptions = {},
 ): Promise<void> {
-  await client.send(new RedriveExecutionCommand({ executionArn, clientToken }));
-}
-
-/** arn:...:stateMachine:NAME + execution NAME -> arn:...:execution:SM:NAME */
-export function executionArnFor(stateMachineArn: string, name: string): string {
-  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+  await client.send(new RedriveExecutionCommand({ executionArn, clientToken }), options);
 }
 
 export function consoleUrl(

@@ -132,6 +132,8 @@ export interface ExecutionReport {
   error?: string;
   cause?: string;
   outcome: Outcome;
+  /** How the history was read: events applied, events fetched (overlap included), calls. */
+  history?: { events: number; fetched: number; calls: number };
 }
 
 /** Typed events, in the order they happen. `at` is the clock's time when emitted (or the event's own). */

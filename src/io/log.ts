@@ -79,6 +79,11 @@ export class Logger {
     return this.io.stderrIsTTY && this.format === "text";
   }
 
+  /** JSON lines: structured fields carry what text mode shows as extra lines. */
+  get json(): boolean {
+    return this.format === "json";
+  }
+
   /** Mask this value wherever it would appear in the log from now on. */
   addSecret(value: string): void {
     this.secrets.add(value);

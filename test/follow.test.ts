@@ -1,7 +1,11 @@
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { followExecution } from "../src/run/wait.js";
+import { type FollowOptions, followExecution } from "../src/execution/follow.js";
+import { HistoryReader } from "../src/execution/history-reader.js";
+import type { ExecutionEvent } from "../src/execution/model.js";
+import { ExecutionTracker } from "../src/execution/tracker.js";
+import { LogReporter } from "../src/report/log-reporter.js";
 import { createSfnService, type FakeAws, type SfnService, startFakeAws } from "./fake-aws/index.js";
 import { pipelineStates, pipelineSucceeds } from "./fake-aws/sfn-scenarios.js";
 import { captureContext } from "./helpers/capture.js";
@@ -38,35 +42,42 @@ async function start(name: string, script: Parameters<SfnService["queueScript"]>
   return { arn: started.executionArn as string, startedAt: started.startDate?.getTime() ?? t };
 }
 
-const options = {
+const options: FollowOptions = {
   pollInterval: 2_000,
   maxPollInterval: 20_000,
   stopOnTimeout: false,
-  onAbort: "stop" as const,
+  onAbort: "stop",
+  abortTimeout: 4_000,
 };
 
-/** followExecution on the virtual clock, with a captured log. */
-function follow(
-  arn: string,
-  startedAt: number,
-  overrides: Partial<typeof options> & { timeout?: number } = {},
-  sfnClient = client,
-) {
+/** followExecution on the virtual clock, its events narrated by the real log reporter. */
+function follow(arn: string, startedAt: number, overrides: Partial<FollowOptions> = {}, sfnClient = client) {
   const captured = captureContext({ now: clock.now });
+  const reporter = new LogReporter(captured.ctx.log);
+  const emit = (event: ExecutionEvent) => reporter.onEvent(event, undefined);
+  emit({ type: "started", at: startedAt, executionArn: arn, name: "x", startedAt });
+  const tracker = new ExecutionTracker(emit, startedAt);
+  const ids: number[] = [];
+  const reader = new HistoryReader(sfnClient, arn, (event) => {
+    ids.push(event.id ?? 0);
+    tracker.apply(event);
+  });
   const outcome = followExecution(
     arn,
     startedAt,
+    tracker,
+    reader,
     { ...options, ...overrides },
     {
       client: sfnClient,
       region: "ap-south-1",
-      log: captured.ctx.log,
       now: clock.now,
       sleep,
       interrupt: new AbortController().signal,
+      emit,
     },
   );
-  return { outcome, stderr: captured.stderr };
+  return { outcome, stderr: captured.stderr, tracker, reader, ids };
 }
 
 describe("followExecution", () => {
@@ -96,15 +107,16 @@ describe("followExecution", () => {
       states: [...pipelineStates({ glueMs: 60_000, batchMs: 60_000 }), mapState],
       outcome: "SUCCEEDED",
     });
-    const outcome = await follow(arn, startedAt).outcome;
+    fake.resetCalls();
+    const followed = follow(arn, startedAt);
+    await followed.outcome;
     const existing = sfn.getExecution(arn)?.visibleEvents ?? 0;
     expect(existing).toBeGreaterThan(1_000);
-    expect(outcome.tracker.events).toHaveLength(existing);
-    // Each poll re-reads what proves it caught up, and a burst larger than
-    // guessed is read again from the top, larger (fewer calls, more bytes);
-    // re-reading the whole history on each of these ~400 polls would be ~200x.
-    expect(outcome.history.fetched).toBeLessThan(existing * 4);
-    expect(new Set(outcome.tracker.events.map((event) => event.id)).size).toBe(existing);
+    expect(followed.tracker.events).toBe(existing);
+    // Each poll fetches what is new; a quiet poll one event (the newest, already seen).
+    const polls = fake.callsTo("GetExecutionHistory").length;
+    expect(followed.reader.fetched).toBeLessThanOrEqual(existing + polls);
+    expect(followed.ids).toEqual(Array.from({ length: existing }, (_, i) => i + 1));
   });
 
   it("absorbs throttling while polling, even when the SDK's own retries run out", async () => {
@@ -133,21 +145,8 @@ describe("followExecution", () => {
       states: pipelineStates().slice(0, 1),
       outcome: "NEVER_ENDS",
     });
-    const { ctx } = captureContext({ now: clock.now });
-    const outcome = await followExecution(
-      arn,
-      startedAt,
-      { ...options, timeout: 15 * 60_000 },
-      {
-        client,
-        region: "ap-south-1",
-        log: ctx.log,
-        now: clock.now,
-        sleep,
-        interrupt: new AbortController().signal,
-      },
-    );
-    expect(outcome).toMatchObject({ kind: "timeout", stopped: false });
+    const outcome = await follow(arn, startedAt, { timeout: 15 * 60_000 }).outcome;
+    expect(outcome).toEqual({ kind: "timeout" });
     expect(sfn.getExecution(arn)?.status).toBe("RUNNING");
   });
 });
@@ -161,18 +160,21 @@ describe("HistoryReader", () => {
       ],
       outcome: "SUCCEEDED",
     });
-    const { HistoryReader } = await import("../src/run/history.js");
-    const reader = new HistoryReader(client, arn);
+    const ids: number[] = [];
+    const reader = new HistoryReader(client, arn, (event) => ids.push(event.id ?? 0));
     await reader.readNew();
     t = startedAt + 5 * 60_000;
     await reader.readNew();
     t = startedAt + 6 * 60_000;
-    expect(await reader.readNew()).toHaveLength(0);
+    expect(await reader.readNew()).toBe(0);
     const callsBefore = reader.calls;
+    const fetchedBefore = reader.fetched;
     t = startedAt + 12 * 60_000;
     const burst = await reader.readNew();
-    expect(burst.length).toBeGreaterThan(150);
-    expect(reader.calls - callsBefore).toBeLessThanOrEqual(5);
-    expect(new Set(burst.map((event) => event.id)).size).toBe(burst.length);
+    expect(burst).toBeGreaterThan(150);
+    // The first newest-first page says how many are missing; the next asks for exactly that many.
+    expect(reader.calls - callsBefore).toBeLessThanOrEqual(2);
+    expect(reader.fetched - fetchedBefore).toBeLessThanOrEqual(burst + 2);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
   });
 });

@@ -1,0 +1,94 @@
+import type { SFNClient } from "@aws-sdk/client-sfn";
+import { consoleDomain } from "../aws/arn.js";
+import type { AwsClients } from "../aws/clients.js";
+import type { AwsModule } from "../aws/load.js";
+import type { FollowOptions } from "../execution/follow.js";
+import type { ExecutionReport } from "../execution/model.js";
+import type { ServiceDeps } from "../execution/service.js";
+import { backfillResultOf, resultOf } from "../report/result.js";
+import type { CommandContext } from "./context.js";
+import { CommandFrame, type FrameOptions } from "./frame.js";
+
+/** The flags every following command shares, from their typed options. */
+export interface FollowFlags extends FrameOptions {
+  pollInterval: number;
+  maxPollInterval: number;
+  timeout?: number;
+  stopOnTimeout: boolean;
+  onAbort: "stop" | "detach";
+  abortTimeout: number;
+  showSecrets: boolean;
+}
+
+export function followOptions(options: FollowFlags, ctx: CommandContext): FollowOptions {
+  return {
+    pollInterval: options.pollInterval,
+    maxPollInterval: options.maxPollInterval,
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    stopOnTimeout: options.stopOnTimeout,
+    onAbort: options.onAbort,
+    abortTimeout: options.abortTimeout,
+    ...(ctx.io.env.BUILD_URL ? { buildUrl: ctx.io.env.BUILD_URL } : {}),
+  };
+}
+
+/**
+ * The frame with its reporters. Every document is masked as a value before
+ * it is serialised (the secrets boundary), never as text afterwards.
+ */
+export function openFrame(
+  ctx: CommandContext,
+  options: FollowFlags,
+  shape: { several?: boolean; withoutPayloads?: boolean } = {},
+): Promise<CommandFrame> {
+  const { secrets } = ctx.log;
+  const json = (value: unknown) => `${JSON.stringify(secrets.maskValue(value), null, 2)}\n`;
+  return CommandFrame.open(ctx, options, {
+    result: (reports: readonly ExecutionReport[], apiCalls?: Record<string, number>) => {
+      const resultOptions = {
+        ...(apiCalls ? { apiCalls } : {}),
+        withoutPayloads: shape.withoutPayloads === true,
+      };
+      if (shape.several) return json(backfillResultOf(reports, resultOptions));
+      const report = reports[0] ?? {
+        status: "NOT_STARTED",
+        states: [],
+        outcome: { kind: "started" as const },
+      };
+      return json(resultOf(report, resultOptions));
+    },
+  });
+}
+
+export function serviceDeps(
+  aws: AwsModule,
+  client: SFNClient,
+  frame: CommandFrame,
+  ctx: CommandContext,
+  region: string,
+  label?: string,
+): ServiceDeps {
+  return {
+    client,
+    secrets: ctx.log.secrets,
+    now: ctx.now,
+    sleep: frame.sleep,
+    interrupt: frame.interrupt,
+    emit: frame.emitFor(label),
+    consoleUrl: (executionArn) => aws.consoleUrl(region, executionArn, consoleDomain(region)),
+  };
+}
+
+/** The calls made go in the result; a failure to write the reports must not hide how the command ended. */
+export async function closeQuietly(
+  frame: CommandFrame,
+  clients: AwsClients | undefined,
+  ctx: CommandContext,
+): Promise<void> {
+  frame.apiCalls = clients?.calls;
+  try {
+    await frame.close();
+  } catch (error: unknown) {
+    ctx.log.warn(`could not write the reports: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,88 @@
+import type { AwsClients } from "../aws/clients.js";
+import { loadAws } from "../aws/load.js";
+import type { OptionsOf } from "../cli-options.js";
+import { EnvironmentError, InputError } from "../errors.js";
+import { exitCodeOf } from "../execution/exit-code.js";
+import { checkPollIntervals } from "../execution/follow-options.js";
+import type { ExecutionReport } from "../execution/model.js";
+import { parseExecutionArn, parseStateMachineArn } from "../execution/state-machine.js";
+import { parseJsonOrText } from "../json/parse-object.js";
+import type { CommandContext } from "./context.js";
+import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
+
+export type WaitOptions = OptionsOf<"wait">;
+
+/** `batchinf wait <execution-arn>`: attach to an execution and follow it as run does. */
+export async function waitCommand(
+  executionArn: string,
+  options: WaitOptions,
+  ctx: CommandContext,
+): Promise<number> {
+  checkPollIntervals(options, (option) => ctx.optionLabel?.(option) ?? option);
+  const ref = parseExecutionArn(executionArn);
+  if (!ref) {
+    throw new InputError(
+      `'${executionArn}' is not a Step Functions execution ARN; expected arn:aws:states:<region>:<account>:execution:<state-machine>:<name>.`,
+    );
+  }
+  // wait cannot tell which values came from SecureStrings: leave input and output out rather than guess.
+  const frame = await openFrame(ctx, options, { withoutPayloads: !options.showSecrets });
+  const report: ExecutionReport = {
+    status: "UNKNOWN",
+    states: [],
+    outcome: { kind: "started" },
+    executionArn,
+  };
+  frame.reports.push(report);
+  let clients: AwsClients | undefined;
+  try {
+    const aws = await loadAws();
+    ctx.log.info(`AWS Region ${ref.region}, from the execution ARN`);
+    clients = await aws.createAwsClients(
+      { region: options.region ?? ref.region, profile: options.profile },
+      ctx.log,
+      ctx.io.env,
+    );
+    const client = clients.sfn(ref.region);
+    let execution: Awaited<ReturnType<typeof aws.describeExecution>>;
+    try {
+      execution = await aws.describeExecution(client, executionArn, { abortSignal: frame.interrupt });
+    } catch (error: unknown) {
+      if (aws.awsErrorName(error) === "ExecutionDoesNotExist") {
+        throw new EnvironmentError(
+          `Execution ${executionArn} does not exist in ${ref.region}; check the ARN, the region and the account.`,
+          { cause: error },
+        );
+      }
+      throw aws.awsFailure(error, {
+        operation: "states:DescribeExecution",
+        region: ref.region,
+        resource: executionArn,
+      });
+    }
+    if (options.showSecrets) {
+      report.input = parseJsonOrText(execution.input);
+    } else {
+      ctx.log.info(
+        "The result leaves the execution's input and output out (pass --show-secrets to include them).",
+      );
+    }
+    const machineArn = execution.stateMachineVersionArn ?? execution.stateMachineArn ?? ref.stateMachineArn;
+    const facts = await aws
+      .checkStateMachine(client, parseStateMachineArn(machineArn), frame.interrupt)
+      .catch(() => undefined);
+    if (facts) report.definitionStates = facts.states;
+    await aws.attachAndFollow(
+      { ...execution, executionArn },
+      followOptions(options, ctx),
+      report,
+      serviceDeps(aws, client, frame, ctx, ref.region),
+    );
+  } catch (error: unknown) {
+    report.outcome = { kind: "error", error };
+    await closeQuietly(frame, clients, ctx);
+    throw error;
+  }
+  await closeQuietly(frame, clients, ctx);
+  return exitCodeOf(report.outcome);
+}

@@ -1,0 +1,69 @@
+import { ExitCode, toExit } from "../errors.js";
+import type { Outcome } from "./model.js";
+
+/**
+ * The exit code as a pure function of how following ended: the contract's
+ * table in one place. Thrown errors arrive as `{ kind: "error" }` and map
+ * through the same function.
+ *
+ * | outcome                                   | code |
+ * | ----------------------------------------- | ---- |
+ * | dry run, started (--no-wait), SUCCEEDED   | 0    |
+ * | FAILED, TIMED_OUT, ABORTED                | 1    |
+ * | bad input or usage (InputError)           | 2    |
+ * | AWS or environment error                  | 3    |
+ * | --timeout reached                         | 4    |
+ * | SIGINT / SIGTERM                          | 130 / 143 |
+ */
+export function exitCodeOf(outcome: Outcome): ExitCode {
+  switch (outcome.kind) {
+    case "dry-run":
+    case "started":
+      return ExitCode.ok;
+    case "ended":
+      return outcome.status === "SUCCEEDED" ? ExitCode.ok : ExitCode.executionFailed;
+    case "timeout":
+      return ExitCode.timeout;
+    case "interrupted":
+      return outcome.signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
+    case "error":
+      return toExit(outcome.error).code;
+  }
+}
+
+/**
+ * Several executions (backfill): a signal or an error outranks everything, a
+ * timeout outranks a failed execution, which outranks success.
+ */
+export function exitCodeOfAll(outcomes: readonly Outcome[]): ExitCode {
+  const codes = outcomes.map(exitCodeOf);
+  for (const code of [
+    ExitCode.sigint,
+    ExitCode.sigterm,
+    ExitCode.invalidInput,
+    ExitCode.awsOrEnvironment,
+    ExitCode.timeout,
+    ExitCode.executionFailed,
+  ]) {
+    if (codes.includes(code)) return code;
+  }
+  return ExitCode.ok;
+}
+
+/** A word for the result file's `outcome.reason`. */
+export function reasonOf(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case "dry-run":
+      return "dry-run";
+    case "started":
+      return "started";
+    case "ended":
+      return outcome.status === "SUCCEEDED" ? "succeeded" : "failed";
+    case "timeout":
+      return "timeout";
+    case "interrupted":
+      return outcome.action === "detach" ? "detached" : "interrupted";
+    case "error":
+      return toExit(outcome.error).code === ExitCode.invalidInput ? "invalid-input" : "error";
+  }
+}

@@ -1,0 +1,261 @@
+import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
+import { parseJsonOrText } from "../json/parse-object.js";
+import type { Secrets } from "../secrets/secrets.js";
+import {
+  type FollowOptions,
+  type FollowResult,
+  followExecution,
+  REPORT_RESERVE_MS,
+  type Sleep,
+  stopAndReport,
+} from "./follow.js";
+import { HistoryReader } from "./history-reader.js";
+import type { Emit, ExecutionReport, Failure, Outcome, StateRun } from "./model.js";
+import { startIdempotently } from "./start.js";
+import type { StateMachineRef } from "./state-machine.js";
+import { ExecutionTracker } from "./tracker.js";
+
+export interface ServiceDeps {
+  client: SFNClient;
+  secrets: Secrets;
+  now: () => number;
+  sleep: Sleep;
+  /** Aborted with "SIGINT"/"SIGTERM" as reason. */
+  interrupt: AbortSignal;
+  emit: Emit;
+  consoleUrl(executionArn: string): string | undefined;
+  /** Adds the failed task's details (Glue/Batch, log tail) to a failure; must not throw. */
+  describeFailure?(failure: Failure, run: StateRun | undefined): Promise<Failure>;
+  /** Once per poll while following (--follow-logs). */
+  onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
+}
+
+export interface StartJob {
+  machine: StateMachineRef;
+  name: string;
+  /** The exact JSON sent. */
+  input: string;
+  redrive: boolean;
+  secretKeys: ReadonlySet<string>;
+}
+
+export interface FlowOptions extends FollowOptions {
+  /** false: --no-wait. */
+  wait: boolean;
+  dryRun: boolean;
+}
+
+/** A report for an execution not yet known to Step Functions. */
+export function newReport(fields: Partial<ExecutionReport> = {}): ExecutionReport {
+  return { status: "NOT_STARTED", states: [], outcome: { kind: "started" }, ...fields };
+}
+
+/**
+ * One execution from start to end: start idempotently (or attach, redrive,
+ * find it ended), follow it, blame the failure, return the outcome in
+ * `report` (filled as it goes, so a caller that catches an error still has
+ * what was known). It prints nothing: everything goes out through `emit`.
+ */
+export async function startAndFollow(
+  job: StartJob,
+  options: FlowOptions,
+  report: ExecutionReport,
+  deps: ServiceDeps,
+): Promise<ExecutionReport> {
+  const qualifier = job.machine.qualifier;
+  deps.emit({
+    type: "starting",
+    at: deps.now(),
+    name: job.name,
+    stateMachineArn: job.machine.arn,
+    ...(qualifier?.kind === "version" ? { version: qualifier.version } : {}),
+    ...(qualifier?.kind === "alias" ? { alias: qualifier.alias } : {}),
+  });
+  Object.assign(report, { name: job.name, stateMachineArn: job.machine.baseArn });
+  if (qualifier?.kind === "alias") report.alias = qualifier.alias;
+  if (qualifier?.kind === "version") report.version = qualifier.version;
+  if (options.dryRun) {
+    deps.emit({ type: "dry-run", at: deps.now(), name: job.name, stateMachineArn: job.machine.arn });
+    return finish(report, { kind: "dry-run" }, deps);
+  }
+  if (deps.interrupt.aborted) return interruptedBeforeStart(report, options, deps);
+
+  // The start itself is not cut short by a signal: whether it happened must be known, to stop it.
+  const start = await startIdempotently(job, { client: deps.client, secrets: deps.secrets, now: deps.now });
+  report.executionArn = start.executionArn;
+  const consoleUrl = deps.consoleUrl(start.executionArn);
+  if (consoleUrl) report.consoleUrl = consoleUrl;
+
+  if (start.kind === "found-ended") {
+    deps.emit({
+      type: "found-ended",
+      at: deps.now(),
+      executionArn: start.executionArn,
+      name: job.name,
+      status: start.status,
+      ...(start.hint ? { hint: start.hint } : {}),
+      ...(consoleUrl ? { consoleUrl } : {}),
+    });
+    describeInto(report, start.execution);
+    // Read its history once, quietly: the reports show its states and what failed.
+    const startedAt = start.execution.startDate?.getTime() ?? deps.now();
+    await replay(start.executionArn, startedAt, report, deps);
+    return finish(report, { kind: "ended", status: start.status, foundEnded: true }, deps);
+  }
+
+  report.status = "RUNNING";
+  report.startedAt = start.startedAt;
+  deps.emit({
+    type: start.kind,
+    at: deps.now(),
+    executionArn: start.executionArn,
+    name: job.name,
+    startedAt: start.startedAt,
+    ...(consoleUrl ? { consoleUrl } : {}),
+    ...(start.status ? { status: start.status } : {}),
+  });
+  // A signal during the start gets the --on-abort action even with --no-wait.
+  if (!options.wait && !deps.interrupt.aborted) return finish(report, { kind: "started" }, deps);
+  return follow(start.executionArn, start.startedAt, options, report, deps);
+}
+
+/** `wait`: follow an execution that exists, as run does after its start. */
+export async function attachAndFollow(
+  execution: DescribeExecutionCommandOutput & { executionArn: string },
+  options: FollowOptions,
+  report: ExecutionReport,
+  deps: ServiceDeps,
+): Promise<ExecutionReport> {
+  report.executionArn = execution.executionArn;
+  const consoleUrl = deps.consoleUrl(execution.executionArn);
+  if (consoleUrl) report.consoleUrl = consoleUrl;
+  describeInto(report, execution);
+  const startedAt = execution.startDate?.getTime() ?? deps.now();
+  deps.emit({
+    type: "attached",
+    at: deps.now(),
+    executionArn: execution.executionArn,
+    name: execution.name ?? "?",
+    startedAt,
+    ...(consoleUrl ? { consoleUrl } : {}),
+    ...(execution.status ? { status: execution.status } : {}),
+  });
+  return follow(execution.executionArn, startedAt, options, report, deps);
+}
+
+async function follow(
+  executionArn: string,
+  startedAt: number,
+  options: FollowOptions,
+  report: ExecutionReport,
+  deps: ServiceDeps,
+): Promise<ExecutionReport> {
+  const tracker = new ExecutionTracker(deps.emit, startedAt);
+  report.states = tracker.runs;
+  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event));
+  const onPoll = deps.onPoll;
+  const result: FollowResult = await followExecution(executionArn, startedAt, tracker, reader, options, {
+    client: deps.client,
+    region: regionOf(executionArn),
+    now: deps.now,
+    sleep: deps.sleep,
+    interrupt: deps.interrupt,
+    emit: deps.emit,
+    ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
+  });
+  report.history = { events: tracker.events, fetched: reader.fetched, calls: reader.calls };
+  if (result.kind === "ended") {
+    describeInto(report, result.execution);
+    await blame(tracker, report, deps);
+    return finish(report, { kind: "ended", status: result.status }, deps);
+  }
+  if (result.stop?.execution) describeInto(report, result.stop.execution);
+  const stopped = result.stop?.confirmed === true;
+  if (result.kind === "timeout") return finish(report, { kind: "timeout", stopped }, deps);
+  return finish(
+    report,
+    { kind: "interrupted", signal: result.signal, action: options.onAbort, stopped, started: true },
+    deps,
+  );
+}
+
+/** An execution found already ended: its states and failure, without logging them as news. */
+async function replay(executionArn: string, startedAt: number, report: ExecutionReport, deps: ServiceDeps) {
+  const tracker = new ExecutionTracker(() => undefined, startedAt);
+  report.states = tracker.runs;
+  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event));
+  try {
+    await reader.readNew(deps.interrupt);
+  } catch {
+    // The reports lose the states; the outcome is already known.
+    return;
+  }
+  await blame(tracker, report, deps);
+}
+
+async function blame(tracker: ExecutionTracker, report: ExecutionReport, deps: ServiceDeps): Promise<void> {
+  let failure = tracker.failure();
+  if (!failure) return;
+  if (deps.describeFailure) failure = await deps.describeFailure(failure, tracker.runNamed(failure.state));
+  report.failure = failure;
+  deps.emit({ type: "failure", at: deps.now(), failure });
+}
+
+async function interruptedBeforeStart(
+  report: ExecutionReport,
+  options: FlowOptions,
+  deps: ServiceDeps,
+): Promise<ExecutionReport> {
+  const signal = deps.interrupt.reason === "SIGINT" ? "SIGINT" : "SIGTERM";
+  deps.emit({ type: "interrupted", at: deps.now(), signal, action: options.onAbort, started: false });
+  return finish(
+    report,
+    { kind: "interrupted", signal, action: options.onAbort, stopped: false, started: false },
+    deps,
+  );
+}
+
+/** Stop an execution this process started or attached to (backfill's abort), within the budget. */
+export async function stopFollowed(
+  report: ExecutionReport,
+  reason: string,
+  deadline: number,
+  options: Pick<FollowOptions, "buildUrl">,
+  deps: ServiceDeps,
+): Promise<boolean> {
+  if (!report.executionArn) return false;
+  const stop = await stopAndReport(report.executionArn, reason, deadline - REPORT_RESERVE_MS, options, {
+    client: deps.client,
+    region: regionOf(report.executionArn),
+    now: deps.now,
+    sleep: deps.sleep,
+    emit: deps.emit,
+  });
+  if (stop.execution) describeInto(report, stop.execution);
+  return stop.confirmed;
+}
+
+function finish(report: ExecutionReport, outcome: Outcome, deps: ServiceDeps): ExecutionReport {
+  report.outcome = outcome;
+  deps.emit({ type: "ended", at: deps.now(), report });
+  return report;
+}
+
+export function describeInto(report: ExecutionReport, execution: DescribeExecutionCommandOutput): void {
+  if (execution.status) report.status = execution.status;
+  if (execution.name) report.name = execution.name;
+  if (execution.stateMachineArn) report.stateMachineArn = execution.stateMachineArn;
+  const version = execution.stateMachineVersionArn?.split(":").pop();
+  if (version) report.version = version;
+  const alias = execution.stateMachineAliasArn?.split(":").pop();
+  if (alias) report.alias = alias;
+  if (execution.startDate) report.startedAt = execution.startDate.getTime();
+  if (execution.stopDate) report.stoppedAt = execution.stopDate.getTime();
+  if (execution.output !== undefined) report.output = parseJsonOrText(execution.output);
+  if (execution.error) report.error = execution.error;
+  if (execution.cause) report.cause = execution.cause;
+}
+
+function regionOf(arn: string): string {
+  return arn.split(":")[3] ?? "";
+}

@@ -1,0 +1,292 @@
+import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import type { Attempt, Emit, Failure, StateRun, TaskRef, TerminalStatus } from "./model.js";
+
+const EXECUTION_END: Record<string, TerminalStatus> = {
+  ExecutionSucceeded: "SUCCEEDED",
+  ExecutionFailed: "FAILED",
+  ExecutionTimedOut: "TIMED_OUT",
+  ExecutionAborted: "ABORTED",
+};
+
+/** Event types that end an attempt of a task in failure (a Retry may follow). */
+const ATTEMPT_FAILED =
+  /^(Task|Activity|LambdaFunction)(Failed|TimedOut|StartFailed|SubmitFailed|ScheduleFailed)$/;
+const ATTEMPT_SCHEDULED = new Set(["TaskScheduled", "ActivityScheduled", "LambdaFunctionScheduled"]);
+const ATTEMPT_SUCCEEDED = new Set(["TaskSucceeded", "ActivitySucceeded", "LambdaFunctionSucceeded"]);
+
+/** What failure() needs of the history, kept instead of the events themselves (25,000 events add up). */
+type Mark =
+  | { kind: "attempt-failed"; run: StateRun; error?: string; cause?: string }
+  | { kind: "succeeded" }
+  | { kind: "fail-state"; name: string };
+
+interface OpenRun {
+  run: StateRun;
+  /** The attempt under way or last ended. */
+  attempt?: Attempt;
+}
+
+/**
+ * Follows an execution's history, event by event, into state runs and
+ * attempts, and emits what a person watching the console would see: states
+ * entering, succeeding, failing, retrying. It prints nothing.
+ */
+export class ExecutionTracker {
+  readonly runs: StateRun[] = [];
+  terminal?: { status: TerminalStatus; error?: string; cause?: string; at: number };
+  events = 0;
+  /**
+   * Which run each event belongs to, through previousEventId chains: Map and
+   * Parallel run several states of one name at once, so a name is not enough.
+   */
+  private readonly runOfEvent = new Map<number, OpenRun>();
+  private readonly marks: Mark[] = [];
+
+  constructor(
+    private readonly emit: Emit,
+    private readonly startedAt: number,
+  ) {}
+
+  /** The end seen was an earlier run's: the execution was redriven since. */
+  resume(): void {
+    this.terminal = undefined;
+  }
+
+  /** Runs still open (entered, not exited). */
+  running(): StateRun[] {
+    return this.runs.filter((run) => run.status === "running");
+  }
+
+  apply(event: HistoryEvent): void {
+    this.events++;
+    const type = event.type ?? "";
+    const at = event.timestamp?.getTime() ?? this.startedAt;
+    const open = type.endsWith("StateEntered") ? this.enter(event, type, at) : this.openFor(event);
+    if (event.id !== undefined && open) this.runOfEvent.set(event.id, open);
+
+    if (type === "FailStateEntered") {
+      this.marks.push({ kind: "fail-state", name: event.stateEnteredEventDetails?.name ?? "?" });
+    }
+    if (type.endsWith("StateEntered") && open) {
+      this.emit({ type: "state-entered", at, run: open.run });
+    } else if (type.endsWith("StateExited")) {
+      if (open) this.exit(open, at);
+    } else if (ATTEMPT_SCHEDULED.has(type)) {
+      if (open) this.schedule(open, event, at);
+    } else if (type === "TaskSubmitted") {
+      const task = submittedTask(open?.run, event.taskSubmittedEventDetails?.output);
+      if (open?.attempt && task) {
+        open.attempt.task = { ...open.attempt.task, ...task };
+        this.emit({ type: "task-submitted", at, run: open.run, task: open.attempt.task });
+      }
+    } else if (ATTEMPT_SUCCEEDED.has(type)) {
+      this.marks.push({ kind: "succeeded" });
+      if (open?.attempt) {
+        open.attempt.status = "succeeded";
+        open.attempt.endedAt = at;
+      }
+    } else if (ATTEMPT_FAILED.test(type) || type === "MapStateFailed" || type === "ParallelStateFailed") {
+      const details = failureDetails(event);
+      if (open) {
+        const attempt = open.attempt ?? this.newAttempt(open, at);
+        attempt.status = "failed";
+        attempt.endedAt = at;
+        if (details.error) attempt.error = details.error;
+        if (details.cause) attempt.cause = details.cause;
+        this.marks.push({ kind: "attempt-failed", run: open.run, ...details });
+        this.emit({ type: "attempt-failed", at, run: open.run, attempt });
+      }
+    } else if (type === "ExecutionRedriven") {
+      this.terminal = undefined;
+      this.emit({ type: "execution-redriven", at });
+    } else if (EXECUTION_END[type]) {
+      this.end(EXECUTION_END[type] as TerminalStatus, failureDetails(event), at);
+    }
+  }
+
+  private enter(event: HistoryEvent, type: string, at: number): OpenRun {
+    const run: StateRun = {
+      name: event.stateEnteredEventDetails?.name ?? "?",
+      kind: type.replace(/StateEntered$/, ""),
+      enteredAt: at,
+      status: "running",
+      attempts: [],
+    };
+    this.runs.push(run);
+    return { run };
+  }
+
+  private schedule(open: OpenRun, event: HistoryEvent, at: number): void {
+    const details = event.taskScheduledEventDetails;
+    if (details?.resourceType && details.resource) {
+      open.run.resource = `arn:aws:states:::${details.resourceType}:${details.resource}`;
+    }
+    const retried = open.attempt?.status === "failed";
+    const attempt = this.newAttempt(open, at);
+    const jobName = jobNameOf(details?.parameters);
+    const kind = taskKind(open.run.resource);
+    if (kind) attempt.task = { kind, ...(jobName ? { jobName } : {}) };
+    if (retried) this.emit({ type: "state-retried", at, run: open.run, attempt });
+  }
+
+  private newAttempt(open: OpenRun, at: number): Attempt {
+    const attempt: Attempt = { number: open.run.attempts.length + 1, startedAt: at, status: "running" };
+    open.run.attempts.push(attempt);
+    open.attempt = attempt;
+    return attempt;
+  }
+
+  private exit(open: OpenRun, at: number): void {
+    const { run } = open;
+    if (run.status !== "running") return;
+    run.exitedAt = at;
+    if (open.attempt?.status === "failed") {
+      run.status = "caught";
+      this.emit({ type: "state-failed", at, run, caught: true });
+    } else {
+      run.status = "succeeded";
+      this.emit({ type: "state-succeeded", at, run });
+    }
+  }
+
+  private end(status: TerminalStatus, details: { error?: string; cause?: string }, at: number): void {
+    this.terminal = { status, ...details, at };
+    for (const run of this.runs) {
+      if (run.status !== "running") continue;
+      run.status = status === "SUCCEEDED" ? "succeeded" : "failed";
+      run.exitedAt = at;
+      for (const attempt of run.attempts) {
+        if (attempt.status !== "running") continue;
+        attempt.status = status === "SUCCEEDED" ? "succeeded" : "failed";
+        attempt.endedAt = at;
+      }
+      if (status !== "SUCCEEDED") this.emit({ type: "state-failed", at, run, caught: false });
+    }
+  }
+
+  /** The run an event belongs to: its predecessor's, else the latest open run of the state it names. */
+  private openFor(event: HistoryEvent): OpenRun | undefined {
+    const byChain = this.runOfEvent.get(event.previousEventId ?? -1);
+    if (byChain) return byChain;
+    const name = event.stateExitedEventDetails?.name;
+    if (!name) return undefined;
+    for (let i = this.runs.length - 1; i >= 0; i--) {
+      const run = this.runs[i] as StateRun;
+      if (run.name === name && run.status === "running") return { run, ...lastAttempt(run) };
+    }
+    return undefined;
+  }
+
+  /**
+   * The failure to blame, walking back from the end of the history: the last
+   * failed attempt of a state that never recovered. A Fail state has no task
+   * of its own: when a Catch routed there, the caught task is the culprit.
+   */
+  failure(): Failure | undefined {
+    const terminal = this.terminal;
+    if (!terminal || terminal.status === "SUCCEEDED") return undefined;
+    if (terminal.status !== "FAILED") return this.interrupted();
+    let routedTo: string | undefined;
+    for (let i = this.marks.length - 1; i >= 0; i--) {
+      const mark = this.marks[i] as Mark;
+      if (mark.kind === "fail-state") {
+        routedTo ??= mark.name;
+      } else if (mark.kind === "succeeded") {
+        // A success after every later failure: nothing earlier is the culprit.
+        break;
+      } else {
+        const error = mark.error ?? terminal.error;
+        const cause = mark.cause ?? terminal.cause;
+        return {
+          state: mark.run.name,
+          ...(error ? { error } : {}),
+          ...(cause ? { cause } : {}),
+          ...(routedTo ? { routedTo } : {}),
+        };
+      }
+    }
+    return this.interrupted(routedTo);
+  }
+
+  /** The run a failure names, for the failure details (the last run of that name). */
+  runNamed(name: string): StateRun | undefined {
+    for (let i = this.runs.length - 1; i >= 0; i--) if (this.runs[i]?.name === name) return this.runs[i];
+    return undefined;
+  }
+
+  /** TIMED_OUT and ABORTED end whatever state was running; a failed attempt inside it is not the reason. */
+  private interrupted(routedTo?: string): Failure {
+    const terminal = this.terminal;
+    const running = [...this.runs].reverse().find((run) => run.status === "failed");
+    const state = routedTo ?? running?.name ?? "(no state had started)";
+    const error = terminal?.error ?? (terminal?.status === "TIMED_OUT" ? "States.Timeout" : undefined);
+    return { state, ...(error ? { error } : {}), ...(terminal?.cause ? { cause: terminal.cause } : {}) };
+  }
+}
+
+function lastAttempt(run: StateRun): { attempt?: Attempt } {
+  const attempt = run.attempts[run.attempts.length - 1];
+  return attempt ? { attempt } : {};
+}
+
+export function failureDetails(event: HistoryEvent): { error?: string; cause?: string } {
+  const details =
+    event.taskFailedEventDetails ??
+    event.taskTimedOutEventDetails ??
+    event.taskStartFailedEventDetails ??
+    event.taskSubmitFailedEventDetails ??
+    event.activityFailedEventDetails ??
+    event.activityTimedOutEventDetails ??
+    event.activityScheduleFailedEventDetails ??
+    event.lambdaFunctionFailedEventDetails ??
+    event.lambdaFunctionTimedOutEventDetails ??
+    event.lambdaFunctionStartFailedEventDetails ??
+    event.lambdaFunctionScheduleFailedEventDetails ??
+    event.executionFailedEventDetails ??
+    event.executionTimedOutEventDetails ??
+    event.executionAbortedEventDetails;
+  const out: { error?: string; cause?: string } = {};
+  if (details && "error" in details && details.error) out.error = details.error;
+  if (details && "cause" in details && details.cause) out.cause = details.cause;
+  return out;
+}
+
+function taskKind(resource: string | undefined): TaskRef["kind"] | undefined {
+  if (!resource) return undefined;
+  if (/:glue:startJobRun(\.sync)?$/.test(resource)) return "glue";
+  if (/:batch:submitJob(\.sync)?$/.test(resource)) return "batch";
+  return undefined;
+}
+
+function jobNameOf(parameters: string | undefined): string | undefined {
+  const parsed = parseObject(parameters);
+  return typeof parsed?.JobName === "string" ? parsed.JobName : undefined;
+}
+
+/** Glue's StartJobRun answers JobRunId, Batch's SubmitJob JobId and JobName. */
+function submittedTask(run: StateRun | undefined, output: string | undefined): TaskRef | undefined {
+  const parsed = parseObject(output);
+  if (!parsed) return undefined;
+  if (typeof parsed.JobRunId === "string") return { kind: "glue", id: parsed.JobRunId };
+  if (typeof parsed.JobId === "string") {
+    return {
+      kind: "batch",
+      id: parsed.JobId,
+      ...(typeof parsed.JobName === "string" ? { jobName: parsed.JobName } : {}),
+    };
+  }
+  const kind = taskKind(run?.resource);
+  return kind ? { kind } : undefined;
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
