@@ -200,7 +200,11 @@ function executionBody(view: ExecutionView, level: 2 | 3): string {
       ? "<p>No step ran.</p>"
       : `<div class="chart">${timelineSvg(stepRows(view), `Timeline of the steps of ${view.title}`, ["Step", "Status", "Took"])}</div>`,
   ];
-  if (view.failure) parts.push(failureSection(view.failure, level + 1));
+  if (view.failure) {
+    parts.push(
+      failureSection(view.failure, level + 1, view.tone === "failed" ? "Why it failed" : "Why it ended"),
+    );
+  }
   return parts.join("\n");
 }
 
@@ -301,14 +305,14 @@ function span(what: string, start: number, end: number, outcome: string): string
   return `${what}: ${clock(start)} to ${clock(end)} UTC (${took(end - start)})${outcome ? `, ${outcome}` : ""}`;
 }
 
-function failureSection(failure: FailureView, level: number): string {
+function failureSection(failure: FailureView, level: number, heading: string): string {
   const h = `h${level}`;
   const sub = `h${Math.min(level + 1, 6)}`;
   const facts: Array<[string, string]> = [["Step", esc(failure.state)]];
   if (failure.error) facts.push(["Error", `<code>${esc(failure.error)}</code>`]);
   if (failure.routedTo) facts.push(["Handled by", `a Catch that went on to ${esc(failure.routedTo)}`]);
   const parts = [
-    `<section class="failure"><${h}>Why it failed</${h}>`,
+    `<section class="failure"><${h}>${esc(heading)}</${h}>`,
     `<dl class="facts">${facts.map(([dt, dd]) => `<dt>${esc(dt)}</dt><dd>${dd}</dd>`).join("")}</dl>`,
   ];
   const task = failure.task;
