@@ -4,6 +4,7 @@
 // backfill of dates, and a long report. Times, ids and causes are shaped like
 // the real ones (see test/fake-aws/sfn-scenarios.ts for the causes).
 
+import fc from "fast-check";
 import type { Attempt, ExecutionReport, Outcome, StateRun, TaskFailure } from "../../src/execution/model.js";
 import {
   glueFailureCause,
@@ -368,3 +369,41 @@ export function longReport(count = 1_000): ExecutionReport {
   };
   return report;
 }
+
+/** Every form a secret could leak in: raw, JSON-escaped, URL-encoded. */
+export function leakForms(secret: string): string[] {
+  return [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)];
+}
+
+/** A report with the secret in every text field a report carries, in the forms it arrives in. */
+export function reportWithSecret(secret: string): ExecutionReport {
+  const report = failureReport();
+  const url = encodeURIComponent(secret);
+  report.name = `DCP-${secret}`;
+  report.consoleUrl = `https://console.example.com/?token=${url}`;
+  if (report.failure) {
+    report.failure.error = `Custom.Error ${secret}`;
+    report.failure.cause = JSON.stringify({
+      ErrorMessage: `password=${secret}`,
+      Arguments: { "--db-password": secret },
+    });
+    if (report.failure.task) {
+      report.failure.task.errorMessage = `login failed for ${secret}`;
+      report.failure.task.links.push({ label: "job", url: `https://example.com/x?p=${url}` });
+      report.failure.task.log?.lines.push({ timestamp: T0, message: `connecting with ${secret}` });
+    }
+  }
+  const retried = report.states[1]?.attempts[0];
+  if (retried) retried.cause = `retry cause ${JSON.stringify(secret)}`;
+  const first = report.states[0];
+  if (first) {
+    first.name = `Step-${secret}`;
+    report.definitionStates = [first.name, ...PIPELINE_STATES.slice(1)];
+  }
+  return report;
+}
+
+/** Secrets like SSM SecureStrings: letters, digits and the punctuation that JSON, URLs and XML encode. */
+export const secretArbitrary = fc.stringMatching(
+  /^[A-Za-z0-9]{3}[A-Za-z0-9"\\/&<>%+=?#' ]{6,20}[A-Za-z0-9]{3}$/,
+);
