@@ -127,12 +127,17 @@ export function timelineSvg(
     );
   }
   // Left columns: name (a link in an overview), status in words, duration.
+  // Hover texts sit on a <g> around the <text>, so the text itself holds only what is shown.
   for (const [i, row] of rows.entries()) {
     const y = AXIS + i * ROW + 15;
-    const name = `<text x="${NAME_X}" y="${y}"${row.tone === "skipped" ? ' fill="#757575"' : ""}${row.highlight ? ' font-weight="bold"' : ""}><title>${esc(row.nameTitle)}</title>${esc(cut(row.name, NAME_CHARS))}</text>`;
+    const look = `${row.tone === "skipped" ? ' fill="#757575"' : ""}${row.highlight ? ' font-weight="bold"' : ""}`;
+    const name = `<g><title>${esc(row.nameTitle)}</title><text x="${NAME_X}" y="${y}"${look}>${esc(cut(row.name, NAME_CHARS))}</text></g>`;
     out.push(row.href ? `<a href="${esc(row.href)}" fill="#0b57d0">${name}</a>` : name);
+    const status = `<text x="${STATUS_X}" y="${y}" fill="${TONE_TEXT[row.tone]}">${esc(cut(row.status, STATUS_CHARS))}</text>`;
     out.push(
-      `<text x="${STATUS_X}" y="${y}" fill="${TONE_TEXT[row.tone]}">${titled(row.status, STATUS_CHARS)}</text>`,
+      cut(row.status, STATUS_CHARS) === row.status
+        ? status
+        : `<g><title>${esc(row.status)}</title>${status}</g>`,
       `<text x="${TOOK_RIGHT}" y="${y}" text-anchor="end" fill="#333">${esc(row.took)}</text>`,
     );
   }
@@ -178,12 +183,6 @@ export function timelineSvg(
 /** Round to a tenth of a pixel: lean markup, no visible difference. */
 function r(value: number): string {
   return String(Math.round(value * 10) / 10);
-}
-
-/** The text, cut to fit its column; the whole of it as hover text only when it was cut. */
-function titled(text: string, chars: number): string {
-  const shown = cut(text, chars);
-  return shown === text ? esc(text) : `<title>${esc(text)}</title>${esc(shown)}`;
 }
 
 function cut(text: string, chars: number): string {
