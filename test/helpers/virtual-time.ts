@@ -74,8 +74,13 @@ export class VirtualTime {
     while (!settled) {
       await idle();
       if (settled) break;
-      if (this.inFlight > 0 || this.timers.length === 0) {
-        // Waiting on real I/O (an HTTP attempt, an SDK retry delay): give it real time.
+      if (this.inFlight > 0) {
+        // An HTTP attempt is on its way: let the event loop carry it.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (this.timers.length === 0) {
+        // Waiting on a real timer (an SDK retry delay): give it real time.
         await new Promise((resolve) => setTimeout(resolve, 1));
         continue;
       }
