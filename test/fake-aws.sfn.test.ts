@@ -113,7 +113,7 @@ describe("fake Step Functions: DescribeStateMachine", () => {
 
   it("rejects operations it does not model", () => {
     const { fault } = setup();
-    expect(fault("ListExecutions", {}).code).toBe("UnknownOperationException");
+    expect(fault("ListStateMachines", {}).code).toBe("UnknownOperationException");
   });
 });
 

@@ -1,5 +1,6 @@
 // AWS Step Functions as the CLI sees it: StartExecution, DescribeExecution,
-// GetExecutionHistory, StopExecution, RedriveExecution, DescribeStateMachine.
+// GetExecutionHistory, StopExecution, RedriveExecution, DescribeStateMachine,
+// ListExecutions.
 // Nothing runs: each execution unfolds from a script into a timeline of
 // history events stamped relative to its start, and every answer is a pure
 // function of that timeline and `ctx.clock.now()`. A test that advances a fake
@@ -149,6 +150,13 @@ export interface SfnService extends AwsService {
   addStateMachine(options: AddStateMachineOptions): string;
   /** The next StartExecution on this machine that creates an execution uses this script. */
   queueScript(stateMachineArn: string, script: ExecutionScript): void;
+  /**
+   * How each new execution of this machine unfolds, chosen by its name and
+   * input (a backfill's dates: `(name) => name.includes("20231003") ? fails : undefined`).
+   * A queued script still comes first; `undefined` falls back to the machine's script.
+   * Setting it again replaces the rule.
+   */
+  setScriptForName(stateMachineArn: string, pick: ScriptPicker): void;
   /** The next RedriveExecution of this execution continues with this script. */
   queueRedriveScript(executionArn: string, script: ExecutionScript): void;
   /** DescribeExecution answers ExecutionDoesNotExist this many times after each new start. */
@@ -157,8 +165,19 @@ export interface SfnService extends AwsService {
   getExecution(executionArn: string, now?: number): ExecutionView | undefined;
   /** Executions actually created (idempotent repeats of StartExecution excluded). */
   startCount(): number;
+  /**
+   * The most executions of this machine RUNNING at the same instant up to
+   * `now`, from their timelines: each run lasts from ExecutionStarted (or
+   * ExecutionRedriven) to its terminal event, ExecutionAborted from
+   * StopExecution included. One ending at the instant another starts does not
+   * overlap it.
+   */
+  maxConcurrentRunning(stateMachineArn: string, now?: number): number;
   readonly stopCalls: readonly StopCall[];
 }
+
+/** Chooses the script of a new execution from its name and input; `undefined` for the default. */
+export type ScriptPicker = (name: string, input: string) => ExecutionScript | undefined;
 
 export interface SfnServiceOptions {
   accountId?: string;
@@ -174,6 +193,16 @@ const MAX_NAME_LENGTH = 80;
 const MAX_INPUT_BYTES = 262_144;
 const DEFAULT_HISTORY_PAGE = 100;
 const MAX_HISTORY_PAGE = 1000;
+const DEFAULT_LIST_PAGE = 100;
+const MAX_LIST_PAGE = 1000;
+const LIST_STATUSES: readonly ExecutionStatus[] = [
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "TIMED_OUT",
+  "ABORTED",
+  "PENDING_REDRIVE",
+];
 const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
 const TOKEN_TTL_MS = 24 * 3600 * 1000;
 const REDRIVE_TOKEN_TTL_MS = 15 * 60 * 1000;
@@ -243,6 +272,15 @@ interface Execution {
   describeLag: number;
 }
 
+/** A ListExecutions page token: the listing it continues and the last execution returned. */
+interface ListToken {
+  stateMachineArn: string;
+  statusFilter?: string;
+  redriveFilter?: string;
+  anchorArn: string;
+  issuedAt: number;
+}
+
 interface PageToken {
   executionArn: string;
   reverse: boolean;
@@ -261,6 +299,8 @@ class FakeSfn implements SfnService {
   private readonly machines = new Map<string, StateMachine>();
   private readonly execs = new Map<string, Execution>();
   private readonly tokens = new Map<string, PageToken>();
+  private readonly listTokens = new Map<string, ListToken>();
+  private readonly pickers = new Map<string, ScriptPicker>();
   private created = 0;
   private clock: Clock;
 
@@ -304,6 +344,33 @@ class FakeSfn implements SfnService {
     exec.queuedRedrive.push(script);
   }
 
+  setScriptForName(stateMachineArn: string, pick: ScriptPicker): void {
+    if (!this.machines.has(stateMachineArn))
+      throw new Error(`setScriptForName: no state machine ${stateMachineArn}`);
+    this.pickers.set(stateMachineArn, pick);
+  }
+
+  maxConcurrentRunning(stateMachineArn: string, now = this.clock.now()): number {
+    // +1 at each run's start, -1 at its end; at the same instant ends go first.
+    const steps: Array<{ at: number; delta: number }> = [];
+    for (const exec of this.execs.values()) {
+      if (exec.machine.arn !== stateMachineArn) continue;
+      for (const event of exec.events) {
+        if (event.at > now) continue;
+        if (RUN_STARTS.has(event.type)) steps.push({ at: event.at, delta: 1 });
+        else if (RUN_ENDS.has(event.type)) steps.push({ at: event.at, delta: -1 });
+      }
+    }
+    steps.sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let running = 0;
+    let most = 0;
+    for (const step of steps) {
+      running += step.delta;
+      most = Math.max(most, running);
+    }
+    return most;
+  }
+
   setDescribeLag(calls: number): void {
     this.describeLag = calls;
   }
@@ -339,6 +406,8 @@ class FakeSfn implements SfnService {
         return this.stopExecution(input, now);
       case "RedriveExecution":
         return this.redriveExecution(input, now);
+      case "ListExecutions":
+        return this.listExecutions(input, now);
       default:
         throw unknownOperation(this.targetPrefix, operation);
     }
@@ -399,7 +468,8 @@ class FakeSfn implements SfnService {
       }
       throw new AwsFault("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`);
     }
-    const script = machine.queued.shift() ?? machine.script;
+    const script =
+      machine.queued.shift() ?? this.pickedScript(machine.arn, execName, execInput) ?? machine.script;
     const exec: Execution = {
       arn,
       name: execName,
@@ -571,6 +641,86 @@ class FakeSfn implements SfnService {
       exec.redriveTokens.splice(0, Math.max(0, exec.redriveTokens.length - REDRIVE_TOKENS_KEPT));
     }
     return { redriveDate: seconds(now) };
+  }
+
+  private listExecutions(input: Record<string, unknown>, now: number): unknown {
+    const smArn = optionalString(input, "stateMachineArn");
+    if (optionalString(input, "mapRunArn") !== undefined) {
+      throw validation("mapRunArn is not modelled by the local endpoint; list by stateMachineArn");
+    }
+    if (smArn === undefined) {
+      throw validation(
+        "Value null at 'stateMachineArn' failed to satisfy constraint: Member must not be null",
+      );
+    }
+    const machine = this.machineFor(smArn);
+    const statusFilter = optionalString(input, "statusFilter");
+    if (statusFilter !== undefined && !LIST_STATUSES.includes(statusFilter as ExecutionStatus)) {
+      throw validation(
+        `Value '${statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${LIST_STATUSES.join(", ")}]`,
+      );
+    }
+    const redriveFilter = optionalString(input, "redriveFilter");
+    if (redriveFilter !== undefined && redriveFilter !== "REDRIVEN" && redriveFilter !== "NOT_REDRIVEN") {
+      throw validation(
+        `Value '${redriveFilter}' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]`,
+      );
+    }
+    const maxResults = optionalInteger(input, "maxResults") ?? 0;
+    if (maxResults < 0 || maxResults > MAX_LIST_PAGE) {
+      throw validation(
+        `Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value ${maxResults < 0 ? "greater than or equal to 0" : `less than or equal to ${MAX_LIST_PAGE}`}`,
+      );
+    }
+    const pageSize = maxResults === 0 ? DEFAULT_LIST_PAGE : maxResults;
+    // Newest first; executions started at the same instant, the later-created first.
+    const listed = [...this.execs.values()]
+      .filter((e) => e.machine === machine)
+      .reverse()
+      .sort((a, b) => b.startAt - a.startAt)
+      .filter((e) => statusFilter === undefined || statusAt(e, now) === statusFilter)
+      .filter(
+        (e) =>
+          redriveFilter === undefined ||
+          (redriveFilter === "REDRIVEN" ? e.redriveCount > 0 : e.redriveCount === 0),
+      );
+    let rest = listed;
+    const tokenText = optionalString(input, "nextToken");
+    if (tokenText !== undefined) {
+      const token = this.listTokens.get(tokenText);
+      // A token continues only the listing it came from: same machine, same filters.
+      if (
+        !token ||
+        token.stateMachineArn !== machine.arn ||
+        token.statusFilter !== statusFilter ||
+        token.redriveFilter !== redriveFilter
+      ) {
+        throw new AwsFault("InvalidToken", `Invalid Token: '${tokenText}'`);
+      }
+      if (now - token.issuedAt > TOKEN_TTL_MS)
+        throw new AwsFault("InvalidToken", "Invalid Token: 'Token expired'");
+      // Continue after the last one returned; executions started since come before it and are not repeated.
+      const anchorIndex = listed.findIndex((e) => e.arn === token.anchorArn);
+      rest = anchorIndex >= 0 ? listed.slice(anchorIndex + 1) : [];
+    }
+    const page = rest.slice(0, pageSize);
+    const out: Record<string, unknown> = { executions: page.map((e) => listItem(e, now)) };
+    const last = page.at(-1);
+    if (rest.length > pageSize && last) {
+      const token = opaqueToken();
+      const entry: ListToken = { stateMachineArn: machine.arn, anchorArn: last.arn, issuedAt: now };
+      if (statusFilter !== undefined) entry.statusFilter = statusFilter;
+      if (redriveFilter !== undefined) entry.redriveFilter = redriveFilter;
+      this.listTokens.set(token, entry);
+      out.nextToken = token;
+    }
+    return out;
+  }
+
+  private pickedScript(stateMachineArn: string, name: string, input: string): ExecutionScript | undefined {
+    const script = this.pickers.get(stateMachineArn)?.(name, input);
+    if (script) checkScript(script);
+    return script;
   }
 
   // -- lookups ---------------------------------------------------------------
@@ -869,6 +1019,25 @@ type StateMode = "complete" | "fail" | "open";
 
 function statusAt(exec: Execution, now: number): ExecutionStatus {
   return exec.ending && now >= exec.endAt ? exec.ending.status : "RUNNING";
+}
+
+const RUN_STARTS = new Set(["ExecutionStarted", "ExecutionRedriven"]);
+const RUN_ENDS = new Set(["ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"]);
+
+/** An ExecutionListItem of ListExecutions. */
+function listItem(exec: Execution, now: number): Record<string, unknown> {
+  const status = statusAt(exec, now);
+  const item: Record<string, unknown> = {
+    executionArn: exec.arn,
+    stateMachineArn: exec.machine.arn,
+    name: exec.name,
+    status,
+    startDate: seconds(exec.startAt),
+    redriveCount: exec.redriveCount,
+  };
+  if (status !== "RUNNING") item.stopDate = seconds(exec.endAt);
+  if (exec.redriveDate !== undefined) item.redriveDate = seconds(exec.redriveDate);
+  return item;
 }
 
 /** The state in progress at `now` (or the next to start), as an index into the segment's states. */
