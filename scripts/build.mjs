@@ -1,6 +1,9 @@
 // Bundle the CLI for a fast cold start with nothing to resolve at run time:
 //   dist/batchinf.cjs      the bin: commander, composition, validation, output
 //   dist/batchinf-aws.mjs  the AWS SDK and everything that calls it
+//   dist/batchinf-logs.mjs the CloudWatch Logs client, loaded only when a log
+//                          is read (a failed task's tail, --follow-logs)
+//   dist/batchinf-shared-*.mjs  the SDK core both of the above use
 // The bin imports the second file only when a command calls AWS, so
 // `--version`, `render --dry-run`, `validate` and `schema` never parse the
 // SDK (about 700 KB). The package has no runtime dependencies.
@@ -34,12 +37,21 @@ const common = {
   logLevel: "warning",
 };
 
-/** src/aws/load.ts's `import("./index.js")` becomes the sibling bundle. */
+/**
+ * In the bin, src/aws/load.ts's `import("./index.js")` becomes the sibling
+ * bundle (and src/aws/load-logs.ts's `import("./logs.js")` the logs bundle,
+ * should the bin ever reach it).
+ */
 const awsAsSibling = {
   name: "aws-as-sibling",
   setup(b) {
     b.onResolve({ filter: /^\.\/index\.js$/ }, (args) =>
       args.importer.endsWith("/src/aws/load.ts") ? { path: "./batchinf-aws.mjs", external: true } : undefined,
+    );
+    b.onResolve({ filter: /^\.\/logs\.js$/ }, (args) =>
+      args.importer.endsWith("/src/aws/load-logs.ts")
+        ? { path: "./batchinf-logs.mjs", external: true }
+        : undefined,
     );
   },
 };
@@ -58,7 +70,19 @@ const results = await Promise.all([
     plugins: [awsAsSibling],
     metafile: true,
   }),
-  build({ ...common, entryPoints: ["src/aws/index.ts"], outfile: "dist/batchinf-aws.mjs", metafile: true }),
+  // The AWS half and the logs half share the SDK's core (smithy, credentials,
+  // retries): split, the shared code lands once in dist/batchinf-shared-*.mjs
+  // instead of twice (the logs bundle is ~90 KB rather than ~510 KB), and
+  // src/aws/load-logs.ts's dynamic import becomes `import("./batchinf-logs.mjs")`.
+  build({
+    ...common,
+    entryPoints: { "batchinf-aws": "src/aws/index.ts", "batchinf-logs": "src/aws/logs.ts" },
+    outdir: "dist",
+    outExtension: { ".js": ".mjs" },
+    splitting: true,
+    chunkNames: "batchinf-shared-[hash]",
+    metafile: true,
+  }),
 ]);
 
 // npm links bins with the mode they have; make the file runnable from a checkout too.

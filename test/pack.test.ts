@@ -99,6 +99,9 @@ describe("npm pack", () => {
     const paths = packed.files.map((file) => file.path).sort();
     expect(paths).toContain("dist/batchinf.cjs");
     expect(paths).toContain("dist/batchinf-aws.mjs");
+    // The CloudWatch Logs half, loaded only when a log is read, and the SDK core it shares with the AWS half.
+    expect(paths).toContain("dist/batchinf-logs.mjs");
+    expect(paths.some((path) => /^dist\/batchinf-shared-[A-Z0-9]+\.mjs$/.test(path))).toBe(true);
     expect(paths).toContain("schemas/batch-inference-input.schema.json");
     for (const path of paths) {
       expect(path).toMatch(/^(dist\/|schemas\/|package\.json$|README(\.md)?$|LICENSE(\.md|\.txt)?$)/);

@@ -1,6 +1,8 @@
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Logger } from "../io/log.js";
+import { loadLogs } from "./load-logs.js";
 import { resolveRegion } from "./region.js";
 
 export interface AwsSettings {
@@ -15,6 +17,8 @@ export interface AwsClients {
   ssm(): SSMClient;
   /** A Step Functions client; `region` for a state machine that lives elsewhere. */
   sfn(region?: string): SFNClient;
+  /** A CloudWatch Logs client; its SDK (a bundle of its own) is loaded on the first call. */
+  logs(region?: string): Promise<CloudWatchLogsClient>;
   /** Operations called, by name (SDK retries not counted): for the result and the benchmark. */
   readonly calls: Record<string, number>;
 }
@@ -47,12 +51,13 @@ export async function createAwsClients(
     ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }),
   };
   const calls: Record<string, number> = {};
-  const count = <C extends SSMClient | SFNClient>(client: C): C => {
+  const count = <C extends { middlewareStack: unknown }>(client: C): C => {
     countCalls(client.middlewareStack as unknown as MiddlewareAdder, calls);
     return client;
   };
   let ssm: SSMClient | undefined;
   const sfn = new Map<string, SFNClient>();
+  const logs = new Map<string, Promise<CloudWatchLogsClient>>();
   return {
     region,
     calls,
@@ -65,6 +70,16 @@ export async function createAwsClients(
       if (!client) {
         client = count(new SFNClient({ ...common, region: sfnRegion }));
         sfn.set(sfnRegion, client);
+      }
+      return client;
+    },
+    logs: (logsRegion = region) => {
+      let client = logs.get(logsRegion);
+      if (!client) {
+        client = loadLogs().then(({ createLogsClient }) =>
+          count(createLogsClient({ ...common, region: logsRegion })),
+        );
+        logs.set(logsRegion, client);
       }
       return client;
     },

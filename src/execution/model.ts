@@ -48,6 +48,14 @@ export interface LogLine {
   message: string;
 }
 
+/** Where a task's log may be: one CloudWatch Logs stream (or, with `prefix`, the streams whose name starts with `stream`). */
+export interface LogSource {
+  group: string;
+  stream: string;
+  /** Glue continuous logging: one stream per driver and executor, each named after the run id. */
+  prefix?: boolean;
+}
+
 /** What a person would open the console for: the failed Glue run or Batch job and its log tail. */
 export interface TaskFailure {
   kind: "glue" | "batch";
@@ -64,6 +72,8 @@ export interface TaskFailure {
   exitCode?: number;
   containerReason?: string;
   links: Array<{ label: string; url: string }>;
+  /** Where the log should be, in the order to look (read from the cause); the first with lines is shown. */
+  logSources?: LogSource[];
   log?: {
     group: string;
     stream: string;

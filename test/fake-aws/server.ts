@@ -85,7 +85,11 @@ export interface FakeAws {
 const DEFAULT_REGION = "ap-south-1";
 
 /** IAM action prefixes, so injected AccessDenied messages read like real ones. */
-const IAM_PREFIX: Record<string, string> = { AmazonSSM: "ssm", AWSStepFunctions: "states" };
+const IAM_PREFIX: Record<string, string> = {
+  AmazonSSM: "ssm",
+  AWSStepFunctions: "states",
+  Logs_20140328: "logs",
+};
 
 export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const clock = options.clock ?? { now: () => Date.now() };

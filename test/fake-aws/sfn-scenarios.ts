@@ -12,6 +12,7 @@ import {
   GLUE_SYNC_RESOURCE,
   type ScriptedFailure,
   type ScriptedState,
+  type SubmittedTask,
 } from "./sfn.js";
 
 const REGION = "ap-south-1";
@@ -117,11 +118,14 @@ export function glueFailureCause(options: {
   jobRunId?: string;
   attempt?: number;
   executionTimeSeconds?: number;
+  /** Default `/aws-glue/jobs` (the run's logs go to `<it>/error` and `<it>/output`). */
+  logGroupName?: string;
+  arguments?: Record<string, string>;
 }): string {
   const seconds = options.executionTimeSeconds ?? 94;
   return JSON.stringify({
     AllocatedCapacity: 10,
-    Arguments: { "--enable-metrics": "true", "--job-language": "python" },
+    Arguments: { "--enable-metrics": "true", "--job-language": "python", ...options.arguments },
     Attempt: options.attempt ?? 0,
     CompletedOn: T0 + seconds * 1000,
     ErrorMessage: options.errorMessage,
@@ -131,7 +135,7 @@ export function glueFailureCause(options: {
     JobName: options.jobName,
     JobRunState: "FAILED",
     LastModifiedOn: T0 + seconds * 1000,
-    LogGroupName: "/aws-glue/jobs",
+    LogGroupName: options.logGroupName ?? "/aws-glue/jobs",
     MaxCapacity: 10,
     NumberOfWorkers: 10,
     PredecessorRuns: [],
@@ -147,17 +151,31 @@ export function batchFailureCause(options: {
   jobId?: string;
   statusReason?: string;
   exitCode?: number;
+  /** The container's own reason (e.g. `OutOfMemoryError: Container killed due to memory usage`). */
+  containerReason?: string;
   attempts?: number;
+  /** The last attempt's stream; earlier attempts get their own. */
+  logStreamName?: string;
+  /** `LogConfiguration.Options["awslogs-group"]`; without it the job logs to /aws/batch/job. */
+  logGroup?: string;
+  /** The container's environment (`[{Name, Value}]` in the cause). */
+  environment?: Record<string, string>;
 }): string {
   const jobId = options.jobId ?? "4e2b1f9c-7d3a-4c55-9a61-0f2d8b7e6c10";
   const exitCode = options.exitCode ?? 1;
   const statusReason = options.statusReason ?? "Essential container in task exited";
-  const logStream = `test-training/default/${jobId.replace(/-/g, "")}`;
-  const attempts = Array.from({ length: options.attempts ?? 1 }, (_, i) => ({
+  const count = options.attempts ?? 1;
+  const lastStream = options.logStreamName ?? `test-training/default/${jobId.replace(/-/g, "")}`;
+  const streamOf = (i: number) =>
+    i === count - 1
+      ? lastStream
+      : `${lastStream.replace(/[^/]*$/, "")}${jobId.replace(/-/g, "").slice(0, 24)}${i}`;
+  const attempts = Array.from({ length: count }, (_, i) => ({
     Container: {
       ContainerInstanceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:container-instance/batch-ce/${i}`,
       ExitCode: exitCode,
-      LogStreamName: logStream,
+      LogStreamName: streamOf(i),
+      ...(options.containerReason ? { Reason: options.containerReason } : {}),
       NetworkInterfaces: [],
       TaskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/batch-ce/${jobId.slice(0, 8)}${i}`,
     },
@@ -169,10 +187,16 @@ export function batchFailureCause(options: {
     Attempts: attempts,
     Container: {
       Command: ["python", "inference.py"],
-      Environment: [],
+      Environment: Object.entries(options.environment ?? {}).map(([Name, Value]) => ({ Name, Value })),
       ExitCode: exitCode,
       Image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/batch-inference:latest`,
-      LogStreamName: logStream,
+      LogConfiguration: {
+        LogDriver: "awslogs",
+        Options: options.logGroup ? { "awslogs-group": options.logGroup } : {},
+        SecretOptions: [],
+      },
+      LogStreamName: lastStream,
+      ...(options.containerReason ? { Reason: options.containerReason } : {}),
       Memory: 8192,
       Vcpus: 4,
     },
@@ -186,7 +210,7 @@ export function batchFailureCause(options: {
     Parameters: {},
     PlatformCapabilities: [],
     PropagateTags: false,
-    RetryStrategy: { Attempts: options.attempts ?? 1, EvaluateOnExit: [] },
+    RetryStrategy: { Attempts: count, EvaluateOnExit: [] },
     StartedAt: T0,
     Status: "FAILED",
     StatusReason: statusReason,
@@ -207,4 +231,34 @@ export function glueRetriedFailure(
     durationMs,
     retryIntervalMs: 30_000,
   };
+}
+
+/**
+ * A Glue cause for whichever run fails: `causeFor` of a FailedAttempt or
+ * ScriptedFailure, so the cause's `Id` is the run id TaskSubmitted named.
+ */
+export function glueCauseFor(
+  errorMessage: string,
+  options: { logGroupName?: string; arguments?: Record<string, string> } = {},
+): (task: SubmittedTask) => string {
+  return (task) =>
+    glueFailureCause({
+      jobName: task.jobName,
+      errorMessage,
+      ...options,
+      ...(task.jobRunId ? { jobRunId: task.jobRunId } : {}),
+    });
+}
+
+/** A Batch cause for whichever job fails, naming its id, ARN and log stream as the fake derives them. */
+export function batchCauseFor(
+  options: Omit<Parameters<typeof batchFailureCause>[0], "jobId" | "jobName" | "logStreamName"> = {},
+): (task: SubmittedTask) => string {
+  return (task) =>
+    batchFailureCause({
+      ...options,
+      jobName: task.jobName,
+      ...(task.jobId ? { jobId: task.jobId } : {}),
+      ...(task.logStreamName ? { logStreamName: task.logStreamName } : {}),
+    });
 }

@@ -29,6 +29,28 @@ export interface FailedAttempt {
   durationMs?: number;
   /** Back-off before the next attempt is scheduled (the retrier's interval); default 0. */
   retryIntervalMs?: number;
+  /** Build the cause from the job this attempt submitted (its run id / job id); wins over `cause`. */
+  causeFor?: (task: SubmittedTask) => string;
+}
+
+/**
+ * The Glue run or Batch job one `.sync` task attempt submitted, with the ids
+ * the fake derives for it (deterministic: execution ARN, state, attempt), so a
+ * cause and the logs seeded for it name the same run as TaskSubmitted does.
+ */
+export interface SubmittedTask {
+  kind: "glue" | "batch";
+  state: string;
+  /** 0-based, as the fake counts attempts. */
+  attempt: number;
+  jobName: string;
+  /** Glue. */
+  jobRunId?: string;
+  /** Batch. */
+  jobId?: string;
+  jobArn?: string;
+  /** Batch: the stream a container of this job logs to, `<jobDefinitionName>/default/<ecsTaskId>`. */
+  logStreamName?: string;
 }
 
 export interface ScriptedState {
@@ -59,6 +81,8 @@ export interface ScriptedFailure {
   state: string;
   error: string;
   cause: string;
+  /** Build the cause from the job the final attempt submitted; wins over `cause`. */
+  causeFor?: (task: SubmittedTask) => string;
   /**
    * Route the error through a `Catch` to a Fail state of this name instead of
    * failing the execution from the Task directly. The Fail state's own
@@ -781,15 +805,16 @@ class TimelineBuilder {
       const open = outcome === "TIMED_OUT" || outcome === "NEVER_ENDS";
       const mode: StateMode =
         failure && i === lastIndex ? "fail" : open && i === lastIndex ? "open" : "complete";
-      const end = this.state(state, t, data, firstPrev, mode, failure);
+      const failing = mode === "fail" && failure ? this.resolveFailure(failure, state) : failure;
+      const end = this.state(state, t, data, firstPrev, mode, failing);
       spans.push({ index: i, startAt: t, endAt: mode === "open" ? Number.POSITIVE_INFINITY : end });
       if (mode === "complete") {
         data = state.output === undefined ? data : JSON.stringify(state.output);
         t = end;
         continue;
       }
-      if (mode === "fail" && failure) {
-        this.finishFailed(failure, end, i);
+      if (mode === "fail" && failing) {
+        this.finishFailed(failing, end, i);
         return;
       }
       if (outcome === "TIMED_OUT") {
@@ -812,6 +837,13 @@ class TimelineBuilder {
       executionSucceededEventDetails: { output, outputDetails: { truncated: false } },
     });
     this.finish(t, { status: "SUCCEEDED", output });
+  }
+
+  /** The final failure with its cause built for the attempt that fails it. */
+  private resolveFailure(failure: ScriptedFailure, state: ScriptedState): ScriptedFailure {
+    if (!failure.causeFor) return failure;
+    const task = submittedTaskOf(this.exec.arn, state, state.failedAttempts?.length ?? 0);
+    return task ? { ...failure, cause: failure.causeFor(task) } : failure;
   }
 
   private finishFailed(failure: ScriptedFailure, at: number, index: number): void {
@@ -918,8 +950,10 @@ class TimelineBuilder {
       const duration = failed.durationMs ?? state.durationMs;
       begin(duration);
       t += duration;
+      const task = failed.causeFor ? submittedTaskOf(this.exec.arn, state, attempt) : undefined;
+      const cause = task && failed.causeFor ? failed.causeFor(task) : failed.cause;
       this.push(t, "TaskFailed", {
-        taskFailedEventDetails: { ...ids, error: failed.error, cause: failed.cause },
+        taskFailedEventDetails: { ...ids, error: failed.error, cause },
       });
       t += failed.retryIntervalMs ?? 0;
       attempt += 1;
@@ -1151,19 +1185,62 @@ function jobName(state: ScriptedState): string {
   return typeof name === "string" ? name : state.name;
 }
 
-/** What the integration's start call returned (StartJobRun / SubmitJob response). */
+/** The Glue run or Batch job a task attempt submits; undefined for other integrations. */
+export function submittedTaskOf(
+  execArn: string,
+  state: ScriptedState,
+  attempt: number,
+): SubmittedTask | undefined {
+  const res = parseResource(state.resource ?? GLUE_SYNC_RESOURCE);
+  const base = { state: state.name, attempt, jobName: jobName(state) };
+  if (res.resourceType === "glue") {
+    return { kind: "glue", ...base, jobRunId: `jr_${digest(execArn, state.name, attempt)}` };
+  }
+  if (res.resourceType !== "batch") return undefined;
+  const jobId = batchJobId(execArn, state.name, attempt);
+  const [, , , region = "", account = ""] = execArn.split(":");
+  const definition = state.parameters?.JobDefinition;
+  // `arn:...:job-definition/NAME:REV` or `NAME:REV` or `NAME`: the stream is named after NAME.
+  const definitionName = (typeof definition === "string" ? definition : "job-definition")
+    .replace(/^.*job-definition\//, "")
+    .replace(/:\d+$/, "");
+  const ecsTaskId = digest(execArn, state.name, attempt, "ecs-task").slice(0, 32);
+  return {
+    kind: "batch",
+    ...base,
+    jobId,
+    jobArn: `arn:aws:batch:${region}:${account}:job/${jobId}`,
+    logStreamName: `${definitionName}/default/${ecsTaskId}`,
+  };
+}
+
+/**
+ * What the integration's start call returned (StartJobRun / SubmitJob
+ * response), as Step Functions records it in TaskSubmitted: the service's
+ * response plus the SDK's HTTP metadata.
+ */
 function submittedOutput(
   res: ParsedResource,
   state: ScriptedState,
   execArn: string,
   attempt: number,
 ): unknown {
-  if (res.resourceType === "glue") return { JobRunId: `jr_${digest(execArn, state.name, attempt)}` };
-  if (res.resourceType === "batch") {
-    const jobId = batchJobId(execArn, state.name, attempt);
-    return { JobArn: `arn:aws:batch:::job/${jobId}`, JobId: jobId, JobName: jobName(state) };
-  }
-  return {};
+  const task = submittedTaskOf(execArn, state, attempt);
+  if (!task) return {};
+  const requestId = batchJobId(execArn, state.name, attempt + 1000);
+  const metadata = {
+    SdkHttpMetadata: {
+      AllHttpHeaders: {
+        "x-amzn-RequestId": [requestId],
+        "Content-Type": [res.resourceType === "glue" ? "application/x-amz-json-1.1" : "application/json"],
+      },
+      HttpHeaders: { "x-amzn-RequestId": requestId },
+      HttpStatusCode: 200,
+    },
+    SdkResponseMetadata: { RequestId: requestId },
+  };
+  if (task.kind === "glue") return { JobRunId: task.jobRunId, ...metadata };
+  return { JobArn: task.jobArn, JobId: task.jobId, JobName: task.jobName, ...metadata };
 }
 
 /** What the `.sync` integration returns on success (GetJobRun's JobRun / DescribeJobs' job). */

@@ -1,0 +1,83 @@
+// CloudWatch Logs, as far as batchinf reads it: a few thin calls that take the
+// client as an argument. This module (with @aws-sdk/client-cloudwatch-logs) is
+// its own bundle, dist/batchinf-logs.mjs, loaded through ./load-logs.ts only
+// when a log is read: a run that never fails and never follows logs does not
+// parse it.
+
+import {
+  CloudWatchLogsClient,
+  type CloudWatchLogsClientConfig,
+  DescribeLogStreamsCommand,
+  GetLogEventsCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import type { LogLine } from "../execution/model.js";
+
+export { CloudWatchLogsClient };
+
+export function createLogsClient(config: CloudWatchLogsClientConfig): CloudWatchLogsClient {
+  return new CloudWatchLogsClient(config);
+}
+
+export interface LogEventsPage {
+  lines: LogLine[];
+  /** GetLogEvents always answers both; at the end of the stream, the token that was sent. */
+  forwardToken?: string;
+  backwardToken?: string;
+}
+
+export interface LogEventsRequest {
+  group: string;
+  stream: string;
+  /** A token from an earlier page; it carries its own direction. */
+  token?: string;
+  /** true: oldest first (following); false: the newest page first (a tail). */
+  fromHead: boolean;
+  /** Events per page; the service's default is as many as fit in 1 MB, up to 10,000. */
+  limit?: number;
+}
+
+/** One GetLogEvents page, in time order. */
+export async function getLogEventsPage(
+  client: CloudWatchLogsClient,
+  request: LogEventsRequest,
+  abortSignal?: AbortSignal,
+): Promise<LogEventsPage> {
+  const out = await client.send(
+    new GetLogEventsCommand({
+      logGroupName: request.group,
+      logStreamName: request.stream,
+      startFromHead: request.fromHead,
+      ...(request.token ? { nextToken: request.token } : {}),
+      ...(request.limit ? { limit: request.limit } : {}),
+    }),
+    abortSignal ? { abortSignal } : {},
+  );
+  const page: LogEventsPage = {
+    lines: (out.events ?? []).map((event) => ({
+      timestamp: event.timestamp ?? 0,
+      message: trimNewline(event.message ?? ""),
+    })),
+  };
+  if (out.nextForwardToken) page.forwardToken = out.nextForwardToken;
+  if (out.nextBackwardToken) page.backwardToken = out.nextBackwardToken;
+  return page;
+}
+
+/** The names of the streams starting with `prefix`, in name order (one page: at most 50). */
+export async function logStreamsWithPrefix(
+  client: CloudWatchLogsClient,
+  group: string,
+  prefix: string,
+  abortSignal?: AbortSignal,
+): Promise<string[]> {
+  const out = await client.send(
+    new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix }),
+    abortSignal ? { abortSignal } : {},
+  );
+  return (out.logStreams ?? []).flatMap((stream) => stream.logStreamName ?? []);
+}
+
+/** Agents ship a line with its newline; the log prints one record per line anyway. */
+function trimNewline(message: string): string {
+  return message.replace(/\r?\n$/, "");
+}

@@ -1,0 +1,209 @@
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { loadLogs } from "../aws/load-logs.js";
+import type { Attempt, Emit, LogSource } from "../execution/model.js";
+import { GLUE_CONTINUOUS_LOG_GROUP, GLUE_DEFAULT_LOG_GROUP } from "./task-failure.js";
+
+export interface LogFollowerOptions {
+  /** The client, or how to get it (the SDK is loaded on first use). */
+  logs: CloudWatchLogsClient | (() => Promise<CloudWatchLogsClient>);
+  now: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  emit: Emit;
+  /** One budget for every followed task: at most one CloudWatch Logs call per this many ms. Default 1000. */
+  minCallIntervalMs?: number;
+  /** A task whose stream is at its end (or not there yet) is asked again after this long. Default 5000. */
+  idleMs?: number;
+}
+
+interface Followed {
+  state: string;
+  /** Where to look, in turn, until one stream exists; then it sticks. */
+  candidates: LogSource[];
+  candidate: number;
+  found: boolean;
+  token?: string;
+  /** Not asked again before this time. */
+  notBefore: number;
+  /** stopFollowing was called: one last read, then it is dropped. */
+  ending: boolean;
+  warned: boolean;
+}
+
+/**
+ * `--follow-logs`: copies the new lines of running Glue and Batch tasks into
+ * the build log as `task-log` events, within one budget of CloudWatch Logs
+ * calls for all of them (default one a second), on an injected clock.
+ *
+ * Each followed task is read forward with GetLogEvents' forward token
+ * (`startFromHead`): the same token back means the end for now, so the task
+ * rests for `idleMs`; a different token, even with an empty page, means more
+ * may follow, so it is asked again on the next free call. Calls go to the task
+ * that has waited longest among those due.
+ *
+ * Where a task logs while it runs:
+ * - Glue: stream = the run id, in `/aws-glue/jobs/error` (where the driver's
+ *   stderr, and so Spark's and Python's logging, goes), else in
+ *   `/aws-glue/jobs/logs-v2` (continuous logging); tried in turn until one exists.
+ * - Batch: only with a known stream (pass `source`). The history names the
+ *   stream only in the failure cause: while the job runs its stream
+ *   (`<jobDefinition>/default/<ecsTaskId>`) is known to batch:DescribeJobs
+ *   alone, and listing `<jobDefinition>/default/` streams cannot tell this
+ *   job's stream from every other run of the same definition. `follow` says so
+ *   instead of guessing.
+ *
+ * Use: `follow` when a task is submitted, `stopFollowing` when it ends, and
+ * `run(signal)` (or `tick(signal)` for one budgeted call) alongside the poll loop.
+ */
+export class LogFollower {
+  private readonly tasks = new Map<string, Followed>();
+  private nextCallAt = Number.NEGATIVE_INFINITY;
+  private client: CloudWatchLogsClient | undefined;
+  private readonly interval: number;
+  private readonly idle: number;
+  /** CloudWatch Logs calls made, for the report. */
+  calls = 0;
+
+  constructor(private readonly options: LogFollowerOptions) {
+    this.interval = options.minCallIntervalMs ?? 1000;
+    this.idle = options.idleMs ?? 5000;
+  }
+
+  /**
+   * Start following a task attempt's log (a retry's new attempt replaces the
+   * old one). Returns why it cannot be followed, or undefined when it is.
+   */
+  follow(state: string, attempt: Attempt, source?: LogSource): string | undefined {
+    const task = attempt.task;
+    let candidates: LogSource[];
+    if (source) candidates = [source];
+    else if (task?.kind === "glue" && task.id)
+      candidates = [
+        { group: `${GLUE_DEFAULT_LOG_GROUP}/error`, stream: task.id },
+        { group: GLUE_CONTINUOUS_LOG_GROUP, stream: task.id },
+      ];
+    else if (task?.kind === "batch")
+      return `the log of ${state} (Batch job ${task.id ?? "?"}) cannot be followed: its stream is known only once the job has ended`;
+    else return `the log of ${state} cannot be followed: no Glue run id yet`;
+    this.tasks.set(state, {
+      state,
+      candidates,
+      candidate: 0,
+      found: false,
+      notBefore: Number.NEGATIVE_INFINITY,
+      ending: false,
+      warned: false,
+    });
+    return undefined;
+  }
+
+  /** The task ended: read what is left once more (within the budget), then stop. */
+  stopFollowing(state: string, options: { lastRead?: boolean } = {}): void {
+    const task = this.tasks.get(state);
+    if (!task) return;
+    if (options.lastRead === false || !task.found) {
+      this.tasks.delete(state);
+      return;
+    }
+    task.ending = true;
+    task.notBefore = Number.NEGATIVE_INFINITY;
+  }
+
+  get following(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  /** Until aborted: one budgeted call after another; with nothing to follow, it waits a budget interval. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const called = await this.tick(signal);
+      if (!called && !signal.aborted) await this.options.sleep(this.interval, signal).catch(() => undefined);
+    }
+  }
+
+  /**
+   * One budgeted round: wait for the budget and for the next due task, then
+   * make one GetLogEvents call for it and emit its new lines. Returns false
+   * when nothing is followed (no call made).
+   */
+  async tick(signal?: AbortSignal): Promise<boolean> {
+    const task = this.nextDue();
+    if (!task) return false;
+    const now = this.options.now();
+    const wait = Math.max(this.nextCallAt - now, task.notBefore - now, 0);
+    if (wait > 0) await this.options.sleep(wait, signal);
+    if (signal?.aborted || this.tasks.get(task.state) !== task) return true;
+    this.nextCallAt = this.options.now() + this.interval;
+    await this.read(task, signal);
+    return true;
+  }
+
+  private nextDue(): Followed | undefined {
+    let best: Followed | undefined;
+    for (const task of this.tasks.values()) if (!best || task.notBefore < best.notBefore) best = task;
+    return best;
+  }
+
+  private async read(task: Followed, signal: AbortSignal | undefined): Promise<void> {
+    const source = task.candidates[task.candidate] as LogSource;
+    const api = await loadLogs();
+    this.client ??= typeof this.options.logs === "function" ? await this.options.logs() : this.options.logs;
+    this.calls += 1;
+    try {
+      const page = await api.getLogEventsPage(
+        this.client,
+        {
+          group: source.group,
+          stream: source.stream,
+          fromHead: true,
+          ...(task.token ? { token: task.token } : {}),
+        },
+        signal,
+      );
+      task.found = true;
+      if (page.lines.length > 0) {
+        this.options.emit({ type: "task-log", at: this.options.now(), state: task.state, lines: page.lines });
+      }
+      const atEnd = !page.forwardToken || page.forwardToken === task.token;
+      if (page.forwardToken) task.token = page.forwardToken;
+      if (task.ending && atEnd) {
+        this.tasks.delete(task.state);
+        return;
+      }
+      task.notBefore = atEnd ? this.options.now() + this.idle : this.options.now();
+    } catch (error) {
+      this.failed(task, error, source);
+    }
+  }
+
+  private failed(task: Followed, error: unknown, source: LogSource): void {
+    const name = error instanceof Error ? error.name : "";
+    if (name === "ResourceNotFoundException" && !task.found) {
+      // Not written yet (the job is starting) or written elsewhere: try the next place later.
+      task.candidate = (task.candidate + 1) % task.candidates.length;
+      task.notBefore = this.options.now() + this.idle;
+      if (task.ending) this.tasks.delete(task.state);
+      return;
+    }
+    if (name === "AccessDeniedException") {
+      this.tasks.delete(task.state);
+      this.warn(
+        `--follow-logs: logs:GetLogEvents is denied on log group ${source.group}; not following ${task.state}`,
+      );
+      return;
+    }
+    // Throttling or a 5xx that outlasted the SDK's retries: say it once per task, keep following, later.
+    if (!task.warned) {
+      task.warned = true;
+      const message = error instanceof Error ? error.message : String(error);
+      this.warn(
+        `--follow-logs: reading the log of ${task.state} failed (${name || "Error"}: ${message}); will retry`,
+      );
+    }
+    task.notBefore = this.options.now() + this.idle;
+    if (task.ending) this.tasks.delete(task.state);
+  }
+
+  private warn(message: string): void {
+    this.options.emit({ type: "notice", at: this.options.now(), level: "warn", message });
+  }
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { explainCause, parseCause, redactBatchEnvironment } from "../src/failure/cause.js";
+import { batchFailureCause, glueFailureCause } from "./fake-aws/sfn-scenarios.js";
+
+const SECRET = "s3cr3t-token-value";
+
+describe("causes", () => {
+  it("parses a Glue JobRun and a Batch job with the real field names", () => {
+    expect(
+      parseCause(glueFailureCause({ jobName: "j", errorMessage: "oops", jobRunId: "jr_1" })),
+    ).toMatchObject({
+      kind: "glue",
+      runId: "jr_1",
+      jobName: "j",
+      state: "FAILED",
+      errorMessage: "oops",
+      logGroupName: "/aws-glue/jobs",
+    });
+    const batch = parseCause(
+      batchFailureCause({ attempts: 2, exitCode: 2, logGroup: "/custom", environment: { TOKEN: SECRET } }),
+    );
+    expect(batch).toMatchObject({
+      kind: "batch",
+      status: "FAILED",
+      container: { exitCode: 2, logGroup: "/custom", logDriver: "awslogs", environmentNames: ["TOKEN"] },
+    });
+    expect(batch?.kind === "batch" && batch.attempts).toHaveLength(2);
+    expect(JSON.stringify(batch)).not.toContain(SECRET);
+  });
+
+  it("explainCause masks environment values and keeps their names", () => {
+    const text = explainCause(batchFailureCause({ environment: { TOKEN: SECRET } })).join("\n");
+    expect(text).not.toContain(SECRET);
+    expect(text).toContain('"Name": "TOKEN"');
+    expect(text).toContain('"Value": "****"');
+  });
+
+  it("redacts nested JSON strings, camelCase ECS shapes, and a cause cut short", () => {
+    const nested = JSON.stringify({
+      Error: "States.TaskFailed",
+      Cause: batchFailureCause({ environment: { TOKEN: SECRET } }),
+    });
+    expect(redactBatchEnvironment(nested)).not.toContain(SECRET);
+    expect(
+      redactBatchEnvironment({ containers: [{ environment: [{ name: "TOKEN", value: SECRET }] }] }),
+    ).toEqual({ containers: [{ environment: [{ name: "TOKEN", value: "****" }] }] });
+    const cut = batchFailureCause({ environment: { TOKEN: SECRET } }).slice(0, -40);
+    expect(() => JSON.parse(cut)).toThrow();
+    expect(redactBatchEnvironment(cut)).not.toContain(SECRET);
+    // Values outside an Environment are left alone.
+    expect(redactBatchEnvironment({ Tags: [{ Key: "a", Value: "kept" }] })).toEqual({
+      Tags: [{ Key: "a", Value: "kept" }],
+    });
+  });
+});
