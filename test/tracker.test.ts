@@ -1,6 +1,6 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
-import { explainCause } from "../src/execution/cause.js";
+import { explainCause } from "../src/failure/cause.js";
 import type { ExecutionEvent } from "../src/execution/model.js";
 import { ExecutionTracker } from "../src/execution/tracker.js";
 import { LogReporter } from "../src/report/log-reporter.js";

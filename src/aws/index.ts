@@ -6,6 +6,8 @@
 export { checkStateMachine } from "../execution/machine-check.js";
 export { attachAndFollow, newReport, startAndFollow, stopFollowed } from "../execution/service.js";
 export { stopWithin } from "../execution/stop.js";
+export { describeTaskFailure } from "../failure/describe.js";
+export { TaskLogFollowing } from "../failure/follow-task-logs.js";
 export { createAwsClients } from "./clients.js";
 export { awsErrorName, awsFailure, classifyAwsError } from "./errors.js";
 export { readSsmSnapshot } from "./read-ssm.js";

@@ -5,6 +5,9 @@ import type { AwsModule } from "../aws/load.js";
 import type { FollowOptions } from "../execution/follow.js";
 import type { ExecutionReport } from "../execution/model.js";
 import type { ServiceDeps } from "../execution/service.js";
+import { failureBlockLines } from "../failure/failure-block.js";
+import { renderHtml } from "../report/html.js";
+import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
 import type { CommandContext } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
@@ -18,6 +21,8 @@ export interface FollowFlags extends FrameOptions {
   onAbort: "stop" | "detach";
   abortTimeout: number;
   showSecrets: boolean;
+  logLines: number;
+  followLogs: boolean;
 }
 
 export function followOptions(options: FollowFlags, ctx: CommandContext): FollowOptions {
@@ -39,7 +44,7 @@ export function followOptions(options: FollowFlags, ctx: CommandContext): Follow
 export function openFrame(
   ctx: CommandContext,
   options: FollowFlags,
-  shape: { several?: boolean; withoutPayloads?: boolean } = {},
+  shape: { several?: boolean; withoutPayloads?: boolean; command?: string } = {},
 ): Promise<CommandFrame> {
   const { secrets } = ctx.log;
   const json = (value: unknown) => `${JSON.stringify(secrets.maskValue(value), null, 2)}\n`;
@@ -60,22 +65,53 @@ export function openFrame(
   });
 }
 
+/**
+ * What one execution's service needs from the command: its client, clock,
+ * sleep and interrupt, its emitter (with its label in a shared log), and,
+ * for failures and --follow-logs, CloudWatch Logs.
+ */
 export function serviceDeps(
   aws: AwsModule,
-  client: SFNClient,
-  frame: CommandFrame,
-  ctx: CommandContext,
-  region: string,
-  label?: string,
+  setup: {
+    client: SFNClient;
+    clients: AwsClients;
+    frame: CommandFrame;
+    ctx: CommandContext;
+    region: string;
+    /** The state machine's account: log group ARNs in permission warnings name it. */
+    account?: string;
+    options: Pick<FollowFlags, "logLines" | "followLogs">;
+    label?: string;
+  },
 ): ServiceDeps {
+  const { client, clients, frame, ctx, region, options } = setup;
+  const emit = frame.emitFor(setup.label);
+  const logs = () => clients.logs(region);
+  const following = options.followLogs
+    ? new aws.TaskLogFollowing({ logs, now: ctx.now, sleep: frame.sleep, emit })
+    : undefined;
   return {
     client,
     secrets: ctx.log.secrets,
     now: ctx.now,
     sleep: frame.sleep,
     interrupt: frame.interrupt,
-    emit: frame.emitFor(label),
+    emit,
     consoleUrl: (executionArn) => aws.consoleUrl(region, executionArn, consoleDomain(region)),
+    describeFailure: (failure, run) =>
+      aws.describeTaskFailure(failure, run, {
+        region,
+        logLines: options.logLines,
+        logs,
+        signal: frame.interrupt,
+        ...(setup.account ? { account: setup.account } : {}),
+      }),
+    ...(following
+      ? {
+          onPoll: (tracker, signal) => following.onPoll(tracker.running(), signal),
+          onFollowEnd: () => following.finish(),
+        }
+      : {}),
   };
 }
 

@@ -65,7 +65,15 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       },
       { ...followOptions(options, ctx), wait: options.wait, dryRun: options.dryRun },
       report,
-      serviceDeps(aws, client, frame, ctx, machine.region),
+      serviceDeps(aws, {
+        client,
+        clients: await getClients(prepared.tfvarsRegion),
+        frame,
+        ctx,
+        region: machine.region,
+        account: machine.account,
+        options,
+      }),
     );
     if (options.dryRun && options.output !== "json") {
       ctx.io.stdout(

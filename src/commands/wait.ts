@@ -26,7 +26,7 @@ export async function waitCommand(
     );
   }
   // wait cannot tell which values came from SecureStrings: leave input and output out rather than guess.
-  const frame = await openFrame(ctx, options, { withoutPayloads: !options.showSecrets });
+  const frame = await openFrame(ctx, options, { withoutPayloads: !options.showSecrets, command: "wait" });
   const report: ExecutionReport = {
     status: "UNKNOWN",
     states: [],
@@ -76,7 +76,7 @@ export async function waitCommand(
       { ...execution, executionArn },
       followOptions(options, ctx),
       report,
-      serviceDeps(aws, client, frame, ctx, ref.region),
+      serviceDeps(aws, { client, clients, frame, ctx, region: ref.region, account: ref.account, options }),
     );
   } catch (error: unknown) {
     report.outcome = { kind: "error", error };

@@ -1,4 +1,5 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
+import { redactBatchEnvironment } from "../failure/cause.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { Secrets } from "../secrets/secrets.js";
 import {
@@ -26,8 +27,9 @@ export interface ServiceDeps {
   consoleUrl(executionArn: string): string | undefined;
   /** Adds the failed task's details (Glue/Batch, log tail) to a failure; must not throw. */
   describeFailure?(failure: Failure, run: StateRun | undefined): Promise<Failure>;
-  /** Once per poll while following (--follow-logs). */
+  /** Once per poll while following (--follow-logs), and once when following ends. */
   onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
+  onFollowEnd?(): Promise<void>;
 }
 
 export interface StartJob {
@@ -154,15 +156,20 @@ async function follow(
   report.states = tracker.runs;
   const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event));
   const onPoll = deps.onPoll;
-  const result: FollowResult = await followExecution(executionArn, startedAt, tracker, reader, options, {
-    client: deps.client,
-    region: regionOf(executionArn),
-    now: deps.now,
-    sleep: deps.sleep,
-    interrupt: deps.interrupt,
-    emit: deps.emit,
-    ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
-  });
+  let result: FollowResult;
+  try {
+    result = await followExecution(executionArn, startedAt, tracker, reader, options, {
+      client: deps.client,
+      region: regionOf(executionArn),
+      now: deps.now,
+      sleep: deps.sleep,
+      interrupt: deps.interrupt,
+      emit: deps.emit,
+      ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
+    });
+  } finally {
+    await deps.onFollowEnd?.();
+  }
   report.history = { events: tracker.events, fetched: reader.fetched, calls: reader.calls };
   if (result.kind === "ended") {
     describeInto(report, result.execution);
@@ -251,9 +258,10 @@ export function describeInto(report: ExecutionReport, execution: DescribeExecuti
   if (alias) report.alias = alias;
   if (execution.startDate) report.startedAt = execution.startDate.getTime();
   if (execution.stopDate) report.stoppedAt = execution.stopDate.getTime();
-  if (execution.output !== undefined) report.output = parseJsonOrText(execution.output);
+  // A Batch job's Environment values never reach any output, whatever carries them.
+  if (execution.output !== undefined) report.output = redactBatchEnvironment(parseJsonOrText(execution.output));
   if (execution.error) report.error = execution.error;
-  if (execution.cause) report.cause = execution.cause;
+  if (execution.cause) report.cause = redactBatchEnvironment(execution.cause);
 }
 
 function regionOf(arn: string): string {

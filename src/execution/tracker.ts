@@ -1,4 +1,5 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { redactBatchEnvironment } from "../failure/cause.js";
 import type { Attempt, Emit, Failure, StateRun, TaskRef, TerminalStatus } from "./model.js";
 
 const EXECUTION_END: Record<string, TerminalStatus> = {
@@ -229,6 +230,7 @@ function lastAttempt(run: StateRun): { attempt?: Attempt } {
   return attempt ? { attempt } : {};
 }
 
+/** Error and cause of a failure event; a Batch job's Environment values in the cause are masked here, at the source. */
 export function failureDetails(event: HistoryEvent): { error?: string; cause?: string } {
   const details =
     event.taskFailedEventDetails ??
@@ -247,7 +249,7 @@ export function failureDetails(event: HistoryEvent): { error?: string; cause?: s
     event.executionAbortedEventDetails;
   const out: { error?: string; cause?: string } = {};
   if (details && "error" in details && details.error) out.error = details.error;
-  if (details && "cause" in details && details.cause) out.cause = details.cause;
+  if (details && "cause" in details && details.cause) out.cause = redactBatchEnvironment(details.cause);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { formatDuration } from "../duration.js";
-import { explainCause } from "../execution/cause.js";
+import { explainCause } from "../failure/cause.js";
 import type { ExecutionEvent, ExecutionReport, Reporter, StateRun } from "../execution/model.js";
 import type { Logger } from "../io/log.js";
 
