@@ -1,3 +1,6 @@
+import { quoteValue } from "../io/one-line.js";
+import { MASK } from "../secrets/secrets.js";
+
 /** One finding about an input: an error stops the run, a warning only informs. */
 export interface Problem {
   severity: "error" | "warning";
@@ -15,4 +18,18 @@ export interface Problem {
 
 export function hasErrors(problems: readonly Problem[]): boolean {
   return problems.some((problem) => problem.severity === "error");
+}
+
+/**
+ * The problem as it may be printed when its key's value is secret: the
+ * value is MASK, and the message, which quotes it (`"abc" is not allowed`),
+ * quotes MASK instead, whatever the value's length.
+ */
+export function maskProblem(problem: Problem, isSecretKey: (key: string) => boolean): Problem {
+  if (problem.key === undefined || problem.value === undefined || !isSecretKey(problem.key)) return problem;
+  return {
+    ...problem,
+    value: MASK,
+    message: problem.message.split(quoteValue(problem.value)).join(quoteValue(MASK)),
+  };
 }
