@@ -10,7 +10,7 @@ import {
 } from "../input/prepare.js";
 import { MASK, type Secrets } from "../secrets/secrets.js";
 import { formatProblem } from "../validate/format.js";
-import { maskProblem, type Problem } from "../validate/problem.js";
+import { maskProblem, type Problem, withoutUrlCredentials } from "../validate/problem.js";
 import type { CommandContext } from "./context.js";
 import { liveSsmReader } from "./live-ssm.js";
 
@@ -85,7 +85,8 @@ export function describeProblem(problem: Problem, prepared: PreparedInput, secre
     ? prepared.composition.provenance[problem.key as keyof Composition["provenance"]]
     : undefined;
   const from = entry ? ` (from ${describeSource(entry)})` : "";
-  const shown = secrets ? maskProblem(problem, (key) => secrets.isSecretKey(key)) : problem;
+  const clean = withoutUrlCredentials(problem);
+  const shown = secrets ? maskProblem(clean, (key) => secrets.isSecretKey(key)) : clean;
   return formatProblem({ ...shown, message: `${shown.message}${from}` });
 }
 

@@ -7,11 +7,11 @@ import {
 } from "../json/document.js";
 import { duplicateKeyMessage, hasDuplicateKeys } from "../json/duplicate-keys.js";
 import { MAX_JSON_DEPTH, nestingDepth } from "../json/limits.js";
-import { cleanUrlsInText, credentialsInText } from "../secrets/url.js";
+import { credentialsInText } from "../secrets/url.js";
 import { InputFileError, readInputText } from "../sources/input-file.js";
 import type { FileRef } from "./discovery.js";
 import { validateInput } from "./input.js";
-import type { Problem } from "./problem.js";
+import { type Problem, withoutUrlCredentials } from "./problem.js";
 
 /** A problem found in a file, with where it stands (no position for a file that could not be read). */
 export interface LocatedProblem {
@@ -108,12 +108,6 @@ export function checkText(text: string, now: number): LocatedProblem[] {
   return located.sort(
     (a, b) => (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.column ?? 0) - (b.at?.column ?? 0),
   );
-}
-
-/** A payload's URL loses its credentials before any report can quote it. */
-function withoutUrlCredentials(problem: Problem): Problem {
-  if (typeof problem.value !== "string" || !problem.value.includes("://")) return problem;
-  return { ...problem, value: cleanUrlsInText(problem.value), message: cleanUrlsInText(problem.message) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { quoteValue } from "../io/one-line.js";
 import { MASK } from "../secrets/secrets.js";
+import { cleanUrlsInText } from "../secrets/url.js";
 
 /** One finding about an input: an error stops the run, a warning only informs. */
 export interface Problem {
@@ -32,4 +33,10 @@ export function maskProblem(problem: Problem, isSecretKey: (key: string) => bool
     value: MASK,
     message: problem.message.split(quoteValue(problem.value)).join(quoteValue(MASK)),
   };
+}
+
+/** A URL in the problem's value (a payload's, --set's) loses its credentials before any report quotes it. */
+export function withoutUrlCredentials(problem: Problem): Problem {
+  if (typeof problem.value !== "string" || !problem.value.includes("://")) return problem;
+  return { ...problem, value: cleanUrlsInText(problem.value), message: cleanUrlsInText(problem.message) };
 }
