@@ -126,6 +126,8 @@ export function credentialsInText(text: string): string[] {
   return findUrls(text).flatMap(({ start, end }) => cleanUrlParts(text.slice(start, end)).credentials);
 }
 
+const WHOLE_URL = /^[a-z][a-z0-9+.-]*:\/\/\S*$/i;
+
 /** The longest scheme looked back for: real ones (https, git+ssh, s3) are short. */
 const MAX_SCHEME = 32;
 
@@ -136,6 +138,9 @@ const MAX_SCHEME = 32;
  * 270 KB value took 35 s).
  */
 function findUrls(text: string): Array<{ start: number; end: number }> {
+  // A value that is one URL (a --set, tfvars or SSM value) is taken whole,
+  // whatever characters it holds: `'` and `)` are legal in a password.
+  if (WHOLE_URL.test(text)) return [{ start: 0, end: text.length }];
   const urls: Array<{ start: number; end: number }> = [];
   let from = 0;
   for (let sep = text.indexOf("://", from); sep !== -1; sep = text.indexOf("://", from)) {
@@ -143,7 +148,8 @@ function findUrls(text: string): Array<{ start: number; end: number }> {
     while (start > 0 && sep - start < MAX_SCHEME && /[a-z0-9+.-]/i.test(text[start - 1] ?? "")) start--;
     while (start < sep && !/[a-z]/i.test(text[start] ?? "")) start++;
     let end = sep + 3;
-    while (end < text.length && !/[\s"'<>`]/.test(text[end] ?? "")) end++;
+    // `'` is legal inside a URL (a password may hold one), so only spaces, `"`, `<`, `>` and backticks end it.
+    while (end < text.length && !/[\s"<>`]/.test(text[end] ?? "")) end++;
     if (start < sep && end > sep + 3) urls.push({ start, end });
     from = end;
   }

@@ -10,6 +10,8 @@ export interface CliResult {
   signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** In-process runs only: each write to stderr (one per log record). */
+  stderrWrites?: readonly string[];
 }
 
 /** A clean environment: only what a Jenkins agent would surely have, plus the test's own. */
@@ -89,5 +91,10 @@ export async function runInProcess(
     (ended.log ?? new Logger(captured.io, { format })).exitReport(report);
     code = report.code;
   }
-  return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+  return {
+    code,
+    stdout: captured.stdout(),
+    stderr: captured.stderr(),
+    stderrWrites: captured.stderrWrites(),
+  };
 }
