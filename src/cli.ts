@@ -25,16 +25,34 @@ async function main(args: string[]): Promise<void> {
   // what we support.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-  const [{ toExit }, { Logger, processIo }, { runProgram }] = await Promise.all([
+  const [{ toExit }, { Logger, processIo, isClosedStreamError }, { runProgram }] = await Promise.all([
     import("./errors.js"),
     import("./io/log.js"),
     import("./program.js"),
   ]);
-  const io = processIo();
   const verbose = args.includes("--verbose") || /^(1|true|yes|on)$/i.test(process.env.BATCHINF_VERBOSE ?? "");
+  const format = logFormat(args, process.env.BATCHINF_LOG_FORMAT);
+  // A reader that went away (`batchinf schema | head -1`) ends the command
+  // quietly: nothing more can reach it, and exit 1 would mean "the execution
+  // failed". The code the command had reached stands, else 0.
+  const io = processIo(() => process.exit(typeof process.exitCode === "number" ? process.exitCode : 0));
+  let commandLog: InstanceType<typeof Logger> | undefined;
+  const fallbackLog = () =>
+    commandLog ?? new Logger(io, { format, color: args.includes("--no-color") ? false : undefined });
+  // Whatever escapes the command (a bug, an error thrown in a callback) is
+  // one clear line and exit 3, never a stack trace without --verbose.
+  const crash = (error: unknown) => {
+    if (isClosedStreamError(error)) process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    fallbackLog().exitReport(toExit(error, verbose));
+    process.exit(toExit(error).code);
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
+
   let ended: { error: unknown; log?: InstanceType<typeof Logger> } | undefined;
   try {
     const result = await runProgram(args, { io, now: Date.now, signals });
+    commandLog = result.log;
     process.exitCode = result.code;
     if (result.error !== undefined)
       ended = { error: result.error, ...(result.log ? { log: result.log } : {}) };
@@ -43,21 +61,8 @@ async function main(args: string[]): Promise<void> {
   }
   if (ended) {
     const report = toExit(ended.error, verbose);
-    const format = logFormat(args, process.env.BATCHINF_LOG_FORMAT);
     // The command's log masks every secret it met; a fresh one only for errors before it existed.
-    const log =
-      ended.log ?? new Logger(io, { format, color: args.includes("--no-color") ? false : undefined });
-    if (format === "json") {
-      log.error(report.message, {
-        exitCode: report.code,
-        details: report.details,
-        ...(report.stack ? { stack: report.stack } : {}),
-      });
-    } else {
-      log.error(report.message);
-      for (const line of report.details) io.stderr(`${log.redact(`  ${line}`)}\n`);
-      if (report.stack) io.stderr(`${log.redact(report.stack)}\n`);
-    }
+    (ended.log ?? fallbackLog()).exitReport(report);
     process.exitCode = report.code;
   }
 }

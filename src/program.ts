@@ -155,7 +155,7 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
       ) {
         return { code: ExitCode.ok };
       }
-      if (error.code === "commander.help") return { code: ExitCode.ok };
+      // `batchinf` with no command shows the help on stderr as a usage error (exit 2).
       return { code: ExitCode.invalidInput };
     }
     throw error;

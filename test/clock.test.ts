@@ -35,7 +35,7 @@ describe("durations", () => {
   });
 
   it("refuses a bare number: seconds or minutes would be a guess", () => {
-    expect(() => parseDuration("30", "--timeout")).toThrow(/--timeout '30' is not a duration/);
+    expect(() => parseDuration("30", "--timeout")).toThrow(/--timeout='30' is not a duration/);
   });
 
   it("formats compactly", () => {

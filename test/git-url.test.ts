@@ -50,6 +50,11 @@ describe("credentials in URLs", () => {
   it("strips user info and reports the secret parts", () => {
     expect(stripUserInfo("https://someone:TOKEN@github.com/o/r.git")).toBe("https://github.com/o/r.git");
     expect(credentialsIn("https://someone:TOKEN@github.com/o/r.git")).toEqual(["TOKEN"]);
+    expect(credentialsIn("https://u:p@ss@github.com/o/r.git?token=T0K&x=1")).toEqual(["p@ss", "T0K"]);
+    expect(stripUserInfo("https://u:p@ss@github.com/o/r.git?token=T0K&x=1#f")).toBe(
+      "https://github.com/o/r.git?x=1",
+    );
+    expect(credentialsIn("user:tok3n@github.com:o/r.git")).toEqual(["user", "tok3n"]);
     expect(credentialsIn("https://ghp_secret@github.com/o/r.git")).toEqual(["ghp_secret"]);
     expect(credentialsIn("git@github.com:o/r.git")).toEqual([]);
   });

@@ -185,7 +185,11 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
     const result = await runCli(["render", "--dry-run", "--ssm-file", "ssm.json", "--date", "2023-02-30"], {
       cwd: seedWorkspace(),
     });
-    expectCleanFailure(result, 2, /--date 2023-02-30 is not a real calendar date \(February has no day 30\)/);
+    expectCleanFailure(
+      result,
+      2,
+      /--date='2023-02-30' is not a real calendar date \(February has no day 30\)/,
+    );
   });
 
   it("--set of an unknown key suggests the nearest", async () => {
@@ -220,7 +224,7 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
 
   it("a --timezone that does not exist", async () => {
     const result = await runCli([...render, "--timezone", "Europe/Atlantis"], { cwd: seedWorkspace() });
-    expectCleanFailure(result, 2, /--timezone 'Europe\/Atlantis' is not an IANA time zone/);
+    expectCleanFailure(result, 2, /--timezone='Europe\/Atlantis' is not an IANA time zone/);
   });
 
   it("an invalid composed value names the key, the value, the rule and where it came from", async () => {

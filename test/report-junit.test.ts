@@ -226,7 +226,7 @@ describe("renderJunit", () => {
           const report = failureReport();
           const first = report.states[0];
           if (first) first.name = a || "x";
-        report.definitionStates = report.states.map((run) => run.name);
+          report.definitionStates = report.states.map((run) => run.name);
           if (report.failure) report.failure.cause = b;
           if (report.failure?.task?.log)
             report.failure.task.log.lines = [{ timestamp: T0, message: `${a}${b}` }];

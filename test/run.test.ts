@@ -385,14 +385,12 @@ describe("run: the Jenkins job", () => {
   it("contradictory poll flags are refused before anything starts (exit 2), naming the variable they came from", async () => {
     const result = await run(["--poll-interval", "30s", "--max-poll-interval", "10s"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--max-poll-interval 10\.0s is shorter than --poll-interval 30\.0s/);
+    expect(result.stderr).toMatch(/--poll-interval 30\.0s is longer than --max-poll-interval 10\.0s/);
     const fromEnv = await runFast(world, ["run", "--poll-interval", "30s"], {
       env: { BATCHINF_MAX_POLL_INTERVAL: "10s" },
     });
     expect(fromEnv.code).toBe(2);
-    expect(fromEnv.stderr).toMatch(
-      /BATCHINF_MAX_POLL_INTERVAL 10\.0s is shorter than --poll-interval 30\.0s/,
-    );
+    expect(fromEnv.stderr).toMatch(/--poll-interval 30\.0s is longer than BATCHINF_MAX_POLL_INTERVAL 10\.0s/);
     const tooLong = await run(["--max-poll-interval", "2h"]);
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toMatch(/--max-poll-interval 2h00m00s is longer than 1h/);

@@ -1,8 +1,8 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
-import { explainCause } from "../src/failure/cause.js";
 import type { ExecutionEvent } from "../src/execution/model.js";
 import { ExecutionTracker } from "../src/execution/tracker.js";
+import { explainCause } from "../src/failure/cause.js";
 import { LogReporter } from "../src/report/log-reporter.js";
 import { captureContext } from "./helpers/capture.js";
 

@@ -8,8 +8,9 @@ import {
   type PreparedInput,
   prepareInput,
 } from "../input/prepare.js";
+import { MASK, type Secrets } from "../secrets/secrets.js";
 import { formatProblem } from "../validate/format.js";
-import type { Problem } from "../validate/problem.js";
+import { maskProblem, type Problem, withoutUrlCredentials } from "../validate/problem.js";
 import type { CommandContext } from "./context.js";
 import { liveSsmReader } from "./live-ssm.js";
 
@@ -28,6 +29,7 @@ export async function renderCommand(options: RenderOptions, ctx: CommandContext)
     { ...options, offline: options.dryRun },
     {
       log: ctx.log,
+      ...(ctx.optionLabel ? { label: ctx.optionLabel } : {}),
       env: ctx.io.env,
       now: ctx.now,
       readLiveSsm: liveSsmReader(options, ctx),
@@ -35,17 +37,18 @@ export async function renderCommand(options: RenderOptions, ctx: CommandContext)
   );
   reportPrepared(prepared, options, ctx);
   const input = maskedInput(prepared.composition, options.showSecrets);
+  // Masked as data, before it is serialised: URL credentials and secrets in any value.
   if (options.output === "json") {
     const document = {
       input,
       provenance: provenanceJson(prepared.composition, options.showSecrets),
       warnings: prepared.problems
         .filter((problem) => problem.severity === "warning")
-        .map((problem) => describeProblem(problem, prepared)),
+        .map((problem) => describeProblem(problem, prepared, ctx.log.secrets)),
     };
-    ctx.io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+    ctx.io.stdout(`${JSON.stringify(ctx.log.mask(document), null, 2)}\n`);
   } else {
-    ctx.io.stdout(`${JSON.stringify(input, null, 2)}\n`);
+    ctx.io.stdout(`${JSON.stringify(ctx.log.mask(input), null, 2)}\n`);
   }
   return 0;
 }
@@ -61,7 +64,7 @@ export function reportPrepared(
 ): void {
   const { log } = ctx;
   for (const problem of prepared.problems.filter((p) => p.severity === "warning")) {
-    log.warn(describeProblem(problem, prepared));
+    log.warn(describeProblem(problem, prepared, log.secrets));
   }
   const secretKeys = INPUT_KEYS.filter((key) => prepared.composition.provenance[key]?.secret);
   if (secretKeys.length > 0) {
@@ -70,23 +73,28 @@ export function reportPrepared(
     );
   }
   if (options.explain) explain(prepared, options.showSecrets, ctx);
-  assertValid(prepared, (problem) => describeProblem(problem, prepared));
+  assertValid(prepared, (problem) => describeProblem(problem, prepared, log.secrets));
 }
 
-/** A problem with the value's source named, so the fix lands in the right place. */
-export function describeProblem(problem: Problem, prepared: PreparedInput): string {
+/**
+ * A problem with the value's source named, so the fix lands in the right
+ * place; a secret key's value masked whatever its length.
+ */
+export function describeProblem(problem: Problem, prepared: PreparedInput, secrets?: Secrets): string {
   const entry = problem.key
     ? prepared.composition.provenance[problem.key as keyof Composition["provenance"]]
     : undefined;
   const from = entry ? ` (from ${describeSource(entry)})` : "";
-  return formatProblem({ ...problem, message: `${problem.message}${from}` });
+  const clean = withoutUrlCredentials(problem);
+  const shown = secrets ? maskProblem(clean, (key) => secrets.isSecretKey(key)) : clean;
+  return formatProblem({ ...shown, message: `${shown.message}${from}` });
 }
 
 export function maskedInput(composition: Composition, showSecrets: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of INPUT_KEYS) {
     const entry = composition.provenance[key];
-    if (entry) out[key] = entry.secret && !showSecrets ? "****" : entry.value;
+    if (entry) out[key] = entry.secret && !showSecrets ? MASK : entry.value;
   }
   return out;
 }
@@ -97,12 +105,12 @@ function provenanceJson(composition: Composition, showSecrets: boolean) {
     const entry = composition.provenance[key];
     if (!entry) continue;
     out[key] = {
-      value: entry.secret && !showSecrets ? "****" : entry.value,
+      value: entry.secret && !showSecrets ? MASK : entry.value,
       source: entry.source,
       origin: entry.origin,
       ...(entry.secret ? { secret: true } : {}),
       overrode: entry.overrode.map((o) => ({
-        value: o.secret && !showSecrets ? "****" : o.value,
+        value: o.secret && !showSecrets ? MASK : o.value,
         source: o.source,
         origin: o.origin,
       })),

@@ -1,23 +1,25 @@
 import type { AwsClients } from "../aws/clients.js";
 import { loadAws } from "../aws/load.js";
 import type { OptionsOf } from "../cli-options.js";
+import { checkPollIntervals } from "../duration.js";
 import { InputError } from "../errors.js";
 import { assertExecutionName, defaultExecutionName } from "../execution/execution-name.js";
 import { exitCodeOf } from "../execution/exit-code.js";
-import { checkPollIntervals } from "../execution/follow-options.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { parseStateMachineArn, type StateMachineRef } from "../execution/state-machine.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { type PreparedInput, prepareInput } from "../input/prepare.js";
+import { checkAgainstStateMachine } from "../validate/checks.js";
+import type { Problem } from "../validate/problem.js";
 import type { CommandContext } from "./context.js";
 import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
-import { maskedInput, reportPrepared } from "./render.js";
+import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 
 export type RunOptions = OptionsOf<"run">;
 
 /** `batchinf run`: compose, validate, start idempotently, follow, report. */
 export async function runCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
-  checkPollIntervals(options, labels(ctx));
+  checkPollIntervals(options.pollInterval, options.maxPollInterval, labels(ctx));
   const frame = await openFrame(ctx, options);
   const report: ExecutionReport = { status: "NOT_STARTED", states: [], outcome: { kind: "started" } };
   frame.reports.push(report);
@@ -39,6 +41,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         log: ctx.log,
         env: ctx.io.env,
         now: ctx.now,
+        ...(ctx.optionLabel ? { label: ctx.optionLabel } : {}),
         readLiveSsm: async ({ path, names, tfvarsRegion }) =>
           aws.readSsmSnapshot(
             await getClients(tfvarsRegion),
@@ -50,6 +53,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     reportPrepared(prepared, options, ctx);
     report.input = maskedInput(prepared.composition, options.showSecrets);
     const machine = chooseStateMachine(options, prepared, ctx);
+    assertSameAccount(prepared, machine, ctx);
     const name = options.executionName ?? defaultName(prepared, ctx);
     if (options.executionName !== undefined) assertExecutionName(name);
     const client = (await getClients(prepared.tfvarsRegion)).sfn(machine.region);
@@ -113,6 +117,23 @@ function chooseStateMachine(
     );
   }
   return machine;
+}
+
+/** Batch ARNs in another account or region fail hours later, after every Glue job: refuse them now. */
+export function assertSameAccount(
+  prepared: PreparedInput,
+  machine: StateMachineRef,
+  ctx: CommandContext,
+): void {
+  const problems = checkAgainstStateMachine(prepared.composition.input, machine);
+  const describe = (problem: Problem) => describeProblem(problem, prepared, ctx.log.secrets);
+  for (const problem of problems) if (problem.severity === "warning") ctx.log.warn(describe(problem));
+  const errors = problems.filter((problem) => problem.severity === "error");
+  if (errors.length === 0) return;
+  throw new InputError(
+    `The input does not fit state machine ${machine.arn} (${errors.length} ${errors.length === 1 ? "problem" : "problems"}); nothing was started. Use resources of the state machine's account and region, or the state machine of theirs.`,
+    { details: errors.map(describe) },
+  );
 }
 
 function defaultName(prepared: PreparedInput, ctx: CommandContext): string {

@@ -1,9 +1,9 @@
 import type { AwsClients } from "../aws/clients.js";
 import { loadAws } from "../aws/load.js";
 import type { OptionsOf } from "../cli-options.js";
+import { checkPollIntervals } from "../duration.js";
 import { EnvironmentError, InputError } from "../errors.js";
 import { exitCodeOf } from "../execution/exit-code.js";
-import { checkPollIntervals } from "../execution/follow-options.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { parseExecutionArn, parseStateMachineArn } from "../execution/state-machine.js";
 import { parseJsonOrText } from "../json/parse-object.js";
@@ -18,7 +18,11 @@ export async function waitCommand(
   options: WaitOptions,
   ctx: CommandContext,
 ): Promise<number> {
-  checkPollIntervals(options, (option) => ctx.optionLabel?.(option) ?? option);
+  checkPollIntervals(
+    options.pollInterval,
+    options.maxPollInterval,
+    (option) => ctx.optionLabel?.(option) ?? option,
+  );
   const ref = parseExecutionArn(executionArn);
   if (!ref) {
     throw new InputError(

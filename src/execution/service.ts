@@ -259,7 +259,8 @@ export function describeInto(report: ExecutionReport, execution: DescribeExecuti
   if (execution.startDate) report.startedAt = execution.startDate.getTime();
   if (execution.stopDate) report.stoppedAt = execution.stopDate.getTime();
   // A Batch job's Environment values never reach any output, whatever carries them.
-  if (execution.output !== undefined) report.output = redactBatchEnvironment(parseJsonOrText(execution.output));
+  if (execution.output !== undefined)
+    report.output = redactBatchEnvironment(parseJsonOrText(execution.output));
   if (execution.error) report.error = execution.error;
   if (execution.cause) report.cause = redactBatchEnvironment(execution.cause);
 }

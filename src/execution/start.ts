@@ -207,7 +207,11 @@ function describeDifferences(
   const a = parseObject(previous) ?? {};
   const b = parseObject(next) ?? {};
   const show = (key: string, value: unknown) =>
-    secretKeys.has(key) ? MASK : value === undefined ? "(absent)" : JSON.stringify(secrets.maskValue(value));
+    secretKeys.has(key)
+      ? MASK
+      : value === undefined
+        ? "(absent)"
+        : JSON.stringify(secrets.maskEntry(key, value));
   return keys.map(
     (key) => `${key}: the existing execution has ${show(key, a[key])}, this run has ${show(key, b[key])}`,
   );

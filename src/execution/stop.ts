@@ -1,6 +1,7 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
 import { awsFailure } from "../aws/errors.js";
 import { describeExecution, stopExecution } from "../aws/sfn.js";
+import { MAX_TIMER_MS } from "../duration.js";
 import type { Sleep } from "./follow.js";
 
 export interface StopOutcome {
@@ -37,7 +38,8 @@ export async function stopWithin(
   deps: StopDeps,
 ): Promise<StopOutcome> {
   const budget = new AbortController();
-  const remaining = Math.max(0, deadline - deps.now());
+  // Node timers overflow past 2^31-1 ms; a longer budget is as good as that.
+  const remaining = Math.min(MAX_TIMER_MS, Math.max(0, deadline - deps.now()));
   const timer = setTimeout(() => budget.abort(new Error("abort budget spent")), remaining);
   timer.unref?.();
   try {

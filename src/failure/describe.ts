@@ -39,6 +39,9 @@ export async function describeTaskFailure(
     return { ...failure, task: withLog };
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ...failure, task: { ...task, warnings: [...task.warnings, `could not read the task's log: ${message}`] } };
+    return {
+      ...failure,
+      task: { ...task, warnings: [...task.warnings, `could not read the task's log: ${message}`] },
+    };
   }
 }

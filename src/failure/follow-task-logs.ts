@@ -45,7 +45,12 @@ export class TaskLogFollowing {
       const why = this.follower.follow(run.name, attempt);
       if (why && !this.explained.has(run.name)) {
         this.explained.add(run.name);
-        this.deps.emit({ type: "notice", at: this.deps.now(), level: "info", message: `--follow-logs: ${run.name}: ${why}` });
+        this.deps.emit({
+          type: "notice",
+          at: this.deps.now(),
+          level: "info",
+          message: `--follow-logs: ${run.name}: ${why}`,
+        });
       }
     }
     for (const state of this.follower.following) if (!open.has(state)) this.follower.stopFollowing(state);

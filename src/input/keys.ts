@@ -70,6 +70,8 @@ export function schemaDefaults(): Partial<Record<InputKey, string>> {
 
 /** Suggest the nearest known key for a misspelt one (edit distance <= 3). */
 export function nearestKey(candidate: string): InputKey | undefined {
+  // No key is longer than 40 characters; a 10 MB one is nobody's typo (and would cost seconds).
+  if (candidate.length > 80) return undefined;
   let best: InputKey | undefined;
   let bestDistance = 4;
   for (const key of INPUT_KEYS) {

@@ -1,5 +1,8 @@
 import { InputError } from "../errors.js";
 import type { Logger } from "../io/log.js";
+import { quoteValue } from "../io/one-line.js";
+import { MASK } from "../secrets/secrets.js";
+import { cleanUrlsInText, credentialsInText } from "../secrets/url.js";
 import { type ExecutionDate, executionDate } from "../sources/clock.js";
 import { readRepository } from "../sources/git.js";
 import { readSsmFile } from "../sources/ssm-file.js";
@@ -34,6 +37,8 @@ export type LiveSsmReader = (request: {
 
 export interface PrepareDeps {
   log: Logger;
+  /** How messages name an option (CommandContext.optionLabel): `BATCHINF_TFVARS` or `--tfvars`. */
+  label?: (option: string) => string;
   env: Readonly<Record<string, string | undefined>>;
   now: () => number;
   readLiveSsm?: LiveSsmReader;
@@ -59,26 +64,29 @@ export interface PreparedInput {
  */
 export async function prepareInput(options: InputOptions, deps: PrepareDeps): Promise<PreparedInput> {
   const { log } = deps;
+  const label =
+    deps.label ?? ((option: string) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   // Cheap, purely local checks first: a bad flag should fail before any I/O.
-  const set = parseSetFlags(options.set);
+  const set = parseSetFlags(options.set, label("set"));
   const { date, values: dateValues } = executionDate({
     date: options.date,
     timezone: options.timezone,
     now: deps.now,
+    label,
   });
 
   const [tfvars, repository] = await Promise.all([
-    readTfvars(options.tfvars),
+    readTfvars(options.tfvars, label("tfvars")),
     readRepository(options.repoDir, deps.env.GIT_URL),
   ]);
-  for (const secret of repository.secrets) log.addSecret(secret);
+  for (const credential of repository.secrets) log.secrets.addCredential(credential);
   if (repository.note) log.debug(`repository from ${repository.note}`);
   const tfvarsRegion = stringValue(tfvars.values.get("region"));
-  const ssm = await readSsm(options, deps, tfvarsRegion);
+  const ssm = await readSsm(options, { ...deps, label }, tfvarsRegion);
 
   const dynamic: SourceValues = new Map([...repository.values, ...dateValues]);
   const composition = compose({ ssm: ssm.values, tfvars: tfvars.values, dynamic, set });
-  maskSecrets(composition, log);
+  registerSecrets(composition, ssm, log);
   logOverrides(composition, log);
   const repositoryEntry = composition.provenance.repository;
   if (repository.unavailable && repositoryEntry && repositoryEntry.source !== "git") {
@@ -131,7 +139,7 @@ async function readSsm(
     if (options.ssmPath !== undefined || options.ssmParam.length > 0) {
       deps.log.warn("--ssm-file replaces Parameter Store: --ssm-path and --ssm-param are ignored.");
     }
-    return readSsmFile(options.ssmFile);
+    return readSsmFile(options.ssmFile, deps.label?.("ssmFile"));
   }
   if (options.ssmPath === undefined && options.ssmParam.length === 0) return empty;
   if (options.offline) {
@@ -169,11 +177,22 @@ function whereFrom(key: InputKey, options: InputOptions, repositoryUnavailable?:
   }
 }
 
-function maskSecrets(composition: Composition, log: Logger): void {
-  for (const entry of Object.values(composition.provenance)) {
-    for (const sourced of [entry, ...entry.overrode]) {
-      if (sourced.secret && typeof sourced.value === "string") log.addSecret(sourced.value);
-    }
+/**
+ * Tell the secrets boundary what this input holds: SecureString values
+ * (masked in free text), the keys whose value in force is one (masked by
+ * key, whatever the length), and the credentials of any URL in any value,
+ * from whichever source (masked even with --show-secrets).
+ */
+function registerSecrets(composition: Composition, ssm: SsmSnapshot, log: Logger): void {
+  const values: Sourced[] = [...Object.values(ssm.control)];
+  for (const [key, entry] of Object.entries(composition.provenance)) {
+    if (entry.secret) log.secrets.addKey(key);
+    values.push(entry, ...entry.overrode);
+  }
+  for (const sourced of values) {
+    if (typeof sourced.value !== "string") continue;
+    if (sourced.secret) log.addSecret(sourced.value);
+    for (const credential of credentialsInText(sourced.value)) log.secrets.addCredential(credential);
   }
 }
 
@@ -186,9 +205,14 @@ function logOverrides(composition: Composition, log: Logger): void {
   }
 }
 
+/**
+ * A value as messages show it: MASK for a SecureString (unless
+ * --show-secrets), else quoted, one line, cut to 200 characters, with the
+ * credentials of any URL in it removed.
+ */
 export function display(sourced: Sourced, showSecrets = false): string {
-  if (sourced.secret && !showSecrets) return "****";
-  return JSON.stringify(sourced.value);
+  if (sourced.secret && !showSecrets) return MASK;
+  return quoteValue(typeof sourced.value === "string" ? cleanUrlsInText(sourced.value) : sourced.value);
 }
 
 export function describeSource(sourced: Sourced): string {
@@ -200,7 +224,7 @@ export function describeSource(sourced: Sourced): string {
     case "tfvars":
       return sourced.origin;
     case "set":
-      return "--set";
+      return sourced.origin;
     default:
       return sourced.origin;
   }

@@ -1,5 +1,10 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import { Secrets } from "../secrets/secrets.js";
+import { cleanUrlsInText } from "../secrets/url.js";
+import { escapeControl, jsonLine } from "./one-line.js";
+
+/** A message longer than this is cut (with its length named): a safety net, not a format. */
+const MAX_MESSAGE_CHARS = 16_384;
 
 /**
  * Where output goes. Data (payloads, JSON results) goes to `stdout`, the log
@@ -14,13 +19,43 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export function processIo(): Io {
+/**
+ * The process's streams. A stream the reader closed (`batchinf schema |
+ * head -1`) is written to no more; `onClosed` decides what happens next
+ * (cli.ts ends the process quietly).
+ */
+export function processIo(onClosed: (stream: "stdout" | "stderr") => void = () => {}): Io {
+  const closed = { stdout: false, stderr: false };
+  const watch = (name: "stdout" | "stderr") => {
+    process[name].on("error", (error: NodeJS.ErrnoException) => {
+      if (!isClosedStreamError(error)) throw error;
+      closed[name] = true;
+      onClosed(name);
+    });
+  };
+  watch("stdout");
+  watch("stderr");
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: (text) => {
+      if (!closed.stdout && !process.stdout.destroyed) process.stdout.write(text);
+    },
+    stderr: (text) => {
+      if (!closed.stderr && !process.stderr.destroyed) process.stderr.write(text);
+    },
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
   };
+}
+
+/** The reader went away: a pipe closed (EPIPE), a stream already ended or destroyed. */
+export function isClosedStreamError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return (
+    code === "EPIPE" ||
+    code === "ECONNRESET" ||
+    code === "ERR_STREAM_DESTROYED" ||
+    code === "ERR_STREAM_WRITE_AFTER_END"
+  );
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -55,8 +90,11 @@ export function colorLevel(io: Io, requested: boolean | undefined): 0 | 1 | 2 | 
 }
 
 /**
- * The build log. Every line passes through secret redaction, so a secret that
- * slips into a message (an error echoing a value, say) is still masked.
+ * The build log. One record is one line: every message is masked (the
+ * secrets boundary), then escaped (control characters shown as `\n`,
+ * `\u001b`), and in JSON format the fields are masked as values before the
+ * record is serialised. Debug lines (--verbose) have URL credentials removed
+ * too, since they are the lines that echo URLs.
  */
 export class Logger {
   readonly color: ChalkInstance;
@@ -84,17 +122,23 @@ export class Logger {
     return this.format === "json";
   }
 
-  /** Mask this value wherever it would appear in the log from now on. */
+  /** Mask this value (a SecureString's) wherever it would appear from now on. */
   addSecret(value: string): void {
     this.secrets.add(value);
   }
 
+  /** Free text as it may be printed: secrets masked (no escaping: the writer escapes). */
   redact(text: string): string {
     return this.secrets.maskText(text);
   }
 
+  /** Data as it may be serialised: secret keys' values and secrets in every string masked. */
+  mask<T>(value: T): T {
+    return this.secrets.maskValue(value);
+  }
+
   debug(message: string, fields?: Record<string, unknown>): void {
-    if (this.verbose) this.write("debug", message, fields);
+    if (this.verbose) this.write("debug", cleanUrlsInText(message), fields);
   }
   info(message: string, fields?: Record<string, unknown>): void {
     this.write("info", message, fields);
@@ -106,10 +150,40 @@ export class Logger {
     this.write("error", message, fields);
   }
 
+  /**
+   * A line that belongs to the record before it (an error's details, a
+   * stack frame): in text format printed as is (masked, escaped); in JSON
+   * format a record of its own, so every line still parses.
+   */
+  line(text: string, level: LogLevel = "info"): void {
+    if (this.format === "json") this.write(level, text);
+    else this.io.stderr(`${this.render(text)}\n`);
+  }
+
+  /** How `cli.ts` reports what ended the command: the message, its details, the stack with --verbose. */
+  exitReport(report: { code: number; message: string; details: readonly string[]; stack?: string }): void {
+    if (this.format === "json") {
+      this.error(report.message, {
+        exitCode: report.code,
+        details: report.details,
+        ...(report.stack ? { stack: report.stack } : {}),
+      });
+      return;
+    }
+    this.error(report.message);
+    for (const detail of report.details) this.line(`  ${detail}`);
+    for (const frame of report.stack?.split("\n") ?? []) this.line(frame);
+  }
+
+  private render(text: string): string {
+    // Mask before cutting: a cut through a secret would leave its first half unmasked.
+    return escapeControl(clip(this.secrets.maskText(text)));
+  }
+
   private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
     if (this.format === "json") {
-      const record = { time: new Date().toISOString(), level, message, ...fields };
-      this.io.stderr(`${this.redact(JSON.stringify(record))}\n`);
+      const record = this.secrets.maskValue({ time: new Date().toISOString(), level, message, ...fields });
+      this.io.stderr(`${jsonLine({ ...record, message: clip(record.message) })}\n`);
       return;
     }
     const c = this.color;
@@ -121,6 +195,12 @@ export class Logger {
           : level === "debug"
             ? c.dim("debug: ")
             : "";
-    this.io.stderr(`${this.redact(prefix + message)}\n`);
+    this.io.stderr(`${prefix}${this.render(message)}\n`);
   }
+}
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE_CHARS
+    ? `${text.slice(0, MAX_MESSAGE_CHARS)}… (${text.length} characters in all)`
+    : text;
 }

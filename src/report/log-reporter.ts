@@ -1,6 +1,6 @@
 import { formatDuration } from "../duration.js";
-import { explainCause } from "../failure/cause.js";
 import type { ExecutionEvent, ExecutionReport, Reporter, StateRun } from "../execution/model.js";
+import { explainCause } from "../failure/cause.js";
 import type { Logger } from "../io/log.js";
 
 /**

@@ -2,6 +2,7 @@ import dayjs from "dayjs";
 import timezone from "dayjs/plugin/timezone.js";
 import utc from "dayjs/plugin/utc.js";
 import { InputError } from "../errors.js";
+import { optionValue } from "../io/one-line.js";
 import type { SourceValues } from "./types.js";
 
 dayjs.extend(utc);
@@ -20,14 +21,24 @@ export interface ExecutionDate {
  * `--timezone`. Jenkins agents usually run in UTC while the business day may
  * not, which is why the zone is explicit.
  */
-export function executionDate(options: { date?: string; timezone: string; now: () => number }): {
+export function executionDate(options: {
+  date?: string;
+  timezone: string;
+  now: () => number;
+  /** How messages name an option (CommandContext.optionLabel): `BATCHINF_DATE` or `--date`. */
+  label?: (option: "date" | "timezone") => string;
+}): {
   date: ExecutionDate;
   values: SourceValues;
 } {
   // UTC needs no zone data (loading it costs ~12 ms of a cold start).
-  if (options.timezone !== "UTC") assertTimezone(options.timezone);
-  const date = options.date === undefined ? today(options.timezone, options.now()) : parseDate(options.date);
-  const origin = options.date === undefined ? `today in ${options.timezone}` : "--date";
+  const label = options.label ?? ((option) => `--${option}`);
+  if (options.timezone !== "UTC") assertTimezone(options.timezone, label("timezone"));
+  const date =
+    options.date === undefined
+      ? today(options.timezone, options.now())
+      : parseDate(options.date, label("date"));
+  const origin = options.date === undefined ? `today in ${options.timezone}` : label("date");
   const values: SourceValues = new Map([
     ["year", { value: date.year, source: "clock", origin }],
     ["month", { value: date.month, source: "clock", origin }],
@@ -36,10 +47,12 @@ export function executionDate(options: { date?: string; timezone: string; now: (
   return { date, values };
 }
 
-export function parseDate(text: string): ExecutionDate {
+export function parseDate(text: string, label = "--date"): ExecutionDate {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
   if (!match) {
-    throw new InputError(`--date '${text}' is not a date in the form YYYY-MM-DD (e.g. 2023-10-14).`);
+    throw new InputError(
+      `${optionValue(label, text)} is not a date in the form YYYY-MM-DD (e.g. 2023-10-14).`,
+    );
   }
   const [, year = "", month = "", day = ""] = match;
   const probe = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
@@ -49,7 +62,7 @@ export function parseDate(text: string): ExecutionDate {
     probe.getUTCDate() !== Number(day)
   ) {
     throw new InputError(
-      `--date ${text} is not a real calendar date (${monthName(Number(month))} has no day ${day}); pass an existing date.`,
+      `${optionValue(label, text)} is not a real calendar date (${monthName(Number(month))} has no day ${day}); pass an existing date.`,
     );
   }
   return { year, month, day, compact: `${year}${month}${day}` };
@@ -65,12 +78,12 @@ function today(zone: string, nowMs: number): ExecutionDate {
   };
 }
 
-export function assertTimezone(zone: string): void {
+export function assertTimezone(zone: string, label = "--timezone"): void {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
   } catch {
     throw new InputError(
-      `--timezone '${zone}' is not an IANA time zone; use a name such as UTC, Asia/Kolkata or Europe/Berlin.`,
+      `${optionValue(label, zone)} is not an IANA time zone; use a name such as UTC, Asia/Kolkata or Europe/Berlin.`,
     );
   }
 }

@@ -1,7 +1,10 @@
+import { cleanUrl, cleanUrlParts } from "../secrets/url.js";
+
 /**
  * Turn any form of a git remote URL into the pipeline's repository key,
  * `<host-label>/<owner>/<repo>.git`. Credentials in the URL (a user, a token,
- * `user:token@`) are dropped here, before the value can reach a log.
+ * `user:token@`, a token in the query) are dropped here by the one cleaner
+ * (secrets/url.ts), before the value can reach a log.
  */
 
 export type RepositoryParse =
@@ -19,9 +22,9 @@ export function parseRepositoryUrl(raw: string): RepositoryParse {
     try {
       parsed = new URL(url);
     } catch {
-      return { ok: false, reason: "it is not a valid URL", safeUrl: stripUserInfo(url) };
+      return { ok: false, reason: "it is not a valid URL", safeUrl: cleanUrl(url) };
     }
-    const safeUrl = stripUserInfo(url);
+    const safeUrl = cleanUrl(url);
     if (parsed.protocol === "file:") {
       return { ok: false, reason: "it is a local path, which names no hosted repository", safeUrl };
     }
@@ -70,25 +73,18 @@ function hostLabel(host: string): string | undefined {
   return labels[0];
 }
 
-/** Remove `user:password@` / `token@` from a URL-form remote. */
+/** The URL without user info, credential-like query parameters and fragment. */
 export function stripUserInfo(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1");
+  return cleanUrl(url);
 }
 
-/** The secret parts of a remote URL (password or token), to mask in logs. */
+/**
+ * The secret parts of a remote URL (password, token, credential parameters)
+ * to mask everywhere; for an scp-like remote, any user but the conventional `git`.
+ */
 export function credentialsIn(url: string): string[] {
-  const match = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(url.trim());
-  if (!match?.[1]) return [];
-  const userInfo = decodeSafely(match[1]);
-  const [user, password] = userInfo.split(/:(.*)/s);
-  // A lone user part of an https URL is usually a token (https://TOKEN@github.com).
-  return [password, password ? undefined : user].filter((part): part is string => Boolean(part));
-}
-
-function decodeSafely(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  const trimmed = url.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return cleanUrlParts(trimmed).credentials;
+  const user = SCP_LIKE.exec(trimmed)?.groups?.user;
+  return user && user !== "git" ? user.split(/:(.*)/s).filter(Boolean) : [];
 }

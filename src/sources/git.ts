@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { simpleGit } from "simple-git";
+import { cleanUrlsInText } from "../secrets/url.js";
 import { credentialsIn, parseRepositoryUrl } from "./git-url.js";
 import type { SourceValues } from "./types.js";
 
@@ -41,7 +42,10 @@ export async function readRepository(
   return {
     values: new Map(),
     unavailable: reasons.join("; "),
-    secrets: fromOrigin.url ? credentialsIn(fromOrigin.url) : [],
+    secrets: [
+      ...(fromOrigin.url ? credentialsIn(fromOrigin.url) : []),
+      ...(gitUrlEnv ? credentialsIn(gitUrlEnv) : []),
+    ],
   };
 }
 
@@ -82,5 +86,5 @@ async function originUrl(repoDir: string): Promise<{ url?: string; reason: strin
 }
 
 function firstLine(text: string): string {
-  return (text.split("\n").find((line) => line.trim() !== "") ?? text).replace(/[a-z]+:\/\/[^@\s/]*@/gi, "");
+  return cleanUrlsInText(text.split("\n").find((line) => line.trim() !== "") ?? text);
 }

@@ -6,9 +6,9 @@ import { type SsmSnapshot, snapshotFromParameters } from "./ssm-values.js";
  * value, interpreted exactly as parameters are (JSON-object values expand).
  * It is how `render --dry-run` runs with no AWS account.
  */
-export async function readSsmFile(file: string): Promise<SsmSnapshot> {
+export async function readSsmFile(file: string, name = "--ssm-file"): Promise<SsmSnapshot> {
   const entries = await readJsonObjectFile(file, {
-    name: "--ssm-file",
+    name,
     holds: "key -> value",
     fix: "Pass a JSON file of key -> value.",
   });

@@ -13,9 +13,9 @@ export interface Tfvars {
  * `use_case_name` and any other input key matter here, everything else is
  * Terraform's own business and is ignored.
  */
-export async function readTfvars(file: string): Promise<Tfvars> {
+export async function readTfvars(file: string, name = "--tfvars"): Promise<Tfvars> {
   const variables = await readJsonObjectFile(file, {
-    name: "tfvars file",
+    name,
     holds: "Terraform variables",
     fix: "Pass --tfvars FILE.",
   });

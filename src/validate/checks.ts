@@ -169,3 +169,60 @@ function sizeLimit(input: Record<string, unknown>): Problem[] {
     },
   ];
 }
+
+/** The input keys that hold an ARN (the event bus only when it is one), and whether Batch needs it in the same account. */
+const STATE_MACHINE_ARN_KEYS = [
+  { key: "aws_batch_job_queue", service: "AWS Batch", sameAccount: true },
+  { key: "aws_batch_job_definition_arn", service: "AWS Batch", sameAccount: true },
+  { key: "email_topic_arn", service: "SNS", sameAccount: false },
+  { key: "training_event_bus_name", service: "EventBridge", sameAccount: false },
+] as const;
+
+/**
+ * Every ARN in the input against the state machine that will use it, before
+ * anything starts: in its partition and region (errors), the Batch ones in
+ * its account too (error: the job would fail hours later, after every Glue
+ * job); an SNS topic in another account is a warning (it works with a topic
+ * policy). An event bus given by name, or a queue by name, is not checked.
+ * Pure: the caller parses the state machine ARN and decides the exit code.
+ */
+export function checkAgainstStateMachine(
+  input: Record<string, unknown>,
+  stateMachine: { partition: string; region: string; account: string },
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const { key, service, sameAccount } of STATE_MACHINE_ARN_KEYS) {
+    const value = input[key];
+    const arn = typeof value === "string" ? parseArn(value) : undefined;
+    if (arn === undefined) continue;
+    const base = { pointer: `/${key}`, key, value } as const;
+    if (arn.partition !== stateMachine.partition) {
+      problems.push({
+        ...base,
+        severity: "error",
+        rule: "state-machine-partition",
+        message: `is in partition ${arn.partition} but the state machine is in ${stateMachine.partition}; a state machine cannot reach another partition, so use the ${stateMachine.partition} resource`,
+      });
+      continue;
+    }
+    if (arn.region !== "" && arn.region !== stateMachine.region) {
+      problems.push({
+        ...base,
+        severity: "error",
+        rule: "state-machine-region",
+        message: `is in region ${arn.region} but the state machine runs in ${stateMachine.region}; use the ${service} resource of ${stateMachine.region}`,
+      });
+    }
+    if (arn.account !== "" && arn.account !== stateMachine.account) {
+      problems.push({
+        ...base,
+        severity: sameAccount ? "error" : "warning",
+        rule: "state-machine-account",
+        message: sameAccount
+          ? `is in account ${arn.account} but the state machine is in ${stateMachine.account}; ${service} jobs are submitted in the state machine's account, so the Batch step would fail after the Glue jobs have run`
+          : `is in account ${arn.account}, not the state machine's ${stateMachine.account}; publishing across accounts needs a topic policy that allows the state machine's role`,
+      });
+    }
+  }
+  return problems;
+}

@@ -2,6 +2,7 @@ import type { ErrorObject } from "ajv";
 import schema from "../../schemas/batch-inference-input.schema.json" with { type: "json" };
 import validateCompiled from "../generated/input-validator.js";
 import { nearestKey } from "../input/keys.js";
+import { quoteValue } from "../io/one-line.js";
 import type { Problem } from "./problem.js";
 
 type SchemaNode = { description?: string; type?: string; maxLength?: number; minLength?: number };
@@ -69,7 +70,7 @@ function toProblem(error: ErrorObject, input: unknown): Problem {
         key,
         value,
         rule: "pattern",
-        message: `${JSON.stringify(value)} is not allowed; expected ${lowerFirst(ruleText(parentPath(error.schemaPath)))}`,
+        message: `${quoteValue(value)} is not allowed; expected ${lowerFirst(ruleText(parentPath(error.schemaPath)))}`,
       };
     case "maxLength":
     case "minLength": {
@@ -81,7 +82,7 @@ function toProblem(error: ErrorObject, input: unknown): Problem {
         key,
         value,
         rule: error.keyword,
-        message: `${JSON.stringify(value)} has ${length} characters; ${error.keyword === "maxLength" ? "at most" : "at least"} ${limit} allowed: ${ruleText(parentPath(error.schemaPath))}`,
+        message: `${quoteValue(value)} has ${length} characters; ${error.keyword === "maxLength" ? "at most" : "at least"} ${limit} allowed: ${ruleText(parentPath(error.schemaPath))}`,
       };
     }
     default:

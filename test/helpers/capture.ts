@@ -20,6 +20,8 @@ export interface Captured {
   stdout(): string;
   /** Everything written to stderr so far (the log). */
   stderr(): string;
+  /** Each write to stderr on its own: one log record is one write. */
+  stderrWrites(): readonly string[];
 }
 
 export const DEFAULT_NOW = Date.UTC(2023, 9, 14, 12, 0, 0);
@@ -49,5 +51,5 @@ export function captureContext(options: CaptureOptions = {}): Captured {
     now,
     ...(options.signals ? { signals: options.signals } : {}),
   };
-  return { ctx, io, stdout: () => out.join(""), stderr: () => err.join("") };
+  return { ctx, io, stdout: () => out.join(""), stderr: () => err.join(""), stderrWrites: () => err };
 }

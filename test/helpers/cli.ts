@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { toExit } from "../../src/errors.js";
+import { Logger } from "../../src/io/log.js";
 import { runProgram } from "../../src/program.js";
 import { type CaptureOptions, captureContext } from "./capture.js";
 import { BIN } from "./seed.js";
@@ -9,6 +10,8 @@ export interface CliResult {
   signal?: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** In-process runs only: each write to stderr (one per log record). */
+  stderrWrites?: readonly string[];
 }
 
 /** A clean environment: only what a Jenkins agent would surely have, plus the test's own. */
@@ -59,13 +62,13 @@ export function runCli(
   });
 }
 
-/** Run the program in-process with captured streams; errors mapped as cli.ts maps them. */
+/** Run the program in-process with captured streams; errors reported as cli.ts reports them. */
 export async function runInProcess(
   args: string[],
   capture: CaptureOptions & { sleep?: (ms: number, signal: AbortSignal) => Promise<void> } = {},
 ): Promise<CliResult> {
   const captured = captureContext(capture);
-  let ended: { error: unknown; redact: (text: string) => string } | undefined;
+  let ended: { error: unknown; log?: Logger } | undefined;
   let code: number;
   try {
     const result = await runProgram(args, {
@@ -75,19 +78,23 @@ export async function runInProcess(
       ...(capture.signals ? { signals: capture.signals } : {}),
     });
     code = result.code;
-    const log = result.log;
     if (result.error !== undefined)
-      ended = { error: result.error, redact: (text) => log?.redact(text) ?? text };
+      ended = { error: result.error, ...(result.log ? { log: result.log } : {}) };
   } catch (error: unknown) {
     code = toExit(error).code;
-    ended = { error, redact: (text) => text };
+    ended = { error };
   }
-  if (!ended) return { code, stdout: captured.stdout(), stderr: captured.stderr() };
-  const report = toExit(ended.error);
-  const lines = [`error: ${report.message}`, ...report.details.map((line) => `  ${line}`)];
+  if (ended) {
+    const report = toExit(ended.error);
+    const format =
+      args.includes("--log-format") && args[args.indexOf("--log-format") + 1] === "json" ? "json" : "text";
+    (ended.log ?? new Logger(captured.io, { format })).exitReport(report);
+    code = report.code;
+  }
   return {
-    code: report.code,
+    code,
     stdout: captured.stdout(),
-    stderr: `${captured.stderr()}${ended.redact(lines.join("\n"))}\n`,
+    stderr: captured.stderr(),
+    stderrWrites: captured.stderrWrites(),
   };
 }
