@@ -19,6 +19,7 @@ export interface ProgramDeps {
   now: () => number;
   sleep?: CommandContext["sleep"];
   signals?: CommandContext["signals"];
+  aws?: CommandContext["aws"];
 }
 
 export interface ProgramResult {
@@ -84,6 +85,7 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
             optionLabel: (option) => labelOf(name, option, fromEnv),
             ...(deps.sleep ? { sleep: deps.sleep } : {}),
             ...(deps.signals ? { signals: deps.signals } : {}),
+            ...(deps.aws ? { aws: deps.aws } : {}),
           };
           // applyEnvironment built `options` from the same table OptionsOf<C> is inferred from.
           return { code: await handler(positional, options as OptionsOf<C>, ctx), log };

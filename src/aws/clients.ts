@@ -1,6 +1,7 @@
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { SFNClient } from "@aws-sdk/client-sfn";
+import { SFNClient, type SFNClientConfig } from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import type { Logger } from "../io/log.js";
 import { loadLogs } from "./load-logs.js";
 import { resolveRegion } from "./region.js";
@@ -10,6 +11,14 @@ export interface AwsSettings {
   profile?: string;
   /** The input's region, the last resort for API calls. */
   tfvarsRegion?: string;
+  /** A region the command already knows and why (`wait ARN`: "the execution ARN"), below --region. */
+  known?: { region: string; why: string };
+  /**
+   * The SDK's retry strategy; default its adaptive mode. The caller injects
+   * one (as it injects clock and sleep) where the SDK's wall-clock backoff
+   * must not set the pace, e.g. tests on a virtual clock.
+   */
+  retryStrategy?: SFNClientConfig["retryStrategy"];
 }
 
 export interface AwsClients {
@@ -17,6 +26,13 @@ export interface AwsClients {
   ssm(): SSMClient;
   /** A Step Functions client; `region` for a state machine that lives elsewhere. */
   sfn(region?: string): SFNClient;
+  /**
+   * A Step Functions client for the abort path (StopExecution and its
+   * confirmation): every call there has a deadline of a few seconds, so a
+   * throttle is retried at once and often rather than after the adaptive
+   * backoff, which alone can outlast Jenkins' soft-kill window.
+   */
+  sfnUrgent(region?: string): SFNClient;
   /** A CloudWatch Logs client; its SDK (a bundle of its own) is loaded on the first call. */
   logs(region?: string): Promise<CloudWatchLogsClient>;
   /** Operations called, by name (SDK retries not counted): for the result and the benchmark. */
@@ -25,6 +41,9 @@ export interface AwsClients {
 
 /** Jenkins runs unattended: more attempts than the SDK's 3 before a throttle is fatal. */
 const DEFAULT_MAX_ATTEMPTS = 6;
+/** The abort path: many quick tries inside its deadline (the deadline, not the count, ends them). */
+const URGENT_ATTEMPTS = 20;
+const urgentBackoff = (attempt: number) => Math.min(400, 50 * 2 ** attempt);
 
 /**
  * The one place AWS clients are built. Credentials, AWS_ENDPOINT_URL and
@@ -37,18 +56,22 @@ export async function createAwsClients(
   log: Logger,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<AwsClients> {
-  const { region, why } = await resolveRegion({
-    flag: settings.region,
-    profile: settings.profile,
-    tfvarsRegion: settings.tfvarsRegion,
-  });
+  const { region, why } =
+    settings.known && !settings.region
+      ? settings.known
+      : await resolveRegion({
+          flag: settings.region,
+          profile: settings.profile,
+          tfvarsRegion: settings.tfvarsRegion,
+        });
   log.info(`AWS Region ${region}, from ${why}`);
   if (env.AWS_ENDPOINT_URL) log.info(`AWS endpoint ${env.AWS_ENDPOINT_URL}, from AWS_ENDPOINT_URL`);
   const common = {
     region,
     ...(settings.profile ? { profile: settings.profile } : {}),
-    retryMode: "adaptive",
-    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }),
+    ...(settings.retryStrategy
+      ? { retryStrategy: settings.retryStrategy }
+      : { retryMode: "adaptive", ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }) }),
   };
   const calls: Record<string, number> = {};
   const count = <C extends { middlewareStack: unknown }>(client: C): C => {
@@ -57,6 +80,7 @@ export async function createAwsClients(
   };
   let ssm: SSMClient | undefined;
   const sfn = new Map<string, SFNClient>();
+  const urgent = new Map<string, SFNClient>();
   const logs = new Map<string, Promise<CloudWatchLogsClient>>();
   return {
     region,
@@ -70,6 +94,29 @@ export async function createAwsClients(
       if (!client) {
         client = count(new SFNClient({ ...common, region: sfnRegion }));
         sfn.set(sfnRegion, client);
+      }
+      return client;
+    },
+    sfnUrgent: (sfnRegion = region) => {
+      let client = urgent.get(sfnRegion);
+      if (!client) {
+        const {
+          retryMode: _mode,
+          maxAttempts: _attempts,
+          ...rest
+        } = common as typeof common & {
+          retryMode?: string;
+          maxAttempts?: number;
+        };
+        client = count(
+          new SFNClient({
+            ...rest,
+            region: sfnRegion,
+            retryStrategy:
+              settings.retryStrategy ?? new ConfiguredRetryStrategy(URGENT_ATTEMPTS, urgentBackoff),
+          }),
+        );
+        urgent.set(sfnRegion, client);
       }
       return client;
     },

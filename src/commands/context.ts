@@ -1,3 +1,4 @@
+import type { AwsSettings } from "../aws/clients.js";
 import type { Io, Logger } from "../io/log.js";
 
 /** What every command gets instead of reaching for `process`. */
@@ -12,6 +13,8 @@ export interface CommandContext {
   optionLabel?: (option: string) => string;
   /** Waits between polls; tests inject one that advances a fake clock instead of wall time. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Settings for every AWS client the command builds (an injected retry strategy). */
+  aws?: Pick<AwsSettings, "retryStrategy">;
   /** Resolves when SIGINT/SIGTERM arrives; commands that wait race against it. */
   signals?: SignalSource;
 }

@@ -92,6 +92,7 @@ export function serviceDeps(
     : undefined;
   return {
     client,
+    stopClient: clients.sfnUrgent(region),
     secrets: ctx.log.secrets,
     now: ctx.now,
     sleep: frame.sleep,

@@ -15,7 +15,7 @@ export function liveSsmReader(
   return async ({ path, names, tfvarsRegion }) => {
     const { createAwsClients, readSsmSnapshot } = await loadAws();
     const clients = await createAwsClients(
-      { ...settings, ...(tfvarsRegion ? { tfvarsRegion } : {}) },
+      { ...settings, ...(tfvarsRegion ? { tfvarsRegion } : {}), ...ctx.aws },
       ctx.log,
       ctx.io.env,
     );

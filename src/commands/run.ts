@@ -28,7 +28,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const aws = await loadAws();
     const getClients = async (tfvarsRegion?: string) => {
       clients ??= await aws.createAwsClients(
-        { region: options.region, profile: options.profile, tfvarsRegion },
+        { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
         ctx.log,
         ctx.io.env,
       );

@@ -37,7 +37,12 @@ export async function stopCommand(
   }
   const aws = await loadAws();
   const clients = await aws.createAwsClients(
-    { region: options.region ?? ref.region, profile: options.profile },
+    {
+      region: options.region,
+      profile: options.profile,
+      known: { region: ref.region, why: "the execution ARN" },
+      ...ctx.aws,
+    },
     ctx.log,
     ctx.io.env,
   );
@@ -67,7 +72,12 @@ export async function stopCommand(
       executionArn,
       `Stopped by batchinf stop${buildUrl ? ` in ${buildUrl}` : ""}`,
       ctx.now() + options.abortTimeout,
-      { client, region: ref.region, now: ctx.now, sleep: ctx.sleep ?? realSleep },
+      {
+        client: clients.sfnUrgent(ref.region),
+        region: ref.region,
+        now: ctx.now,
+        sleep: ctx.sleep ?? realSleep,
+      },
     );
     if (!outcome.sent)
       throw new EnvironmentError(

@@ -23,6 +23,8 @@ export interface FollowOptions {
 
 export interface FollowDeps {
   client: SFNClient;
+  /** For StopExecution and its confirmation under a deadline (default `client`). */
+  stopClient?: SFNClient;
   region: string;
   now: () => number;
   sleep: Sleep;
@@ -45,7 +47,7 @@ const MAX_FAILING_MS = 5 * 60_000;
 /** DescribeExecution and the history are eventually consistent right after a start. */
 const CONSISTENCY_WINDOW_MS = 60_000;
 /** Time kept back from the abort budget for writing the result and reports. */
-export const REPORT_RESERVE_MS = 500;
+export const REPORT_RESERVE_MS = 300;
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
 /** DescribeExecution is eventually consistent: a few tries for it to agree with the history. */
 const DESCRIBE_TRIES = 5;
@@ -163,11 +165,14 @@ export async function stopAndReport(
   reason: string,
   deadline: number,
   options: Pick<FollowOptions, "buildUrl">,
-  deps: Pick<FollowDeps, "client" | "region" | "now" | "sleep" | "emit">,
+  deps: Pick<FollowDeps, "client" | "stopClient" | "region" | "now" | "sleep" | "emit">,
 ): Promise<StopOutcome> {
   const cause = `Stopped by batchinf: ${reason}${options.buildUrl ? ` in ${options.buildUrl}` : ""}`;
   deps.emit({ type: "stop-sent", at: deps.now(), reason });
-  const stop = await stopWithin(executionArn, cause, deadline, deps);
+  const stop = await stopWithin(executionArn, cause, deadline, {
+    ...deps,
+    client: deps.stopClient ?? deps.client,
+  });
   deps.emit({
     type: "stop-result",
     at: deps.now(),

@@ -18,6 +18,8 @@ import { ExecutionTracker } from "./tracker.js";
 
 export interface ServiceDeps {
   client: SFNClient;
+  /** For StopExecution and its confirmation under the abort budget (default `client`). */
+  stopClient?: SFNClient;
   secrets: Secrets;
   now: () => number;
   sleep: Sleep;
@@ -160,6 +162,7 @@ async function follow(
   try {
     result = await followExecution(executionArn, startedAt, tracker, reader, options, {
       client: deps.client,
+      ...(deps.stopClient ? { stopClient: deps.stopClient } : {}),
       region: regionOf(executionArn),
       now: deps.now,
       sleep: deps.sleep,
@@ -233,6 +236,7 @@ export async function stopFollowed(
   if (!report.executionArn) return false;
   const stop = await stopAndReport(report.executionArn, reason, deadline - REPORT_RESERVE_MS, options, {
     client: deps.client,
+    ...(deps.stopClient ? { stopClient: deps.stopClient } : {}),
     region: regionOf(report.executionArn),
     now: deps.now,
     sleep: deps.sleep,

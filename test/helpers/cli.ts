@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { toExit } from "../../src/errors.js";
 import { Logger } from "../../src/io/log.js";
-import { runProgram } from "../../src/program.js";
+import { type ProgramDeps, runProgram } from "../../src/program.js";
 import { type CaptureOptions, captureContext } from "./capture.js";
 import { BIN } from "./seed.js";
 
@@ -65,7 +65,10 @@ export function runCli(
 /** Run the program in-process with captured streams; errors reported as cli.ts reports them. */
 export async function runInProcess(
   args: string[],
-  capture: CaptureOptions & { sleep?: (ms: number, signal: AbortSignal) => Promise<void> } = {},
+  capture: CaptureOptions & {
+    sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+    aws?: ProgramDeps["aws"];
+  } = {},
 ): Promise<CliResult> {
   const captured = captureContext(capture);
   let ended: { error: unknown; log?: Logger } | undefined;
@@ -76,6 +79,7 @@ export async function runInProcess(
       now: captured.ctx.now,
       ...(capture.sleep ? { sleep: capture.sleep } : {}),
       ...(capture.signals ? { signals: capture.signals } : {}),
+      ...(capture.aws ? { aws: capture.aws } : {}),
     });
     code = result.code;
     if (result.error !== undefined)

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { afterAll, beforeAll, beforeEach, vi } from "vitest";
 import type { SignalSource } from "../../src/commands/context.js";
 import {
@@ -110,6 +111,8 @@ export async function runFast(
     now: world.now,
     sleep: world.sleep,
     signals: world.signals,
+    // The SDK's own backoff waits on the wall clock: keep its attempts, not its pauses.
+    aws: { retryStrategy: new ConfiguredRetryStrategy(6, () => 5) },
   });
   return { ...result, cwd };
 }
