@@ -18,6 +18,7 @@ import {
 } from "./fake-aws/index.js";
 import {
   batchCauseFor,
+  batchFailureCause,
   glueCauseFor,
   glueJobOf,
   PIPELINE_BATCH_STATE,
@@ -248,8 +249,12 @@ describe("Batch: a job with a custom log group and a secret in its environment",
     expect(JSON.stringify(block)).not.toContain(SECRET);
     expect(JSON.stringify(failure)).not.toContain(SECRET);
 
-    // The cause itself, the execution output that carries it, and a Catch's nested string: names kept, values masked.
-    const cause = run.attempts.at(-1)?.cause as string;
+    // The tracker masks the cause where it reads it; the cause as Step Functions holds it, the
+    // execution output that carries it, and a Catch's nested string: names kept, values masked.
+    expect(run.attempts.at(-1)?.cause).not.toContain(SECRET);
+    const cause = batchFailureCause({
+      environment: { MODEL_NAME: "defect-corelation", DB_PASSWORD: SECRET },
+    });
     expect(cause).toContain(SECRET);
     const redacted = redactBatchEnvironment({ output: { Error: "States.TaskFailed", Cause: cause } });
     expect(JSON.stringify(redacted)).not.toContain(SECRET);

@@ -48,6 +48,9 @@ export function openFrame(
 ): Promise<CommandFrame> {
   const { secrets } = ctx.log;
   const json = (value: unknown) => `${JSON.stringify(secrets.maskValue(value), null, 2)}\n`;
+  // wait cannot tell SecureString values apart: its reports leave the payloads out too.
+  const payloadsOut = (reports: readonly ExecutionReport[]) =>
+    shape.withoutPayloads ? reports.map(({ input: _input, output: _output, ...rest }) => rest) : reports;
   return CommandFrame.open(ctx, options, {
     result: (reports: readonly ExecutionReport[], apiCalls?: Record<string, number>) => {
       const resultOptions = {
@@ -62,6 +65,14 @@ export function openFrame(
       };
       return json(resultOf(report, resultOptions));
     },
+    junit: (reports) =>
+      renderJunit(payloadsOut(reports), {
+        secrets,
+        now: ctx.now(),
+        name: `batchinf ${shape.command ?? "run"}`,
+      }),
+    html: (reports) => renderHtml(payloadsOut(reports), { secrets, now: ctx.now() }),
+    failureLines: (report) => (report.failure?.task ? failureBlockLines(report.failure.task) : []),
   });
 }
 

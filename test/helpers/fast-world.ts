@@ -3,9 +3,11 @@ import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { afterAll, beforeAll, beforeEach, vi } from "vitest";
 import type { SignalSource } from "../../src/commands/context.js";
 import {
+  createLogsService,
   createSfnService,
   createSsmService,
   type FakeAws,
+  type LogsService,
   type SfnService,
   type SsmService,
   startFakeAws,
@@ -30,6 +32,7 @@ export interface FastWorld {
   fake: FakeAws;
   ssm: SsmService;
   sfn: SfnService;
+  logs: LogsService;
   stateMachineArn: string;
   /** The virtual clock the fake AWS and the command share. */
   now(): number;
@@ -57,9 +60,10 @@ export function useFastWorld(options: { start?: number } = {}): FastWorld {
   beforeAll(async () => {
     world.ssm = createSsmService({ accountId: "731580992380", region: "ap-south-1" });
     world.sfn = createSfnService({ accountId: "731580992380", region: "ap-south-1", clock });
+    world.logs = createLogsService({ accountId: "731580992380", region: "ap-south-1", clock });
     seedParameterStore(world.ssm);
     world.stateMachineArn = seedSsm().state_machine_arn as string;
-    world.fake = await startFakeAws({ services: [world.ssm, world.sfn], clock });
+    world.fake = await startFakeAws({ services: [world.ssm, world.sfn, world.logs], clock });
     for (const [key, value] of Object.entries(world.fake.env({ region: "ap-south-1" })))
       vi.stubEnv(key, value);
   });
