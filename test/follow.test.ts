@@ -178,3 +178,41 @@ describe("HistoryReader", () => {
     expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
   });
 });
+
+describe("HistoryReader against an emulator that takes liberties", () => {
+  let n = 0;
+  for (const quirks of [
+    { ignoreReverseOrder: true },
+    { ignoreMaxResults: true },
+    { ignoreReverseOrder: true, ignoreMaxResults: true },
+    { ignoreReverseOrder: true, ignoreMaxResults: true, pageSize: 7 },
+  ]) {
+    it(`applies every event once, in id order, and blames the right state (${JSON.stringify(quirks)})`, async () => {
+      n += 1;
+      const { arn, startedAt } = await start(`quirky-${n}`, {
+        states: pipelineStates({ glueMs: 60_000, batchMs: 120_000 }),
+        outcome: { fail: { state: "RunBatchInference", error: "States.TaskFailed", cause: "{}" } },
+      });
+      sfn.setHistoryQuirks(quirks);
+      try {
+        const followed = follow(arn, startedAt);
+        const outcome = await followed.outcome;
+        expect(outcome.kind).toBe("ended");
+        const existing = sfn.getExecution(arn)?.visibleEvents ?? 0;
+        expect(followed.ids).toEqual(Array.from({ length: existing }, (_, i) => i + 1));
+        for (const state of ["DataQualityCheck", "RunBatchInference"]) {
+          expect(
+            followed
+              .stderr()
+              .split("\n")
+              .filter((line) => line.endsWith(`${state} entered`)),
+          ).toHaveLength(1);
+        }
+        expect(followed.tracker.runs).toHaveLength(6);
+        expect(followed.tracker.failure()?.state).toBe("RunBatchInference");
+      } finally {
+        sfn.setHistoryQuirks({});
+      }
+    });
+  }
+});

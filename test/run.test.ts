@@ -463,6 +463,49 @@ describe("run: the Jenkins job", () => {
   });
 });
 
+describe("run: state machine versions and aliases", () => {
+  it("an alias ARN: the execution ARN is the machine's, a rerun attaches or reports, the result names the version and the alias", async () => {
+    const base = setUp();
+    const version = world.sfn.publishVersion(base);
+    const alias = world.sfn.addAlias(base, "prod", version);
+    world.sfn.queueScript(base, pipelineSucceeds(MINUTES));
+    const buildTag = nextBuildTag();
+    const first = await run(["--state-machine-arn", alias], { buildTag });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(
+      /Starting execution DCP-20231014-.* of alias prod of arn:aws:states:ap-south-1:731580992380:stateMachine:batch-inference-DCP/,
+    );
+    expect(first.stderr).toMatch(/alias prod routes 100% to version 1/);
+    const saved = resultFile(first.cwd);
+    expect(saved.executionArn).toBe(
+      `arn:aws:states:ap-south-1:731580992380:execution:batch-inference-DCP:DCP-20231014-${buildTag}`,
+    );
+    expect(saved).toMatchObject({ stateMachineArn: base, version: "1", alias: "prod", status: "SUCCEEDED" });
+    const startsBefore = world.sfn.startCount();
+    const again = await run(["--state-machine-arn", alias], { buildTag });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/already ended SUCCEEDED with this input; nothing to do/);
+    expect(world.sfn.startCount()).toBe(startsBefore);
+  });
+
+  it("a version ARN starts that version; an unknown version or alias is exit 3, nothing started", async () => {
+    const base = setUp();
+    const version = world.sfn.publishVersion(base);
+    world.sfn.queueScript(base, pipelineSucceeds(MINUTES));
+    const byVersion = await run(["--state-machine-arn", version]);
+    expect(byVersion.code, byVersion.stderr).toBe(0);
+    expect(resultFile(byVersion.cwd)).toMatchObject({ version: version.split(":").pop() });
+    const startsBefore = world.sfn.startCount();
+    const missing = await run(["--state-machine-arn", `${base}:99`]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/\(version 99\) does not exist in ap-south-1/);
+    const noAlias = await run(["--state-machine-arn", `${base}:staging`]);
+    expect(noAlias.code).toBe(3);
+    expect(noAlias.stderr).toMatch(/\(alias staging\) does not exist in ap-south-1/);
+    expect(world.sfn.startCount()).toBe(startsBefore);
+  });
+});
+
 describe("wait <execution-arn>", () => {
   it("attaches to a running execution and follows it as run does", async () => {
     world.sfn.queueScript(setUp(), pipelineSucceeds(MINUTES));

@@ -59,6 +59,11 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const client = (await getClients(prepared.tfvarsRegion)).sfn(machine.region);
     const facts = await aws.checkStateMachine(client, machine, frame.interrupt);
     report.definitionStates = facts.states;
+    for (const route of facts.routing ?? []) {
+      ctx.log.info(
+        `alias ${machine.qualifier?.kind === "alias" ? machine.qualifier.alias : "?"} routes ${route.weight}% to version ${route.version}`,
+      );
+    }
     await aws.startAndFollow(
       {
         machine,

@@ -42,11 +42,18 @@ export class LogReporter implements Reporter {
     switch (event.type) {
       case "starting": {
         const qualifier = event.version
-          ? ` (version ${event.version})`
+          ? `version ${event.version} of `
           : event.alias
-            ? ` (alias ${event.alias})`
+            ? `alias ${event.alias} of `
             : "";
-        this.log.debug(`${prefix}execution ${event.name} of ${event.stateMachineArn}${qualifier}`, fields());
+        const text = `${prefix}execution ${event.name} of ${qualifier}${event.stateMachineArn.replace(/:[^:]+$/, qualifier ? "" : "$&")}`;
+        // A qualified machine is worth a line: which version runs is the first question after a failure.
+        if (qualifier)
+          this.log.info(
+            `${prefix}Starting ${text.slice(prefix.length)}`,
+            fields({ version: event.version, alias: event.alias }),
+          );
+        else this.log.debug(text, fields());
         return;
       }
       case "dry-run":

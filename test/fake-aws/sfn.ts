@@ -174,6 +174,20 @@ export interface SfnService extends AwsService {
   addStateMachine(options: AddStateMachineOptions): string;
   /** The next StartExecution on this machine that creates an execution uses this script. */
   queueScript(stateMachineArn: string, script: ExecutionScript): void;
+  /** PublishStateMachineVersion: the version ARN (`...:stateMachine:NAME:N`). */
+  publishVersion(stateMachineArn: string): string;
+  /** CreateStateMachineAlias routing all traffic to one version: the alias ARN (`...:stateMachine:NAME:ALIAS`). */
+  addAlias(stateMachineArn: string, alias: string, versionArn: string): string;
+  /**
+   * Behave like an emulator that takes liberties with GetExecutionHistory
+   * (LocalStack and moto have): ignore `reverseOrder` (always oldest first)
+   * and/or `maxResults` (pages of `pageSize`, default everything).
+   */
+  setHistoryQuirks(quirks: {
+    ignoreReverseOrder?: boolean;
+    ignoreMaxResults?: boolean;
+    pageSize?: number;
+  }): void;
   /**
    * How each new execution of this machine unfolds, chosen by its name and
    * input (a backfill's dates: `(name) => name.includes("20231003") ? fails : undefined`).
@@ -294,6 +308,9 @@ interface Execution {
   redriveTokens: Array<{ token: string; at: number; redriveDate: number }>;
   queuedRedrive: ExecutionScript[];
   describeLag: number;
+  /** Started through a version or alias ARN. */
+  versionArn?: string;
+  aliasArn?: string;
 }
 
 /** A ListExecutions page token: the listing it continues and the last execution returned. */
@@ -321,6 +338,13 @@ class FakeSfn implements SfnService {
   readonly stopCalls: StopCall[] = [];
   private describeLag: number;
   private readonly machines = new Map<string, StateMachine>();
+  /** Qualified ARN (version or alias) -> the base machine and the version it runs. */
+  private readonly qualified = new Map<
+    string,
+    { machine: StateMachine; versionArn: string; aliasArn?: string }
+  >();
+  private readonly versionCounts = new Map<string, number>();
+  private historyQuirks: { ignoreReverseOrder?: boolean; ignoreMaxResults?: boolean; pageSize?: number } = {};
   private readonly execs = new Map<string, Execution>();
   private readonly tokens = new Map<string, PageToken>();
   private readonly listTokens = new Map<string, ListToken>();
@@ -399,6 +423,31 @@ class FakeSfn implements SfnService {
     this.describeLag = calls;
   }
 
+  publishVersion(stateMachineArn: string): string {
+    const machine = this.machineFor(stateMachineArn);
+    const version = (this.versionCounts.get(machine.arn) ?? 0) + 1;
+    this.versionCounts.set(machine.arn, version);
+    const versionArn = `${machine.arn}:${version}`;
+    this.qualified.set(versionArn, { machine, versionArn });
+    return versionArn;
+  }
+
+  addAlias(stateMachineArn: string, alias: string, versionArn: string): string {
+    const machine = this.machineFor(stateMachineArn);
+    if (!this.qualified.has(versionArn)) throw new Error(`addAlias: no version ${versionArn}`);
+    const aliasArn = `${machine.arn}:${alias}`;
+    this.qualified.set(aliasArn, { machine, versionArn, aliasArn });
+    return aliasArn;
+  }
+
+  setHistoryQuirks(quirks: {
+    ignoreReverseOrder?: boolean;
+    ignoreMaxResults?: boolean;
+    pageSize?: number;
+  }): void {
+    this.historyQuirks = { ...quirks };
+  }
+
   executions(now = this.clock.now()): ExecutionView[] {
     return [...this.execs.values()].map((e) => view(e, now));
   }
@@ -418,6 +467,8 @@ class FakeSfn implements SfnService {
     this.clock = ctx.clock;
     const now = ctx.clock.now();
     switch (operation) {
+      case "DescribeStateMachineAlias":
+        return this.describeStateMachineAlias(input);
       case "DescribeStateMachine":
         return this.describeStateMachine(input);
       case "StartExecution":
@@ -439,8 +490,28 @@ class FakeSfn implements SfnService {
 
   // -- operations ------------------------------------------------------------
 
+  private describeStateMachineAlias(input: Record<string, unknown>): unknown {
+    const arn = requiredString(input, "stateMachineAliasArn");
+    const entry = this.qualified.get(arn);
+    if (!entry?.aliasArn) throw new AwsFault("ResourceNotFound", `Resource not found: '${arn}'`);
+    return {
+      stateMachineAliasArn: arn,
+      name: arn.split(":").pop(),
+      routingConfiguration: [{ stateMachineVersionArn: entry.versionArn, weight: 100 }],
+      creationDate: seconds(entry.machine.creationDate),
+      updateDate: seconds(entry.machine.creationDate),
+    };
+  }
+
   private describeStateMachine(input: Record<string, unknown>): unknown {
     const arn = requiredString(input, "stateMachineArn");
+    if (this.qualified.get(arn)?.aliasArn) {
+      // An alias is described by DescribeStateMachineAlias; this operation takes machines and versions.
+      throw new AwsFault(
+        "InvalidArn",
+        `Invalid Arn: 'Resource type not valid in this context: stateMachineAlias'`,
+      );
+    }
     const machine = this.machineFor(arn);
     return {
       stateMachineArn: machine.arn,
@@ -518,6 +589,11 @@ class FakeSfn implements SfnService {
       },
     });
     builder.unfold(script, now, execInput, true);
+    const qualified = this.qualified.get(smArn);
+    if (qualified) {
+      exec.versionArn = qualified.versionArn;
+      if (qualified.aliasArn) exec.aliasArn = qualified.aliasArn;
+    }
     this.execs.set(arn, exec);
     this.created += 1;
     return { executionArn: arn, startDate: seconds(now) };
@@ -552,6 +628,8 @@ class FakeSfn implements SfnService {
       if (exec.ending.cause !== undefined) out.cause = exec.ending.cause;
     }
     if (exec.traceHeader !== undefined) out.traceHeader = exec.traceHeader;
+    if (exec.versionArn !== undefined) out.stateMachineVersionArn = exec.versionArn;
+    if (exec.aliasArn !== undefined) out.stateMachineAliasArn = exec.aliasArn;
     out.redriveCount = exec.redriveCount;
     if (exec.redriveDate !== undefined) out.redriveDate = seconds(exec.redriveDate);
     const reason = notRedrivableReason(exec, now);
@@ -568,8 +646,13 @@ class FakeSfn implements SfnService {
         `Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value ${maxResults < 0 ? "greater than or equal to 0" : `less than or equal to ${MAX_HISTORY_PAGE}`}`,
       );
     }
-    const pageSize = maxResults === 0 ? DEFAULT_HISTORY_PAGE : maxResults;
-    const reverse = optionalBoolean(input, "reverseOrder") ?? false;
+    const quirks = this.historyQuirks;
+    const pageSize = quirks.ignoreMaxResults
+      ? (quirks.pageSize ?? Number.POSITIVE_INFINITY)
+      : maxResults === 0
+        ? DEFAULT_HISTORY_PAGE
+        : maxResults;
+    const reverse = quirks.ignoreReverseOrder ? false : (optionalBoolean(input, "reverseOrder") ?? false);
     const includeData = optionalBoolean(input, "includeExecutionData") ?? true;
     const tokenText = optionalString(input, "nextToken");
     let anchor: number | undefined;
@@ -751,7 +834,7 @@ class FakeSfn implements SfnService {
 
   private machineFor(arn: string): StateMachine {
     assertArnOf(arn, "stateMachine");
-    const machine = this.machines.get(arn);
+    const machine = this.machines.get(arn) ?? this.qualified.get(arn)?.machine;
     if (!machine) throw new AwsFault("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
     return machine;
   }
