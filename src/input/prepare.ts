@@ -8,7 +8,7 @@ import { readTfvars } from "../sources/tfvars.js";
 import type { Sourced, SourceValues } from "../sources/types.js";
 import { validateInput } from "../validate/input.js";
 import { hasErrors, type Problem } from "../validate/problem.js";
-import { type Composition, compose } from "./compose.js";
+import { type Composition, compose, type Layers } from "./compose.js";
 import type { InputKey } from "./keys.js";
 import { parseSetFlags } from "./set-flags.js";
 
@@ -41,6 +41,8 @@ export interface PrepareDeps {
 
 export interface PreparedInput {
   composition: Composition;
+  /** The sources as read, for composing again with other dynamic values (backfill: one input per date). */
+  layers: Layers;
   /** One line per missing key: where it was expected from. */
   missing: string[];
   problems: Problem[];
@@ -77,7 +79,8 @@ export async function prepareInput(options: InputOptions, deps: PrepareDeps): Pr
   const ssm = await readSsm(options, deps, tfvarsRegion);
 
   const dynamic: SourceValues = new Map([...repository.values, ...dateValues]);
-  const composition = compose({ ssm: ssm.values, tfvars: tfvars.values, dynamic, set });
+  const layers: Layers = { ssm: ssm.values, tfvars: tfvars.values, dynamic, set };
+  const composition = compose(layers);
   maskSecrets(composition, log);
   logOverrides(composition, log);
   const repositoryEntry = composition.provenance.repository;
@@ -94,6 +97,7 @@ export async function prepareInput(options: InputOptions, deps: PrepareDeps): Pr
   const problems = missing.length > 0 ? [] : validateInput(composition.input, { now: deps.now() });
   return {
     composition,
+    layers,
     missing,
     problems,
     date,
