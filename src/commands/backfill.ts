@@ -1,16 +1,15 @@
 import type { AwsClients } from "../aws/clients.js";
 import { loadAws } from "../aws/load.js";
 import { backfillDates } from "../backfill/dates.js";
+import { type DateJob, followDates } from "../backfill/follow-dates.js";
 import { assertAllValid, dateOverrides, inputsForDates } from "../backfill/inputs.js";
-import { scheduleDates } from "../backfill/scheduler.js";
 import { summaryRows, summaryTable } from "../backfill/summary.js";
 import type { OptionsOf } from "../cli-options.js";
-import { ExitCode, toExit } from "../errors.js";
+import { toExit } from "../errors.js";
 import { defaultExecutionName } from "../execution/execution-name.js";
-import { exitCodeOf, exitCodeOfAll } from "../execution/exit-code.js";
+import { exitCodeOfAll } from "../execution/exit-code.js";
 import { checkPollIntervals } from "../execution/follow-options.js";
-import type { ExecutionEvent, ExecutionReport } from "../execution/model.js";
-import type { StartJob } from "../execution/service.js";
+import type { ExecutionReport } from "../execution/model.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { prepareInput } from "../input/prepare.js";
 import type { CommandContext } from "./context.js";
@@ -19,15 +18,6 @@ import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 import { chooseStateMachine } from "./run.js";
 
 export type BackfillOptions = OptionsOf<"backfill">;
-
-interface DateJob {
-  date: string;
-  running: boolean;
-  job: StartJob;
-  report: ExecutionReport;
-}
-
-const START_EVENTS = new Set<ExecutionEvent["type"]>(["started", "attached", "redriven", "found-ended"]);
 
 /**
  * `batchinf backfill`: one execution per date, composed from one read of the
@@ -136,42 +126,24 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     }
     announce(jobs, options, ctx);
 
-    const flow = { ...followOptions(options, ctx), wait: true, dryRun: options.dryRun };
-    const schedule = await scheduleDates(
+    const schedule = await followDates(
       jobs,
-      { concurrency: options.concurrency, failFast: options.failFast, interrupt: frame.interrupt },
-      async (job) => {
-        const deps = serviceDeps(aws, client, frame, ctx, machine.region, job.date);
-        const emit = deps.emit;
-        deps.emit = (event) => {
-          if (START_EVENTS.has(event.type)) job.report.start = event.type as ExecutionReport["start"];
-          emit(event);
-        };
-        try {
-          await aws.startAndFollow(job.job, flow, job.report, deps);
-        } catch (error: unknown) {
-          // One date's error does not end the others; it is that date's outcome.
-          job.report.outcome = { kind: "error", error };
+      {
+        concurrency: options.concurrency,
+        failFast: options.failFast,
+        flow: { ...followOptions(options, ctx), wait: true, dryRun: options.dryRun },
+        interrupt: frame.interrupt,
+      },
+      {
+        startAndFollow: aws.startAndFollow,
+        depsFor: (date) => serviceDeps(aws, client, frame, ctx, machine.region, date),
+        onError: (date, error) => {
           const { message, details } = toExit(error);
-          ctx.log.error(`[${job.date}] ${message}`);
-          for (const line of details) ctx.log.error(`[${job.date}]   ${line}`);
-          return false;
-        }
-        return exitCodeOf(job.report.outcome) === ExitCode.ok;
+          ctx.log.error(`[${date}] ${message}`);
+          for (const line of details) ctx.log.error(`[${date}]   ${line}`);
+        },
       },
     );
-    for (const job of schedule.notBegun) {
-      job.report.outcome =
-        schedule.stoppedBy === "fail-fast"
-          ? { kind: "not-started", because: "fail-fast" }
-          : {
-              kind: "interrupted",
-              signal: frame.interrupt.reason === "SIGINT" ? "SIGINT" : "SIGTERM",
-              action: options.onAbort,
-              stopped: false,
-              started: false,
-            };
-    }
     if (schedule.notBegun.length > 0) {
       const why =
         schedule.stoppedBy === "fail-fast" ? "--fail-fast after a failure" : String(frame.interrupt.reason);
