@@ -7,9 +7,11 @@
 // execution per date, at most `concurrency` at once, and says when it noticed
 // each end. The baseline is what a Jenkins job does without `backfill`: 5
 // separate `run` processes in parallel (xargs -P 5), each with its own client
-// and its own poll loop (the real followExecution of src/run/wait.ts,
-// default intervals 2 s growing to 20 s). The backfill scheduler joins as a
-// second contender once it exists (see CONTENDERS at the end).
+// and its own poll loop (the real followExecution of src/execution/follow.ts
+// with its HistoryReader and ExecutionTracker, default intervals 2 s growing
+// to 20 s). The second contender is `batchinf backfill`'s own scheduler
+// (src/backfill/follow-dates.ts): every date's startAndFollow on one shared
+// client behind one ApiBudget of 5 calls per second.
 //
 // Time is virtual (test/helpers/virtual-time.ts): every sleep waits on it,
 // and it only moves while no HTTP attempt is in flight, so the local endpoint
@@ -22,8 +24,16 @@ import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeStateMachineCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { API_BUDGET_MIDDLEWARE, type ApiBudget, attachApiBudget } from "../src/aws/api-budget.js";
+import { BackfillBudget } from "../src/backfill/budget.js";
+import { type DateJob, followDates } from "../src/backfill/follow-dates.js";
+import { followExecution } from "../src/execution/follow.js";
+import { HistoryReader } from "../src/execution/history-reader.js";
+import type { ExecutionEvent } from "../src/execution/model.js";
+import { newReport, startAndFollow } from "../src/execution/service.js";
+import { parseStateMachineArn } from "../src/execution/state-machine.js";
+import { ExecutionTracker } from "../src/execution/tracker.js";
 import { type Io, Logger } from "../src/io/log.js";
-import { followExecution } from "../src/run/wait.js";
+import { Secrets } from "../src/secrets/secrets.js";
 import { createSfnService, type FakeAws, type SfnService, startFakeAws } from "../test/fake-aws/index.js";
 import { pipelineSucceeds } from "../test/fake-aws/sfn-scenarios.js";
 import { ROOT } from "../test/helpers/seed.js";
@@ -78,6 +88,15 @@ export interface Contender {
   followAll(plan: BackfillPlan, world: BenchWorld): Promise<Notice[]>;
 }
 
+/** run's and backfill's defaults. */
+const FOLLOW = {
+  pollInterval: 2_000,
+  maxPollInterval: 20_000,
+  stopOnTimeout: false,
+  onAbort: "detach" as const,
+  abortTimeout: 4_000,
+};
+
 // ---------------------------------------------------------------------------
 // The baseline: 5 separate `run` processes in parallel
 
@@ -105,23 +124,21 @@ export const separateRuns: Contender = {
           }),
         );
         const executionArn = started.executionArn as string;
-        const outcome = await followExecution(
-          executionArn,
-          started.startDate?.getTime() ?? world.time.now(),
-          { pollInterval: 2_000, maxPollInterval: 20_000, stopOnTimeout: false, onAbort: "detach" },
-          {
-            client,
-            region: "ap-south-1",
-            log: world.log,
-            now: world.time.now,
-            sleep: world.time.sleep,
-            interrupt: world.interrupt,
-          },
-        );
+        const startedAt = started.startDate?.getTime() ?? world.time.now();
+        const tracker = new ExecutionTracker(() => undefined, startedAt);
+        const reader = new HistoryReader(client, executionArn, (event) => tracker.apply(event));
+        const outcome = await followExecution(executionArn, startedAt, tracker, reader, FOLLOW, {
+          client,
+          region: "ap-south-1",
+          now: world.time.now,
+          sleep: world.time.sleep,
+          interrupt: world.interrupt,
+          emit: () => undefined,
+        });
         notices.push({
           date,
           executionArn,
-          status: outcome.execution?.status ?? outcome.kind,
+          status: outcome.kind === "ended" ? outcome.status : outcome.kind,
           noticedAt: world.time.now(),
         });
         client.destroy();
@@ -242,11 +259,70 @@ export function table(rows: readonly Figures[]): string {
 }
 
 // ---------------------------------------------------------------------------
-// The contenders. The backfill scheduler goes here as a second Contender:
-// its followAll takes one ApiBudget ({ ratePerSecond: 5, now: world.time.now,
-// sleep: world.time.sleep }) and builds its clients with world.newClient({ budget }).
+// The backfill scheduler: what `batchinf backfill --concurrency 5` runs after
+// composing and validating (one client, one budget of --max-api-rate 5, one
+// DescribeStateMachine; the one ListExecutions of a real backfill is left out
+// like the SSM reads: it is 1 call in thousands).
 
-const CONTENDERS: Contender[] = [separateRuns];
+export const backfillScheduler: Contender = {
+  label: `\`batchinf backfill --concurrency ${CONCURRENCY}\` (one client, --max-api-rate 5)`,
+  async followAll(plan, world) {
+    const budget = new BackfillBudget({ ratePerSecond: 5, now: world.time.now, sleep: world.time.sleep });
+    const client = world.newClient({ budget });
+    const machine = parseStateMachineArn(plan.stateMachineArn);
+    await client.send(new DescribeStateMachineCommand({ stateMachineArn: plan.stateMachineArn }));
+    const jobs: DateJob[] = plan.dates.map((date) => ({
+      date,
+      running: false,
+      report: newReport({ label: date }),
+      job: {
+        machine,
+        name: plan.nameFor(date),
+        input: plan.inputFor(date),
+        redrive: false,
+        secretKeys: new Set<string>(),
+      },
+    }));
+    const notices: Notice[] = [];
+    const secrets = new Secrets();
+    await followDates(
+      jobs,
+      {
+        concurrency: plan.concurrency,
+        failFast: false,
+        interrupt: world.interrupt,
+        flow: { ...FOLLOW, wait: true, dryRun: false },
+      },
+      {
+        startAndFollow,
+        depsFor: (date) => ({
+          client,
+          secrets,
+          now: world.time.now,
+          sleep: world.time.sleep,
+          interrupt: world.interrupt,
+          emit: (event: ExecutionEvent) => {
+            if (event.type !== "ended") return;
+            notices.push({
+              date,
+              executionArn: event.report.executionArn ?? "?",
+              status: event.report.status,
+              noticedAt: event.at,
+            });
+          },
+          consoleUrl: () => undefined,
+        }),
+        onError: (date, error) => {
+          throw new Error(`${date}: ${String(error)}`);
+        },
+      },
+    );
+    client.destroy();
+    return notices;
+  },
+};
+
+const CONTENDERS: Contender[] = [separateRuns, backfillScheduler];
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {

@@ -53,3 +53,33 @@ describe("causes", () => {
     });
   });
 });
+
+describe("redactBatchEnvironment on a cause Step Functions cut short", () => {
+  it("masks every value up to its real end, escaped quotes included, and one the cut left open", () => {
+    const full = JSON.stringify({
+      Container: {
+        Environment: [
+          { Name: "MODEL_NAME", Value: "m" },
+          { Name: "DB_PASSWORD", Value: 'abc"SECRET\\QUOTE' },
+          { Name: "API_KEY", Value: "SECRETCUTOFF_LONG_VALUE" },
+        ],
+        ExitCode: 1,
+      },
+    });
+    const cuts = [
+      full.indexOf("CUTOFF") + 3,
+      full.indexOf("QUOTE"),
+      full.indexOf("ExitCode"),
+      full.length - 3,
+    ];
+    for (const at of cuts) {
+      const cut = full.slice(0, at);
+      const redacted = redactBatchEnvironment(cut);
+      expect(redacted, cut).not.toContain("SECRET");
+      expect(redacted).toContain("DB_PASSWORD");
+      // Nested one level, as a Catch keeps a cause inside its own JSON.
+      const nested = redactBatchEnvironment(`{"Error":"States.TaskFailed","Cause":${JSON.stringify(cut)}`);
+      expect(nested, cut).not.toContain("SECRET");
+    }
+  });
+});

@@ -3,11 +3,14 @@
 // when a command calls AWS; `render --dry-run`, `validate` and `schema` never
 // load, or even parse, it.
 
+export { BackfillBudget } from "../backfill/budget.js";
+export { runningExecutionNames } from "../backfill/running.js";
 export { checkStateMachine } from "../execution/machine-check.js";
 export { attachAndFollow, newReport, startAndFollow, stopFollowed } from "../execution/service.js";
 export { stopWithin } from "../execution/stop.js";
 export { describeTaskFailure } from "../failure/describe.js";
-export { TaskLogFollowing } from "../failure/follow-task-logs.js";
+export { SharedLogFollowing } from "../failure/follow-task-logs.js";
+export { attachApiBudget } from "./api-budget.js";
 export { createAwsClients } from "./clients.js";
 export { awsErrorName, awsFailure, classifyAwsError } from "./errors.js";
 export { readSsmSnapshot } from "./read-ssm.js";

@@ -11,6 +11,7 @@ import {
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogLine } from "../execution/model.js";
+import { cleanUrlsInText } from "../secrets/url.js";
 
 export { CloudWatchLogsClient };
 
@@ -55,7 +56,8 @@ export async function getLogEventsPage(
   const page: LogEventsPage = {
     lines: (out.events ?? []).map((event) => ({
       timestamp: event.timestamp ?? 0,
-      message: trimNewline(event.message ?? ""),
+      // Lines are copied into build logs and reports: a URL's credentials go here, where they are read.
+      message: cleanUrlsInText(trimNewline(event.message ?? "")),
     })),
   };
   if (out.nextForwardToken) page.forwardToken = out.nextForwardToken;

@@ -1,9 +1,230 @@
+import type { AwsClients } from "../aws/clients.js";
+import { loadAws } from "../aws/load.js";
+import { backfillDates } from "../backfill/dates.js";
+import { type DateJob, followDates } from "../backfill/follow-dates.js";
+import { assertAllValid, dateOverrides, inputsForDates } from "../backfill/inputs.js";
+import { summaryRows, summaryTable } from "../backfill/summary.js";
 import type { OptionsOf } from "../cli-options.js";
-import { EnvironmentError } from "../errors.js";
+import { checkPollIntervals } from "../duration.js";
+import { toExit } from "../errors.js";
+import { defaultExecutionName } from "../execution/execution-name.js";
+import { exitCodeOfAll } from "../execution/exit-code.js";
+import type { ExecutionReport } from "../execution/model.js";
+import { INPUT_KEYS } from "../input/keys.js";
+import { prepareInput } from "../input/prepare.js";
 import type { CommandContext } from "./context.js";
+import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
+import { describeProblem, maskedInput, reportPrepared } from "./render.js";
+import { assertSameAccount, chooseStateMachine } from "./run.js";
 
 export type BackfillOptions = OptionsOf<"backfill">;
 
-export async function backfillCommand(_options: BackfillOptions, _ctx: CommandContext): Promise<number> {
-  throw new EnvironmentError("backfill is not built yet.");
+/**
+ * `batchinf backfill`: one execution per date, composed from one read of the
+ * sources and all validated before anything starts; named as `run` names
+ * them, so a rerun of the same build attaches, reports or redrives instead
+ * of starting again; at most --concurrency RUNNING at once; every Step
+ * Functions call of every date within one --max-api-rate budget on one
+ * shared client; one log, each line prefixed with its date.
+ */
+export async function backfillCommand(options: BackfillOptions, ctx: CommandContext): Promise<number> {
+  const label = (option: string) => ctx.optionLabel?.(option) ?? `--${kebab(option)}`;
+  checkPollIntervals(options.pollInterval, options.maxPollInterval, label);
+  const dates = backfillDates({
+    ...(options.from !== undefined ? { from: options.from } : {}),
+    ...(options.to !== undefined ? { to: options.to } : {}),
+    ...(options.dates !== undefined ? { dates: options.dates } : {}),
+    label,
+    onNote: (message) => ctx.log.info(message),
+  });
+  const frame = await openFrame(ctx, options, { several: true });
+  const reports: ExecutionReport[] = dates.map((date) => ({
+    label: date,
+    status: "NOT_STARTED",
+    states: [],
+    outcome: { kind: "started" },
+  }));
+  frame.reports.push(...reports);
+  let clients: AwsClients | undefined;
+  try {
+    const aws = await loadAws();
+    const getClients = async (tfvarsRegion?: string) => {
+      clients ??= await aws.createAwsClients(
+        { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
+        ctx.log,
+        ctx.io.env,
+      );
+      return clients;
+    };
+    // The sources are read once, composed for the first date; every other date is composed from the same layers.
+    const prepared = await prepareInput(
+      { ...options, date: dates[0], offline: false },
+      {
+        log: ctx.log,
+        env: ctx.io.env,
+        now: ctx.now,
+        label,
+        readLiveSsm: async ({ path, names, tfvarsRegion }) =>
+          aws.readSsmSnapshot(
+            await getClients(tfvarsRegion),
+            { ...(path !== undefined ? { path } : {}), names },
+            ctx.log,
+          ),
+      },
+    );
+    // Missing keys are the same for every date: run's message says where each was expected from.
+    if (prepared.composition.missing.length > 0) reportPrepared(prepared, options, ctx);
+    const inputs = inputsForDates(prepared, dates, ctx.now(), (text) => ctx.log.secrets.maskText(text));
+    assertAllValid(inputs, (problem, input) =>
+      describeProblem(problem, { ...prepared, composition: input.composition }, ctx.log.secrets),
+    );
+    reportPrepared(prepared, options, ctx);
+    const overridden = dateOverrides(prepared);
+    if (overridden.length > 0) {
+      ctx.log.warn(
+        `--set ${overridden.join(", ")} overrides the date of every backfill date: each input has that value, whatever its date.`,
+      );
+    }
+    const machine = chooseStateMachine(options, prepared, ctx);
+    assertSameAccount(prepared, machine, ctx);
+    const namedAt = ctx.now();
+    const jobs: DateJob[] = inputs.map((input, i) => {
+      const report = reports[i] as ExecutionReport;
+      report.input = maskedInput(input.composition, options.showSecrets);
+      const useCase = String(input.composition.input.use_case_name ?? "batch");
+      const name = defaultExecutionName(useCase, input.executionDate.compact, ctx.io.env.BUILD_TAG, namedAt);
+      return {
+        date: input.date,
+        running: false,
+        report,
+        job: {
+          machine,
+          name,
+          input: JSON.stringify(input.composition.input),
+          redrive: options.redrive,
+          secretKeys: new Set(INPUT_KEYS.filter((key) => input.composition.provenance[key]?.secret)),
+        },
+      };
+    });
+
+    // One client, one budget: every HTTP attempt of every date (SDK retries included) takes a slot.
+    const client = (await getClients(prepared.tfvarsRegion)).sfn(machine.region);
+    const budget = new aws.BackfillBudget({
+      ratePerSecond: options.maxApiRate,
+      now: ctx.now,
+      sleep: frame.sleep,
+    });
+    aws.attachApiBudget(client, budget);
+    // The abort path's client too: its stops skip the queue, its confirmations keep to the rate.
+    aws.attachApiBudget((clients as AwsClients).sfnUrgent(machine.region), budget);
+    const facts = await aws.checkStateMachine(client, machine, frame.interrupt);
+    for (const report of reports) report.definitionStates = facts.states;
+
+    if (!options.dryRun) {
+      const running = await aws.runningExecutionNames(client, machine.baseArn, frame.interrupt);
+      if (running.kind === "denied") {
+        ctx.log.warn(
+          `${running.message} Without it, executions of this build still running are attached to as their date comes, and may briefly exceed --concurrency.`,
+        );
+      } else {
+        for (const job of jobs) job.running = running.names.has(job.job.name);
+      }
+    }
+    announce(jobs, options, ctx);
+
+    const schedule = await followDates(
+      jobs,
+      {
+        concurrency: options.concurrency,
+        failFast: options.failFast,
+        flow: { ...followOptions(options, ctx), wait: true, dryRun: options.dryRun },
+        interrupt: frame.interrupt,
+      },
+      {
+        startAndFollow: aws.startAndFollow,
+        depsFor: (date) =>
+          serviceDeps(aws, {
+            client,
+            clients: clients as AwsClients,
+            frame,
+            ctx,
+            region: machine.region,
+            account: machine.account,
+            options,
+            label: date,
+          }),
+        onError: (date, error) => {
+          const { message, details } = toExit(error);
+          ctx.log.error(`[${date}] ${message}`);
+          for (const line of details) ctx.log.error(`[${date}]   ${line}`);
+        },
+      },
+    );
+    if (schedule.notBegun.length > 0) {
+      const why =
+        schedule.stoppedBy === "fail-fast" ? "--fail-fast after a failure" : String(frame.interrupt.reason);
+      ctx.log.warn(
+        `${why}: ${schedule.notBegun.length} ${schedule.notBegun.length === 1 ? "date was" : "dates were"} not started (${schedule.notBegun.map((job) => job.date).join(", ")}).`,
+      );
+    }
+    if (options.dryRun && options.output !== "json") {
+      ctx.io.stdout(
+        `${JSON.stringify(
+          ctx.log.secrets.maskValue(
+            jobs.map((job) => ({
+              date: job.date,
+              stateMachineArn: machine.arn,
+              name: job.job.name,
+              input: job.report.input,
+            })),
+          ),
+          null,
+          2,
+        )}\n`,
+      );
+    }
+  } catch (error: unknown) {
+    for (const report of reports)
+      if (report.status === "NOT_STARTED") report.outcome = { kind: "error", error };
+    await closeQuietly(frame, clients, ctx);
+    throw error;
+  }
+  printSummary(reports, ctx);
+  await closeQuietly(frame, clients, ctx);
+  return exitCodeOfAll(reports.map((report) => report.outcome));
+}
+
+function announce(jobs: readonly DateJob[], options: BackfillOptions, ctx: CommandContext): void {
+  const first = jobs[0]?.date;
+  const last = jobs.at(-1)?.date;
+  ctx.log.info(
+    `Backfill of ${jobs.length} ${jobs.length === 1 ? "date" : "dates"} (${first === last ? first : `${first} to ${last}`}): at most ${options.concurrency} running at once, ${options.maxApiRate} Step Functions calls/s in all${options.failFast ? ", --fail-fast" : ""}.`,
+    { dates: jobs.length, concurrency: options.concurrency, maxApiRate: options.maxApiRate },
+  );
+  const running = jobs.filter((job) => job.running);
+  if (running.length === 0) return;
+  const over =
+    running.length > options.concurrency
+      ? `; that is more than --concurrency ${options.concurrency}: no new date starts until fewer are running`
+      : "";
+  ctx.log.info(
+    `${running.length} of them already running under this build's names (a rerun): attaching to ${running.map((job) => job.date).join(", ")} first${over}.`,
+  );
+}
+
+function printSummary(reports: readonly ExecutionReport[], ctx: CommandContext): void {
+  const rows = summaryRows(reports);
+  const totals = new Map<string, number>();
+  for (const row of rows) totals.set(row.status, (totals.get(row.status) ?? 0) + 1);
+  const counts = [...totals].map(([status, n]) => `${n} ${status}`).join(", ");
+  if (ctx.log.json) {
+    ctx.log.info(`backfill: ${counts}`, { event: "backfill-summary", rows });
+    return;
+  }
+  ctx.log.info(`Backfill: ${reports.length} ${reports.length === 1 ? "date" : "dates"}, ${counts}`);
+  for (const line of summaryTable(rows)) ctx.log.info(`  ${line}`);
+}
+
+function kebab(option: string): string {
+  return option.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }

@@ -99,7 +99,7 @@ export function serviceDeps(
   const emit = frame.emitFor(setup.label);
   const logs = () => clients.logs(region);
   const following = options.followLogs
-    ? new aws.TaskLogFollowing({ logs, now: ctx.now, sleep: frame.sleep, emit })
+    ? sharedFollowing(aws, frame, ctx, logs).forExecution(setup.label, emit)
     : undefined;
   return {
     client,
@@ -120,11 +120,32 @@ export function serviceDeps(
       }),
     ...(following
       ? {
-          onPoll: (tracker, signal) => following.onPoll(tracker.running(), signal),
+          onPoll: (tracker) => following.onPoll(tracker.running(), ctx.now()),
           onFollowEnd: () => following.finish(),
         }
       : {}),
   };
+}
+
+/** One --follow-logs budget per command, however many executions share the log. */
+const followers = new WeakMap<CommandFrame, InstanceType<AwsModule["SharedLogFollowing"]>>();
+function sharedFollowing(
+  aws: AwsModule,
+  frame: CommandFrame,
+  ctx: CommandContext,
+  logs: () => ReturnType<AwsClients["logs"]>,
+): InstanceType<AwsModule["SharedLogFollowing"]> {
+  let shared = followers.get(frame);
+  if (!shared) {
+    shared = new aws.SharedLogFollowing({
+      logs,
+      now: ctx.now,
+      sleep: frame.sleep,
+      emit: frame.emitFor(undefined),
+    });
+    followers.set(frame, shared);
+  }
+  return shared;
 }
 
 /** The calls made go in the result; a failure to write the reports must not hide how the command ended. */

@@ -87,7 +87,11 @@ export function describeProblem(problem: Problem, prepared: PreparedInput, secre
   const from = entry ? ` (from ${describeSource(entry)})` : "";
   const clean = withoutUrlCredentials(problem);
   const shown = secrets ? maskProblem(clean, (key) => secrets.isSecretKey(key)) : clean;
-  return formatProblem({ ...shown, message: `${shown.message}${from}` });
+  return formatProblem(
+    { ...shown, message: `${shown.message}${from}` },
+    undefined,
+    secrets ? (text) => secrets.maskText(text) : undefined,
+  );
 }
 
 export function maskedInput(composition: Composition, showSecrets: boolean): Record<string, unknown> {
@@ -127,10 +131,10 @@ function explain(prepared: PreparedInput, showSecrets: boolean, ctx: CommandCont
     const entry = prepared.composition.provenance[key];
     if (!entry) continue;
     const overrode = entry.overrode
-      .map((o) => `${display(o, showSecrets)} from ${describeSource(o)}`)
+      .map((o) => `${display(o, showSecrets, ctx.log.secrets)} from ${describeSource(o)}`)
       .join("; ");
     log.info(
-      `  ${key.padEnd(width)}  ${display(entry, showSecrets)}  <- ${describeSource(entry)}${overrode ? `  (overrode ${overrode})` : ""}`,
+      `  ${key.padEnd(width)}  ${display(entry, showSecrets, ctx.log.secrets)}  <- ${describeSource(entry)}${overrode ? `  (overrode ${overrode})` : ""}`,
     );
   }
   for (const { key, origin } of prepared.unusedSsmKeys) {
@@ -138,7 +142,9 @@ function explain(prepared: PreparedInput, showSecrets: boolean, ctx: CommandCont
   }
   const arn = prepared.control.state_machine_arn;
   if (arn)
-    log.info(`  control: state_machine_arn ${display(arn, showSecrets)} <- SSM ${arn.origin} (not sent)`);
+    log.info(
+      `  control: state_machine_arn ${display(arn, showSecrets, ctx.log.secrets)} <- SSM ${arn.origin} (not sent)`,
+    );
   if (prepared.ignoredTfvars.length > 0) {
     log.info(`  ignored tfvars variables (not input keys): ${prepared.ignoredTfvars.join(", ")}`);
   }

@@ -98,8 +98,8 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   return exitCodeOf(report.outcome);
 }
 
-function chooseStateMachine(
-  options: RunOptions,
+export function chooseStateMachine(
+  options: Pick<RunOptions, "stateMachineArn">,
   prepared: PreparedInput,
   ctx: CommandContext,
 ): StateMachineRef {

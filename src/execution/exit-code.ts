@@ -9,6 +9,7 @@ import type { Outcome } from "./model.js";
  * | outcome                                   | code |
  * | ----------------------------------------- | ---- |
  * | dry run, started (--no-wait), SUCCEEDED   | 0    |
+ * | not started (backfill --fail-fast)        | 0 (the failed date gives 1) |
  * | FAILED, TIMED_OUT, ABORTED                | 1    |
  * | bad input or usage (InputError)           | 2    |
  * | AWS or environment error                  | 3    |
@@ -19,6 +20,7 @@ export function exitCodeOf(outcome: Outcome): ExitCode {
   switch (outcome.kind) {
     case "dry-run":
     case "started":
+    case "not-started":
       return ExitCode.ok;
     case "ended":
       return outcome.status === "SUCCEEDED" ? ExitCode.ok : ExitCode.executionFailed;
@@ -57,6 +59,8 @@ export function reasonOf(outcome: Outcome): string {
       return "dry-run";
     case "started":
       return "started";
+    case "not-started":
+      return "not-started";
     case "ended":
       return outcome.status === "SUCCEEDED" ? "succeeded" : "failed";
     case "timeout":

@@ -114,7 +114,9 @@ export type Outcome =
       started: boolean;
     }
   /** Anything thrown: bad input (2), AWS or the environment (3). */
-  | { kind: "error"; error: unknown };
+  | { kind: "error"; error: unknown }
+  /** backfill --fail-fast: never started because an earlier date failed (that date carries the exit code). */
+  | { kind: "not-started"; because: "fail-fast" };
 
 /** Everything known about one execution, for the result file, JUnit and HTML. Built from the events. */
 export interface ExecutionReport {
@@ -142,6 +144,12 @@ export interface ExecutionReport {
   error?: string;
   cause?: string;
   outcome: Outcome;
+  /**
+   * How batchinf came to this execution: started it, attached to it running,
+   * redrove it, or found it already ended under the same name (what a rerun
+   * of the same build found).
+   */
+  start?: "started" | "attached" | "redriven" | "found-ended";
   /** How the history was read: events applied, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
 }

@@ -181,20 +181,44 @@ function redactString(text: string): string {
   return redactText(text);
 }
 
-/** Text fallback: after the first `Environment` key, mask every `Value` string (raw or JSON-escaped quotes). */
+/**
+ * Text fallback for a cause that is not JSON (Step Functions cuts causes at
+ * 32,768 characters): after the first `Environment` key, every `Value`
+ * string is masked up to its real closing quote, escaped quotes inside it
+ * included, and a value the cut left open is masked to the end. Works on the
+ * cause itself and on a cause nested in a string one level deep (`\"`).
+ */
 function redactText(text: string): string {
   const start = text.search(/\\?"[Ee]nvironment\\?"/);
   if (start < 0) return text;
-  const head = text.slice(0, start);
-  const tail = text
-    .slice(start)
-    .replace(
-      /(\\?"[Vv]alue\\?"\s*:\s*)(\\?")((?:\\\\|\\[^"\\]|[^"\\])*?)(\2)/g,
-      (_m, key, open, _v, close) => {
-        return `${key}${open}${MASK}${close}`;
-      },
-    );
-  return head + tail;
+  const key = /\\?"[Vv]alue\\?"\s*:\s*(\\?")/g;
+  key.lastIndex = start;
+  let out = text.slice(0, start);
+  let copied = start;
+  for (let match = key.exec(text); match; match = key.exec(text)) {
+    const valueStart = match.index + match[0].length;
+    const valueEnd = closingQuote(text, valueStart, match[1] === '\\"');
+    out += `${text.slice(copied, valueStart)}${MASK}`;
+    copied = valueEnd;
+    key.lastIndex = Math.max(valueEnd, valueStart);
+  }
+  return out + text.slice(copied);
+}
+
+/**
+ * Where a JSON string that starts at `from` ends: at a quote preceded by an
+ * even number of backslashes; nested one level (`\"...\"`), at a quote
+ * preceded by 1, 5, 9... (3 is an escaped quote inside). The end of the text
+ * when the cut left it open.
+ */
+function closingQuote(text: string, from: number, nested: boolean): number {
+  for (let at = text.indexOf('"', from); at >= 0; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (at - backslashes - 1 >= from && text[at - backslashes - 1] === "\\") backslashes++;
+    if (!nested && backslashes % 2 === 0) return at;
+    if (nested && backslashes % 4 === 1) return at - 1;
+  }
+  return text.length;
 }
 
 // ---------------------------------------------------------------------------

@@ -177,6 +177,11 @@ export class LogFollower {
 
   private failed(task: Followed, error: unknown, source: LogSource): void {
     const name = error instanceof Error ? error.name : "";
+    // Cut short because following stopped (the task or the execution ended): nothing went wrong.
+    if (name === "AbortError") {
+      this.tasks.delete(task.state);
+      return;
+    }
     if (name === "ResourceNotFoundException" && !task.found) {
       // Not written yet (the job is starting) or written elsewhere: try the next place later.
       task.candidate = (task.candidate + 1) % task.candidates.length;

@@ -1,7 +1,7 @@
 import { InputError } from "../errors.js";
 import type { Logger } from "../io/log.js";
 import { quoteValue } from "../io/one-line.js";
-import { MASK } from "../secrets/secrets.js";
+import { MASK, type Secrets } from "../secrets/secrets.js";
 import { cleanUrlsInText, credentialsInText } from "../secrets/url.js";
 import { type ExecutionDate, executionDate } from "../sources/clock.js";
 import { readRepository } from "../sources/git.js";
@@ -11,7 +11,7 @@ import { readTfvars } from "../sources/tfvars.js";
 import type { Sourced, SourceValues } from "../sources/types.js";
 import { validateInput } from "../validate/input.js";
 import { hasErrors, type Problem } from "../validate/problem.js";
-import { type Composition, compose } from "./compose.js";
+import { type Composition, compose, type Layers } from "./compose.js";
 import type { InputKey } from "./keys.js";
 import { parseSetFlags } from "./set-flags.js";
 
@@ -46,6 +46,8 @@ export interface PrepareDeps {
 
 export interface PreparedInput {
   composition: Composition;
+  /** The sources as read, for composing again with other dynamic values (backfill: one input per date). */
+  layers: Layers;
   /** One line per missing key: where it was expected from. */
   missing: string[];
   problems: Problem[];
@@ -85,7 +87,8 @@ export async function prepareInput(options: InputOptions, deps: PrepareDeps): Pr
   const ssm = await readSsm(options, { ...deps, label }, tfvarsRegion);
 
   const dynamic: SourceValues = new Map([...repository.values, ...dateValues]);
-  const composition = compose({ ssm: ssm.values, tfvars: tfvars.values, dynamic, set });
+  const layers: Layers = { ssm: ssm.values, tfvars: tfvars.values, dynamic, set };
+  const composition = compose(layers);
   registerSecrets(composition, ssm, log);
   logOverrides(composition, log);
   const repositoryEntry = composition.provenance.repository;
@@ -99,9 +102,16 @@ export async function prepareInput(options: InputOptions, deps: PrepareDeps): Pr
   const missing = composition.missing.map(
     (key) => `${key}: ${whereFrom(key, options, repository.unavailable)}`,
   );
-  const problems = missing.length > 0 ? [] : validateInput(composition.input, { now: deps.now() });
+  const problems =
+    missing.length > 0
+      ? []
+      : validateInput(composition.input, {
+          now: deps.now(),
+          mask: (text) => log.secrets.maskText(text),
+        });
   return {
     composition,
+    layers,
     missing,
     problems,
     date,
@@ -200,7 +210,7 @@ function logOverrides(composition: Composition, log: Logger): void {
   for (const { key, from, to } of composition.overrides) {
     if (from.source === "default") continue; // Overriding a schema default is the normal case.
     log.info(
-      `${key}: ${display(to)} from ${describeSource(to)} overrides ${display(from)} from ${describeSource(from)}`,
+      `${key}: ${display(to, false, log.secrets)} from ${describeSource(to)} overrides ${display(from, false, log.secrets)} from ${describeSource(from)}`,
     );
   }
 }
@@ -210,9 +220,10 @@ function logOverrides(composition: Composition, log: Logger): void {
  * --show-secrets), else quoted, one line, cut to 200 characters, with the
  * credentials of any URL in it removed.
  */
-export function display(sourced: Sourced, showSecrets = false): string {
+export function display(sourced: Sourced, showSecrets = false, secrets?: Secrets): string {
   if (sourced.secret && !showSecrets) return MASK;
-  return quoteValue(typeof sourced.value === "string" ? cleanUrlsInText(sourced.value) : sourced.value);
+  const value = typeof sourced.value === "string" ? cleanUrlsInText(sourced.value) : sourced.value;
+  return quoteValue(value, undefined, secrets ? (text) => secrets.maskText(text) : undefined);
 }
 
 export function describeSource(sourced: Sourced): string {

@@ -39,12 +39,18 @@ export function jsonLine(value: unknown): string {
   );
 }
 
+/** Masks the secrets in free text (Secrets#maskText): given, it runs before any cut or escape. */
+export type Mask = (text: string) => string;
+
 /**
  * A value as a message quotes it: JSON-quoted, escaped to one line, cut to
  * 200 characters with its full length named, so a 50 MB value costs one
  * short line, e.g. `"aaaa…" (52428800 characters; the first 200 shown)`.
+ * Pass `mask` wherever the value may hold a secret: masking after the cut
+ * or the quoting would miss a secret cut in two or escaped.
  */
-export function quoteValue(value: unknown, max = MAX_QUOTED_CHARS): string {
+export function quoteValue(value: unknown, max = MAX_QUOTED_CHARS, mask?: Mask): string {
+  if (mask) value = typeof value === "string" ? mask(value) : maskJson(value, mask);
   if (typeof value === "string") {
     if (value.length <= max) return escapeControl(JSON.stringify(value));
     return `${escapeControl(JSON.stringify(`${cut(value, max)}…`))} (${value.length} characters; the first ${max} shown)`;
@@ -54,10 +60,19 @@ export function quoteValue(value: unknown, max = MAX_QUOTED_CHARS): string {
   return `${escapeControl(cut(text, max))}… (${text.length} characters; the first ${max} shown)`;
 }
 
-/** Free text (a name, a message) on one line and at most `max` characters, its full length named. */
-export function clipText(text: string, max = MAX_QUOTED_CHARS): string {
+/** Free text (a name, a message) on one line and at most `max` characters, its full length named; masked first. */
+export function clipText(text: string, max = MAX_QUOTED_CHARS, mask?: Mask): string {
+  if (mask) text = mask(text);
   if (text.length <= max) return escapeControl(text);
   return `${escapeControl(cut(text, max))}… (${text.length} characters)`;
+}
+
+/** A non-string value with its strings masked, still a value (quoted as JSON afterwards). */
+function maskJson(value: unknown, mask: Mask): unknown {
+  if (typeof value === "string") return mask(value);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item) => maskJson(item, mask));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [mask(key), maskJson(item, mask)]));
 }
 
 /** The first `max` UTF-16 units, never splitting a surrogate pair. */

@@ -98,7 +98,9 @@ export class LogReporter implements Reporter {
         return;
       }
       case "attempt-failed": {
-        const summary = event.attempt.cause ? ` (${causeSummary(event.attempt.cause)})` : "";
+        const summary = event.attempt.cause
+          ? ` (${causeSummary(event.attempt.cause, (text) => this.log.redact(text))})`
+          : "";
         info(
           `${stamp(event.at)}${event.run.name} attempt ${event.attempt.number} failed: ${event.attempt.error ?? "no error given"}${summary}`,
           {
@@ -265,14 +267,13 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** The headline of a known cause (Glue run, Batch job), else the cause itself, on one line. */
-function causeSummary(cause: string): string {
+/** The headline of a known cause (Glue run, Batch job), else the cause itself, on one line; masked before it is cut. */
+function causeSummary(cause: string, mask: (text: string) => string): string {
   const lines = explainCause(cause);
   const at = lines.indexOf("cause:");
   const headline = at > 0 ? lines.slice(0, at) : [];
-  const flat = (headline.length > 0 ? headline.map((line) => line.trim()).join(": ") : cause).replace(
-    /\s+/g,
-    " ",
+  const flat = mask(
+    (headline.length > 0 ? headline.map((line) => line.trim()).join(": ") : cause).replace(/\s+/g, " "),
   );
   return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
 }

@@ -14,6 +14,8 @@ export interface RunResult {
   alias?: string;
   /** Step Functions' status, or batchinf's view when it stopped watching first. */
   status: string;
+  /** started, attached, redriven or found-ended: what this run (a rerun, say) found under the name. */
+  start?: ExecutionReport["start"];
   /** How batchinf ended: the exit code and a word for it. */
   outcome: { exitCode: number; reason: string; message?: string };
   startDate?: string;
@@ -50,6 +52,7 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     ...(report.version ? { version: report.version } : {}),
     ...(report.alias ? { alias: report.alias } : {}),
     status: report.status,
+    ...(report.start ? { start: report.start } : {}),
     outcome: outcomeOf(report.outcome),
     ...(report.startedAt !== undefined ? { startDate: new Date(report.startedAt).toISOString() } : {}),
     ...(report.stoppedAt !== undefined ? { stopDate: new Date(report.stoppedAt).toISOString() } : {}),

@@ -175,6 +175,7 @@ function stillGoing(report: ExecutionReport): boolean {
 function statusWords(report: ExecutionReport): Pick<ExecutionView, "statusText" | "tone"> {
   const { outcome } = report;
   if (outcome.kind === "dry-run") return { statusText: "dry run, nothing started", tone: "unknown" };
+  if (outcome.kind === "not-started") return { statusText: "not started (--fail-fast)", tone: "unknown" };
   if (outcome.kind === "timeout") {
     return outcome.stopped
       ? { statusText: "aborted: batchinf timed out waiting and stopped it", tone: "aborted" }
@@ -236,6 +237,8 @@ function summaryText(report: ExecutionReport, durationMs: number, failingStep: s
       return "Dry run: the input was composed and checked; nothing was started.";
     case "started":
       return "Started and not followed (--no-wait).";
+    case "not-started":
+      return "Not started: an earlier date failed (--fail-fast).";
     case "error":
       return `batchinf ended with an error after ${after}: ${errorText(outcome.error)}`;
     case "timeout":

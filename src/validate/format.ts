@@ -1,4 +1,4 @@
-import { clipText, escapeControl, quoteValue } from "../io/one-line.js";
+import { clipText, escapeControl, type Mask, quoteValue } from "../io/one-line.js";
 import type { Problem } from "./problem.js";
 
 /**
@@ -8,11 +8,11 @@ import type { Problem } from "./problem.js";
  * that quotes them) is escaped to one line, so a key holding a newline
  * cannot forge a second problem line; the value is cut to 200 characters.
  */
-export function formatProblem(problem: Problem, location?: string): string {
+export function formatProblem(problem: Problem, location?: string, mask?: Mask): string {
   // Name the value unless the message already quotes it.
-  const quoted = problem.value === undefined ? undefined : quoteValue(problem.value);
+  const quoted = problem.value === undefined ? undefined : quoteValue(problem.value, undefined, mask);
   const value = quoted !== undefined && !problem.message.includes(quoted) ? ` ${quoted}` : "";
-  const subject = `${problem.key === undefined ? "input" : clipText(problem.key)}${value}`;
+  const subject = `${problem.key === undefined ? "input" : clipText(problem.key, undefined, mask)}${value}`;
   const prefix = location ? `${escapeControl(location)} ` : "";
   const tag = problem.severity === "warning" ? "warning: " : "";
   return `${prefix}${tag}${subject}: ${escapeControl(problem.message)}`;

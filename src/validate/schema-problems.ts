@@ -2,7 +2,7 @@ import type { ErrorObject } from "ajv";
 import schema from "../../schemas/batch-inference-input.schema.json" with { type: "json" };
 import validateCompiled from "../generated/input-validator.js";
 import { nearestKey } from "../input/keys.js";
-import { quoteValue } from "../io/one-line.js";
+import { type Mask, quoteValue } from "../io/one-line.js";
 import type { Problem } from "./problem.js";
 
 type SchemaNode = { description?: string; type?: string; maxLength?: number; minLength?: number };
@@ -11,16 +11,16 @@ type SchemaNode = { description?: string; type?: string; maxLength?: number; min
  * Run the precompiled schema validator and turn Ajv's errors into problems a
  * person can act on: which key, what value, which rule, what is allowed.
  */
-export function schemaProblems(input: unknown): Problem[] {
+export function schemaProblems(input: unknown, mask?: Mask): Problem[] {
   if (validateCompiled(input)) return [];
   const problems: Problem[] = [];
   for (const error of validateCompiled.errors ?? []) {
-    problems.push(toProblem(error, input));
+    problems.push(toProblem(error, input, mask));
   }
   return problems;
 }
 
-function toProblem(error: ErrorObject, input: unknown): Problem {
+function toProblem(error: ErrorObject, input: unknown, mask?: Mask): Problem {
   const key = topKey(error.instancePath);
   const value = key === undefined ? undefined : (input as Record<string, unknown>)[key];
   switch (error.keyword) {
@@ -70,7 +70,7 @@ function toProblem(error: ErrorObject, input: unknown): Problem {
         key,
         value,
         rule: "pattern",
-        message: `${quoteValue(value)} is not allowed; expected ${lowerFirst(ruleText(parentPath(error.schemaPath)))}`,
+        message: `${quoteValue(value, undefined, mask)} is not allowed; expected ${lowerFirst(ruleText(parentPath(error.schemaPath)))}`,
       };
     case "maxLength":
     case "minLength": {
@@ -82,7 +82,7 @@ function toProblem(error: ErrorObject, input: unknown): Problem {
         key,
         value,
         rule: error.keyword,
-        message: `${quoteValue(value)} has ${length} characters; ${error.keyword === "maxLength" ? "at most" : "at least"} ${limit} allowed: ${ruleText(parentPath(error.schemaPath))}`,
+        message: `${quoteValue(value, undefined, mask)} has ${length} characters; ${error.keyword === "maxLength" ? "at most" : "at least"} ${limit} allowed: ${ruleText(parentPath(error.schemaPath))}`,
       };
     }
     default:
