@@ -12,6 +12,7 @@ import {
 import type { CommandContext } from "./commands/context.js";
 import { ExitCode, InputError, toExit } from "./errors.js";
 import { type Io, Logger } from "./io/log.js";
+import { Secrets } from "./secrets/secrets.js";
 import { VERSION } from "./version.js";
 
 export interface ProgramDeps {
@@ -70,8 +71,15 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
       const positional = (cmd.args ?? []).map(String);
       outcome = (async (): Promise<ProgramResult> => {
         let log: Logger | undefined;
+        let options: Record<string, unknown>;
+        let fromEnv: Set<string>;
         try {
-          const { options, fromEnv } = applyEnvironment(cmd, name, deps.io.env);
+          ({ options, fromEnv } = applyEnvironment(cmd, name, deps.io.env));
+        } catch (error: unknown) {
+          await usageErrorReports(argv, deps, error);
+          return { code: toExit(error).code, error };
+        }
+        try {
           log = new Logger(deps.io, {
             format: options.logFormat as "text" | "json",
             color: options.color === false ? false : undefined,
@@ -148,6 +156,9 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
   try {
     await program.parseAsync(argv as string[], { from: "user" });
   } catch (error: unknown) {
+    const help =
+      error instanceof CommanderError && (error.exitCode === 0 || error.code.startsWith("commander.help"));
+    if (!help) await usageErrorReports(argv, deps, error);
     if (error instanceof CommanderError) {
       // --help and --version end here too, with exit code 0.
       if (
@@ -167,6 +178,12 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
     return { code: ExitCode.invalidInput };
   }
   return outcome;
+}
+
+/** A following command's reports say "invalid input" even when its flags never parsed. */
+async function usageErrorReports(argv: readonly string[], deps: ProgramDeps, error: unknown): Promise<void> {
+  const { writeUsageErrorReports } = await import("./commands/usage-error-reports.js");
+  await writeUsageErrorReports(argv, deps.io.env, error, { secrets: new Secrets(), now: deps.now() });
 }
 
 function toCommanderOption(spec: OptionSpec): Option {

@@ -529,3 +529,23 @@ describe("wait <execution-arn>", () => {
     expect(result.stderr).toMatch(/'not-an-arn' is not a Step Functions execution ARN/);
   });
 });
+
+describe("reports in every ending, a usage error too", () => {
+  it("--timeout 1m1m: exit 2, and the result, JUnit and HTML say invalid input, nothing started", async () => {
+    const cwd = seedWorkspace();
+    const files = ["result.json", "run.xml", "run.html"].map((name) => join(cwd, name));
+    const result = await runFast(
+      world,
+      ["run", "--timeout", "1m1m", "--result-file", files[0] as string, `--junit=${files[1]}`],
+      { cwd, env: { BATCHINF_REPORT_HTML: files[2] as string } },
+    );
+    expect(result.code).toBe(2);
+    expect(JSON.parse(readFileSync(files[0] as string, "utf8"))).toMatchObject({
+      status: "NOT_STARTED",
+      outcome: { exitCode: 2, reason: "invalid-input" },
+    });
+    expect(readFileSync(files[1] as string, "utf8")).toContain("<testsuites");
+    expect(readFileSync(files[2] as string, "utf8")).toContain("<html");
+    expect(world.fake.calls).toHaveLength(0);
+  });
+});

@@ -417,3 +417,20 @@ describe("duplicate-key scan (fast path)", () => {
     if (expected) expect(checkText(text, 0).some((p) => p.problem.rule === "duplicate-key")).toBe(true);
   });
 });
+
+describe("a directory with no payload in it", () => {
+  it("is one problem of that path; the other files are still checked and in the JUnit report", async () => {
+    const dir = join(tmp, "empty-dir.json");
+    await mkdir(dir, { recursive: true });
+    const valid = join(ROOT, "fixtures/payloads/valid/seed-sample.json");
+    const result = await run([dir, valid], "junit");
+    expect(result.code).toBe(2);
+    const suites = new XMLParser({ ignoreAttributes: false }).parse(result.stdout).testsuites.testsuite;
+    const cases = [suites.testcase].flat() as Array<Record<string, unknown>>;
+    expect(cases).toHaveLength(2);
+    expect(JSON.stringify(cases.find((c) => String(c["@_name"]).endsWith("empty-dir.json")))).toMatch(
+      /it is a directory/,
+    );
+    expect(cases.find((c) => String(c["@_name"]).endsWith("seed-sample.json"))?.failure).toBeUndefined();
+  });
+});

@@ -55,13 +55,16 @@ function expandOne(pattern: string, cwd: string): string[] {
   // or device named explicitly is taken too: checking it reports why it is refused.
   const info = statOrUndefined(path);
   if (info?.isDirectory()) {
-    return globSync("**/*.json", {
+    const inside = globSync("**/*.json", {
       cwd: path,
       absolute: true,
       onlyFiles: true,
       expandDirectories: false,
       ignore: SKIPPED_DIRECTORIES,
     });
+    // A directory with no payload in it (`dir.json/`, a mistake) is a problem of that path, reported
+    // with the other files, not a usage error that loses them.
+    return inside.length > 0 ? inside : [path];
   }
   if (info) return [path];
   return globSync(pattern, { cwd, absolute: true, onlyFiles: true, expandDirectories: false });
