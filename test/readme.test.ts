@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,4 +22,33 @@ describe("README", () => {
       "npm test",
     ]);
   });
+});
+
+describe("README examples", () => {
+  // Each ```console block: `$ COMMAND` then exactly what it prints (stdout and stderr together).
+  const examples = [...readme.matchAll(/```console\n\$ ([^\n]+)\n([\s\S]*?)```/g)].map((m) => ({
+    command: m[1] as string,
+    output: m[2] as string,
+  }));
+
+  it("has worked examples", () => {
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const { command, output } of examples) {
+    it(`prints what it shows, run from the clone root: ${command.slice(0, 80)}`, () => {
+      // `npx batchinf` is the package's bin; run the built one directly, in a clone with no git origin.
+      const shell = command.replaceAll("npx batchinf", `node ${join(ROOT, "dist/batchinf.cjs")}`);
+      const printed = execFileSync("sh", ["-c", `{ ${shell}; } 2>&1`], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          HOME: process.env.HOME ?? "/tmp",
+          GIT_DIR: "/nonexistent",
+        },
+        encoding: "utf8",
+      });
+      expect(printed).toBe(output);
+    });
+  }
 });
