@@ -1,4 +1,3 @@
-import type { AwsClients } from "../aws/clients.js";
 import { loadAws } from "../aws/load.js";
 import { backfillDates } from "../backfill/dates.js";
 import { type DateJob, followDates } from "../backfill/follow-dates.js";
@@ -13,7 +12,7 @@ import type { ExecutionReport } from "../execution/model.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { prepareInput } from "../input/prepare.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
+import { closeQuietly, followOptions, lazyClients, openFrame, serviceDeps } from "./follow-shared.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 import { assertSameAccount, chooseStateMachine } from "./run.js";
 
@@ -45,17 +44,12 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     outcome: { kind: "started" },
   }));
   frame.reports.push(...reports);
-  let clients: AwsClients | undefined;
+  let session: ReturnType<typeof lazyClients> | undefined;
   try {
     const aws = await loadAws();
-    const getClients = async (tfvarsRegion?: string) => {
-      clients ??= await aws.createAwsClients(
-        { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
-        ctx.log,
-        ctx.io.env,
-      );
-      return clients;
-    };
+    const clientsOnDemand = lazyClients(aws, options, ctx);
+    session = clientsOnDemand;
+    const getClients = clientsOnDemand.get;
     // The sources are read once, composed for the first date; every other date is composed from the same layers.
     const prepared = await prepareInput(
       { ...options, date: dates[0], offline: false },
@@ -64,12 +58,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
         env: ctx.io.env,
         now: ctx.now,
         label,
-        readLiveSsm: async ({ path, names, tfvarsRegion }) =>
-          aws.readSsmSnapshot(
-            await getClients(tfvarsRegion),
-            { ...(path !== undefined ? { path } : {}), names },
-            ctx.log,
-          ),
+        readLiveSsm: clientsOnDemand.readLiveSsm,
       },
     );
     // Missing keys are the same for every date: run's message says where each was expected from.
@@ -108,7 +97,8 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     });
 
     // One client, one budget: every HTTP attempt of every date (SDK retries included) takes a slot.
-    const client = (await getClients(prepared.tfvarsRegion)).sfn(machine.region);
+    const sharedClients = await getClients(prepared.tfvarsRegion);
+    const client = sharedClients.sfn(machine.region);
     const budget = new aws.BackfillBudget({
       ratePerSecond: options.maxApiRate,
       now: ctx.now,
@@ -116,7 +106,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     });
     aws.attachApiBudget(client, budget);
     // The abort path's client too: its stops skip the queue, its confirmations keep to the rate.
-    aws.attachApiBudget((clients as AwsClients).sfnUrgent(machine.region), budget);
+    aws.attachApiBudget(sharedClients.sfnUrgent(machine.region), budget);
     const facts = await aws.checkStateMachine(client, machine, frame.interrupt);
     for (const report of reports) report.definitionStates = facts.states;
 
@@ -145,7 +135,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
         depsFor: (date) =>
           serviceDeps(aws, {
             client,
-            clients: clients as AwsClients,
+            clients: sharedClients,
             frame,
             ctx,
             region: machine.region,
@@ -186,11 +176,11 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
   } catch (error: unknown) {
     for (const report of reports)
       if (report.status === "NOT_STARTED") report.outcome = { kind: "error", error };
-    await closeQuietly(frame, clients, ctx);
+    await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }
   printSummary(reports, ctx);
-  await closeQuietly(frame, clients, ctx);
+  await closeQuietly(frame, session?.current(), ctx);
   return exitCodeOfAll(reports.map((report) => report.outcome));
 }
 

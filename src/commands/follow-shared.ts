@@ -6,6 +6,7 @@ import type { FollowOptions } from "../execution/follow.js";
 import type { ExecutionReport } from "../execution/model.js";
 import type { ServiceDeps } from "../execution/service.js";
 import { failureBlockLines } from "../failure/failure-block.js";
+import type { PrepareDeps } from "../input/prepare.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
@@ -160,4 +161,39 @@ export async function closeQuietly(
   } catch (error: unknown) {
     ctx.log.warn(`could not write the reports: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The AWS clients of a command that composes its input, built on first use:
+ * SSM first (the region may come from tfvars), then Step Functions with the
+ * same settings. `readLiveSsm` is prepareInput's reader of Terraform's outputs.
+ */
+export function lazyClients(
+  aws: AwsModule,
+  options: { region?: string; profile?: string },
+  ctx: CommandContext,
+): {
+  get(tfvarsRegion?: string): Promise<AwsClients>;
+  current(): AwsClients | undefined;
+  readLiveSsm: NonNullable<PrepareDeps["readLiveSsm"]>;
+} {
+  let clients: AwsClients | undefined;
+  const get = async (tfvarsRegion?: string) => {
+    clients ??= await aws.createAwsClients(
+      { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
+      ctx.log,
+      ctx.io.env,
+    );
+    return clients;
+  };
+  return {
+    get,
+    current: () => clients,
+    readLiveSsm: async ({ path, names, tfvarsRegion }) =>
+      aws.readSsmSnapshot(
+        await get(tfvarsRegion),
+        { ...(path !== undefined ? { path } : {}), names },
+        ctx.log,
+      ),
+  };
 }

@@ -1,4 +1,3 @@
-import type { AwsClients } from "../aws/clients.js";
 import { loadAws } from "../aws/load.js";
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
@@ -12,7 +11,7 @@ import { type PreparedInput, prepareInput } from "../input/prepare.js";
 import { checkAgainstStateMachine } from "../validate/checks.js";
 import type { Problem } from "../validate/problem.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
+import { closeQuietly, followOptions, lazyClients, openFrame, serviceDeps } from "./follow-shared.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 
 export type RunOptions = OptionsOf<"run">;
@@ -23,17 +22,12 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   const frame = await openFrame(ctx, options);
   const report: ExecutionReport = { status: "NOT_STARTED", states: [], outcome: { kind: "started" } };
   frame.reports.push(report);
-  let clients: AwsClients | undefined;
+  let session: ReturnType<typeof lazyClients> | undefined;
   try {
     const aws = await loadAws();
-    const getClients = async (tfvarsRegion?: string) => {
-      clients ??= await aws.createAwsClients(
-        { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
-        ctx.log,
-        ctx.io.env,
-      );
-      return clients;
-    };
+    const clientsOnDemand = lazyClients(aws, options, ctx);
+    session = clientsOnDemand;
+    const getClients = clientsOnDemand.get;
     // run --dry-run reads SSM and checks the state machine; only the start is skipped.
     const prepared = await prepareInput(
       { ...options, offline: false },
@@ -42,12 +36,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         env: ctx.io.env,
         now: ctx.now,
         ...(ctx.optionLabel ? { label: ctx.optionLabel } : {}),
-        readLiveSsm: async ({ path, names, tfvarsRegion }) =>
-          aws.readSsmSnapshot(
-            await getClients(tfvarsRegion),
-            { ...(path !== undefined ? { path } : {}), names },
-            ctx.log,
-          ),
+        readLiveSsm: clientsOnDemand.readLiveSsm,
       },
     );
     reportPrepared(prepared, options, ctx);
@@ -91,10 +80,10 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     }
   } catch (error: unknown) {
     report.outcome = { kind: "error", error };
-    await closeQuietly(frame, clients, ctx);
+    await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }
-  await closeQuietly(frame, clients, ctx);
+  await closeQuietly(frame, session?.current(), ctx);
   return exitCodeOf(report.outcome);
 }
 

@@ -1,5 +1,7 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { redactBatchEnvironment } from "../failure/cause.js";
+import { taskKindOf } from "../failure/task-failure.js";
+import { parseJsonObject } from "../json/parse-object.js";
 import type { Attempt, Emit, Failure, StateRun, TaskRef, TerminalStatus } from "./model.js";
 
 const EXECUTION_END: Record<string, TerminalStatus> = {
@@ -125,7 +127,7 @@ export class ExecutionTracker {
     const retried = open.attempt?.status === "failed";
     const attempt = this.newAttempt(open, at);
     const jobName = jobNameOf(details?.parameters);
-    const kind = taskKind(open.run.resource);
+    const kind = taskKindOf(open.run.resource);
     if (kind) attempt.task = { kind, ...(jobName ? { jobName } : {}) };
     if (retried) this.emit({ type: "state-retried", at, run: open.run, attempt });
   }
@@ -253,21 +255,14 @@ export function failureDetails(event: HistoryEvent): { error?: string; cause?: s
   return out;
 }
 
-function taskKind(resource: string | undefined): TaskRef["kind"] | undefined {
-  if (!resource) return undefined;
-  if (/:glue:startJobRun(\.sync)?$/.test(resource)) return "glue";
-  if (/:batch:submitJob(\.sync)?$/.test(resource)) return "batch";
-  return undefined;
-}
-
 function jobNameOf(parameters: string | undefined): string | undefined {
-  const parsed = parseObject(parameters);
+  const parsed = parameters ? parseJsonObject(parameters) : undefined;
   return typeof parsed?.JobName === "string" ? parsed.JobName : undefined;
 }
 
 /** Glue's StartJobRun answers JobRunId, Batch's SubmitJob JobId and JobName. */
 function submittedTask(run: StateRun | undefined, output: string | undefined): TaskRef | undefined {
-  const parsed = parseObject(output);
+  const parsed = output ? parseJsonObject(output) : undefined;
   if (!parsed) return undefined;
   if (typeof parsed.JobRunId === "string") return { kind: "glue", id: parsed.JobRunId };
   if (typeof parsed.JobId === "string") {
@@ -277,18 +272,6 @@ function submittedTask(run: StateRun | undefined, output: string | undefined): T
       ...(typeof parsed.JobName === "string" ? { jobName: parsed.JobName } : {}),
     };
   }
-  const kind = taskKind(run?.resource);
+  const kind = taskKindOf(run?.resource);
   return kind ? { kind } : undefined;
-}
-
-function parseObject(text: string | undefined): Record<string, unknown> | undefined {
-  if (!text) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
