@@ -382,6 +382,30 @@ describe("run: the Jenkins job", () => {
     });
   });
 
+  it("Batch ARNs in another account than the state machine: exit 2 before anything starts (v1: started, failed hours later at the Batch step)", async () => {
+    const result = await run([
+      "--set",
+      "aws_batch_job_queue=arn:aws:batch:ap-south-1:111122223333:job-queue/test-training",
+      "--set",
+      "aws_batch_job_definition_arn=arn:aws:batch:ap-south-1:111122223333:job-definition/test-training:3",
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/does not fit state machine .*nothing was started/);
+    expect(result.stderr).toMatch(
+      /aws_batch_job_queue .*is in account 111122223333 but the state machine is in 731580992380/,
+    );
+    expect(world.fake.callsTo("StartExecution")).toHaveLength(0);
+    const topic = await run([
+      "--set",
+      "email_topic_arn=arn:aws:sns:ap-south-1:111122223333:model_start_dq_notification",
+      "--dry-run",
+    ]);
+    expect(topic.code).toBe(0);
+    expect(topic.stderr).toMatch(
+      /warning: email_topic_arn .*publishing across accounts needs a topic policy/,
+    );
+  });
+
   it("contradictory poll flags are refused before anything starts (exit 2), naming the variable they came from", async () => {
     const result = await run(["--poll-interval", "30s", "--max-poll-interval", "10s"]);
     expect(result.code).toBe(2);
