@@ -113,6 +113,11 @@ export async function runFollower(modules: FollowerModules): Promise<void> {
     events = reader.fetched;
   }
   sample();
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  // What the follower still holds at the end (its tracker's state): a full GC first, when --expose-gc allows it.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const retainedHeap = gc ? process.memoryUsage().heapUsed : undefined;
   client.destroy();
   process.send?.({
     type: "done",
@@ -120,8 +125,9 @@ export async function runFollower(modules: FollowerModules): Promise<void> {
     fetched: events,
     polls,
     peakRss,
-    // KiB on Linux, as getrusage reports it.
-    maxRss: process.resourceUsage().maxRSS * 1024,
+    // getrusage reports KiB on Linux.
+    maxRss,
+    retainedHeap,
   });
   process.disconnect?.();
 }

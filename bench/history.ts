@@ -237,6 +237,8 @@ interface RssRun {
   polls: number;
   peakRss: number;
   maxRss: number;
+  /** heapUsed after a full GC at the end: what the follower keeps. */
+  retainedHeap: number;
   wallMs: number;
 }
 
@@ -268,7 +270,8 @@ async function followerArgs(impl: Impl, root: string, mode: Mode, dir: string): 
   mkdirSync(dir, { recursive: true });
   const entry = join(dir, `follow-${impl}.mts`);
   writeFileSync(entry, entrySource(impl, root));
-  if (mode === "tsx") return ["--import", "tsx", entry];
+  // --expose-gc only lets the child measure what it retains at the end, after its peak was taken.
+  if (mode === "tsx") return ["--expose-gc", "--import", "tsx", entry];
   const outfile = join(dir, `follow-${impl}.mjs`);
   await build({
     entryPoints: [entry],
@@ -283,7 +286,7 @@ async function followerArgs(impl: Impl, root: string, mode: Mode, dir: string): 
     },
     logLevel: "warning",
   });
-  return [outfile];
+  return ["--expose-gc", outfile];
 }
 
 /** One follower process; this process serves it the endpoint and the clock. */
@@ -300,7 +303,7 @@ async function rssRun(
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", BENCH_ENDPOINT: w.fake.url },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  type Done = Pick<RssRun, "status" | "fetched" | "polls" | "peakRss" | "maxRss">;
+  type Done = Pick<RssRun, "status" | "fetched" | "polls" | "peakRss" | "maxRss" | "retainedHeap">;
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   const result = await new Promise<Done>((resolve, reject) => {
     child.on("message", (message: { type: string; ms?: number }) => {
@@ -410,13 +413,13 @@ function rssRow(impl: Impl, mode: Mode): string {
   const control = controls.find((r) => r.impl === impl && r.mode === mode) as RssRun;
   const first = mine[0] as RssRun;
   const wall = mine.reduce((a, r) => a + r.wallMs, 0) / mine.length / 1000;
-  return `| ${MODE_LABEL[mode]} | ${FOLLOWER_LABEL[impl]} | ${first.existing} | ${first.polls} | ${first.fetched} | **${range(mine.map((r) => r.peakRss))}** | ${range(mine.map((r) => r.maxRss))} | ${mib(control.peakRss)} | ${mine.map((r) => r.status).join(", ")} | ${wall.toFixed(1)} s |`;
+  return `| ${MODE_LABEL[mode]} | ${FOLLOWER_LABEL[impl]} | ${first.existing} | ${first.polls} | ${first.fetched} | **${range(mine.map((r) => r.peakRss))}** | ${range(mine.map((r) => r.maxRss))} | ${range(mine.map((r) => r.retainedHeap))} | ${mib(control.peakRss)} | ${mine.map((r) => r.status).join(", ")} | ${wall.toFixed(1)} s |`;
 }
 
 const rssTable = runs.length
   ? [
-      `| loaded | follower | events | polls | events fetched | peak \`memoryUsage().rss\` MiB (${rssRuns} runs) | \`resourceUsage().maxRSS\` MiB | peak rss MiB, same follower on ${controls[0]?.existing} events | ended | wall time per run |`,
-      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+      `| loaded | follower | events | polls | events fetched | peak \`memoryUsage().rss\` MiB (${rssRuns} runs) | \`resourceUsage().maxRSS\` MiB | heap retained at the end MiB | peak rss MiB, same follower on ${controls[0]?.existing} events | ended | wall time per run |`,
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
       ...(["bundled", "tsx"] as const).flatMap((mode) =>
         (["v1", "main"] as const).map((impl) => rssRow(impl, mode)),
       ),
@@ -438,7 +441,7 @@ ${readerTable}
 
 ## Peak RSS following a 25,000-event execution
 
-A Map of 6,240 iterations (4 events each) spread over an hour: ${runs[0]?.existing ?? "about 25,000"} events, near the Step Functions maximum of 25,000. Each run is a fresh child process that follows the execution from its start to its end with that implementation's full follow loop, tracker and log formatting (the log goes to a sink that discards); the local endpoint and the virtual clock stay in the parent (each sleep is a message to it), so the child's memory is the follower's alone. Peak \`process.memoryUsage().rss\` is sampled once a poll; \`process.resourceUsage().maxRSS\` is the kernel's high-water mark at exit. v1 runs from its sources at 28d3498 (extracted with \`git archive\`, or \`BENCH_V1_ROOT\`); both use this machine's one node_modules, so the same AWS SDK. Each follower is loaded two ways: bundled by esbuild into one file run by plain node (the options of scripts/build.mjs; the way dist/ ships) and through \`node --import tsx\`, whose loader thread alone adds some 30 MiB. The control column is the same follower on a ${controls[0]?.existing ?? 26}-event execution: what Node, the SDK and the code cost before any history. Runs alternate v1, now, v1, now... Issue 9's target: under 100 MiB.
+A Map of 6,240 iterations (4 events each) spread over an hour: ${runs[0]?.existing ?? "about 25,000"} events, near the Step Functions maximum of 25,000. Each run is a fresh child process that follows the execution from its start to its end with that implementation's full follow loop, tracker and log formatting (the log goes to a sink that discards); the local endpoint and the virtual clock stay in the parent (each sleep is a message to it), so the child's memory is the follower's alone. Peak \`process.memoryUsage().rss\` is sampled once a poll; \`process.resourceUsage().maxRSS\` is the kernel's high-water mark at the end; "heap retained" is \`heapUsed\` after a full GC at the end (\`--expose-gc\`, called only after the peak was taken): what the follower keeps of the history. v1 runs from its sources at 28d3498 (extracted with \`git archive\`, or \`BENCH_V1_ROOT\`); both use this machine's one node_modules, so the same AWS SDK. Each follower is loaded two ways: bundled by esbuild into one file run by plain node (the options of scripts/build.mjs; the way dist/ ships) and through \`node --import tsx\`, whose loader thread alone adds some 30 MiB. The control column is the same follower on a ${controls[0]?.existing ?? 26}-event execution: what Node, the SDK and the code cost before any history. Runs alternate v1, now, v1, now... Issue 9's target: under 100 MiB. Most of the peak is heap the garbage collector has not yet handed back (response parsing, one poll after another), not what the follower keeps: compare the retained column, and the control, which is Node, the SDK and the code alone.
 
 ${rssTable}
 `,
