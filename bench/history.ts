@@ -226,7 +226,7 @@ async function readerCase(w: World, c: Case, index: number): Promise<CaseRow> {
 
 type Impl = "v1" | "main";
 /** How the follower process is loaded: through tsx's loader, or bundled by esbuild as the CLI ships. */
-type Mode = "bundled" | "tsx";
+type Mode = "bundled" | "bundled-small-young" | "tsx";
 
 interface RssRun {
   impl: Impl;
@@ -286,6 +286,8 @@ async function followerArgs(impl: Impl, root: string, mode: Mode, dir: string): 
     },
     logLevel: "warning",
   });
+  // The reference Jenkinsfile's NODE_OPTIONS: a young generation of 1 MiB semi-spaces.
+  if (mode === "bundled-small-young") return ["--expose-gc", "--max-semi-space-size=1", outfile];
   return ["--expose-gc", outfile];
 }
 
@@ -365,7 +367,7 @@ const runs: RssRun[] = [];
 const controls: RssRun[] = [];
 if (v1Root) {
   const dir = mkdtempSync(join(tmpdir(), "batchinf-bench-history-"));
-  for (const mode of ["bundled", "tsx"] as const) {
+  for (const mode of ["bundled", "bundled-small-young", "tsx"] as const) {
     const followers = [];
     for (const [impl, root] of [
       ["v1", v1Root],
@@ -405,6 +407,7 @@ const FOLLOWER_LABEL: Record<Impl, string> = {
 };
 const MODE_LABEL: Record<Mode, string> = {
   bundled: "bundled (esbuild, plain node)",
+  "bundled-small-young": "bundled, `NODE_OPTIONS=--max-semi-space-size=1` (the reference Jenkinsfile)",
   tsx: "`node --import tsx`",
 };
 
@@ -420,7 +423,7 @@ const rssTable = runs.length
   ? [
       `| loaded | follower | events | polls | events fetched | peak \`memoryUsage().rss\` MiB (${rssRuns} runs) | \`resourceUsage().maxRSS\` MiB | heap retained at the end MiB | peak rss MiB, same follower on ${controls[0]?.existing} events | ended | wall time per run |`,
       "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
-      ...(["bundled", "tsx"] as const).flatMap((mode) =>
+      ...(["bundled", "bundled-small-young", "tsx"] as const).flatMap((mode) =>
         (["v1", "main"] as const).map((impl) => rssRow(impl, mode)),
       ),
     ].join("\n")
@@ -441,7 +444,7 @@ ${readerTable}
 
 ## Peak RSS following a 25,000-event execution
 
-A Map of 6,240 iterations (4 events each) spread over an hour: ${runs[0]?.existing ?? "about 25,000"} events, near the Step Functions maximum of 25,000. Each run is a fresh child process that follows the execution from its start to its end with that implementation's full follow loop, tracker and log formatting (the log goes to a sink that discards); the local endpoint and the virtual clock stay in the parent (each sleep is a message to it), so the child's memory is the follower's alone. Peak \`process.memoryUsage().rss\` is sampled once a poll; \`process.resourceUsage().maxRSS\` is the kernel's high-water mark at the end; "heap retained" is \`heapUsed\` after a full GC at the end (\`--expose-gc\`, called only after the peak was taken): what the follower keeps of the history. v1 runs from its sources at 28d3498 (extracted with \`git archive\`, or \`BENCH_V1_ROOT\`); both use this machine's one node_modules, so the same AWS SDK. Each follower is loaded two ways: bundled by esbuild into one file run by plain node (the options of scripts/build.mjs; the way dist/ ships) and through \`node --import tsx\`, whose loader thread alone adds some 30 MiB. The control column is the same follower on a ${controls[0]?.existing ?? 26}-event execution: what Node, the SDK and the code cost before any history. Runs alternate v1, now, v1, now... Issue 9's target: under 100 MiB. Most of the peak is heap the garbage collector has not yet handed back (response parsing, one poll after another), not what the follower keeps: compare the retained column, and the control, which is Node, the SDK and the code alone.
+A Map of 6,240 iterations (4 events each) spread over an hour: ${runs[0]?.existing ?? "about 25,000"} events, near the Step Functions maximum of 25,000. Each run is a fresh child process that follows the execution from its start to its end with that implementation's full follow loop, tracker and log formatting (the log goes to a sink that discards); the local endpoint and the virtual clock stay in the parent (each sleep is a message to it), so the child's memory is the follower's alone. Peak \`process.memoryUsage().rss\` is sampled once a poll; \`process.resourceUsage().maxRSS\` is the kernel's high-water mark at the end; "heap retained" is \`heapUsed\` after a full GC at the end (\`--expose-gc\`, called only after the peak was taken): what the follower keeps of the history. v1 runs from its sources at 28d3498 (extracted with \`git archive\`, or \`BENCH_V1_ROOT\`); both use this machine's one node_modules, so the same AWS SDK. Each follower is loaded three ways: bundled by esbuild into one file run by plain node (the options of scripts/build.mjs; the way dist/ ships); the same with \`--max-semi-space-size=1\`, which the reference Jenkinsfile sets in NODE_OPTIONS (V8 lets the young generation grow to 16 MiB semi-spaces by default, and a poller's garbage is all young: smaller semi-spaces are collected more often, at no cost a poller notices); and through \`node --import tsx\`, whose loader thread alone adds some 30 MiB. The control column is the same follower on a ${controls[0]?.existing ?? 26}-event execution: what Node, the SDK and the code cost before any history. Runs alternate v1, now, v1, now... Issue 9's target: under 100 MiB. Most of the peak is heap the garbage collector has not yet handed back (response parsing, one poll after another), not what the follower keeps: compare the retained column, and the control, which is Node, the SDK and the code alone.
 
 ${rssTable}
 `,

@@ -27,8 +27,6 @@ export class HistoryReader {
   private applied = 0;
   /** Events that arrived ahead of a gap, by id. */
   private readonly pending = new Map<number, HistoryEvent>();
-  /** How many events the last read found new: the next quiet-or-not guess. */
-  private lastNew = 0;
   private forwardOnly = false;
   /** Events fetched (overlap included) and calls made, for the result and the benchmark. */
   fetched = 0;
@@ -56,8 +54,7 @@ export class HistoryReader {
     if (this.applied === 0 || this.forwardOnly) await this.readForward(signal);
     else await this.readBackward(signal);
     this.flush();
-    this.lastNew = this.applied - before;
-    return this.lastNew;
+    return this.applied - before;
   }
 
   private async readForward(signal?: AbortSignal): Promise<void> {
@@ -71,9 +68,10 @@ export class HistoryReader {
   }
 
   private async readBackward(signal?: AbortSignal): Promise<void> {
-    // The newest id on the first page says exactly how many are missing, so no
-    // already-seen event is needed as proof: after a busy poll, expect as many again.
-    let size = Math.min(MAX_PAGE, Math.max(1, this.lastNew));
+    // One event first: its id says exactly how many are missing, and the next
+    // pages ask for exactly that many. A quiet poll fetches that one event; a
+    // busy one every new event once, and nothing it had already.
+    let size = 1;
     let nextToken: string | undefined;
     let newest = this.applied;
     for (let first = true; ; first = false) {
