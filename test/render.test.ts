@@ -16,6 +16,39 @@ function expectCleanFailure(result: { code: number | null; stderr: string }, cod
   expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
 }
 
+/** `text` as a regular expression that matches it literally (a workspace path in a message). */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * `render --dry-run --date SEED_DATE <args>` in-process in the workspace `cwd`,
+ * its tfvars, SSM snapshot and repository named explicitly rather than found
+ * in the working directory (so messages name them by these absolute paths).
+ */
+function dryRun(
+  cwd: string,
+  args: string[],
+  options: { ssmFile?: string; date?: string; env?: Record<string, string> } = {},
+) {
+  return runInProcess(
+    [
+      "render",
+      "--dry-run",
+      "--date",
+      options.date ?? SEED_DATE,
+      "--tfvars",
+      join(cwd, "tfvars.json"),
+      "--ssm-file",
+      options.ssmFile ?? join(cwd, "ssm.json"),
+      "--repo-dir",
+      cwd,
+      ...args,
+    ],
+    options.env ? { env: options.env } : {},
+  );
+}
+
 /** render --dry-run --output json in-process, in a fresh seed workspace that `setup` may change. */
 async function renderWith(args: string[], setup?: (cwd: string) => void) {
   const cwd = seedWorkspace();
@@ -38,6 +71,9 @@ async function renderWith(args: string[], setup?: (cwd: string) => void) {
 }
 
 describe("render --dry-run (the built binary, as a new user runs it)", () => {
+  // The two cases here spawn dist/batchinf.cjs on purpose: the first is the
+  // new user's command line, files found in the working directory; the second
+  // is about what the bundle loads. Everything else runs in-process.
   it("prints exactly the seed's 25-key sample and never the token in the origin URL", async () => {
     const cwd = seedWorkspace({
       origin: `https://someone:${TOKEN}@github.com/maruti-modelops/quality-mlops-defect-corelation-and-prediction.git`,
@@ -167,24 +203,26 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
   it("malformed tfvars.json, with line:col", async () => {
     const cwd = seedWorkspace();
     writeFileSync(join(cwd, "tfvars.json"), '{\n  "region": "ap-south-1",\n  "use_case_name": "DCP",\n}\n');
-    const result = await runCli(render, { cwd });
-    expectCleanFailure(result, 2, /error: \.\/tfvars\.json:4:1: invalid JSON: unexpected '}'/);
+    const result = await dryRun(cwd, []);
+    const tfvars = literal(join(cwd, "tfvars.json"));
+    expectCleanFailure(result, 2, new RegExp(`error: ${tfvars}:4:1: invalid JSON: unexpected '}'`));
   });
 
   it("a missing required key, saying which sources could supply it", async () => {
     const cwd = seedWorkspace();
     writeFileSync(join(cwd, "ssm.json"), JSON.stringify({ athenadb_name: "default" }));
-    const result = await runCli(render, { cwd });
+    const result = await dryRun(cwd, []);
     expectCleanFailure(result, 2, /The input is missing 13 keys: .*train_statetable_name/);
+    const [ssm, tfvars] = [literal(join(cwd, "ssm.json")), literal(join(cwd, "tfvars.json"))];
     expect(result.stderr).toMatch(
-      /train_statetable_name: expected from SSM: add it to --ssm-file ssm\.json; or set it in \.\/tfvars\.json/,
+      new RegExp(
+        `train_statetable_name: expected from SSM: add it to --ssm-file ${ssm}; or set it in ${tfvars}`,
+      ),
     );
   });
 
   it("--date 2023-02-30", async () => {
-    const result = await runCli(["render", "--dry-run", "--ssm-file", "ssm.json", "--date", "2023-02-30"], {
-      cwd: seedWorkspace(),
-    });
+    const result = await dryRun(seedWorkspace(), [], { date: "2023-02-30" });
     expectCleanFailure(
       result,
       2,
@@ -193,7 +231,7 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
   });
 
   it("--set of an unknown key suggests the nearest", async () => {
-    const result = await runCli([...render, "--set", "dq_tabel=x"], { cwd: seedWorkspace() });
+    const result = await dryRun(seedWorkspace(), ["--set", "dq_tabel=x"]);
     expectCleanFailure(
       result,
       2,
@@ -205,35 +243,32 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
     const cwd = seedWorkspace({ origin: null });
     const { repository: _fromSsm, ...ssm } = JSON.parse(readFileSync(join(cwd, "ssm.json"), "utf8"));
     writeFileSync(join(cwd, "ssm.json"), JSON.stringify(ssm));
-    const result = await runCli(render, { cwd });
+    const result = await dryRun(cwd, []);
     expectCleanFailure(result, 2, /missing 1 key: repository/);
     expect(result.stderr).toMatch(/is not a git repository; \$GIT_URL is not set/);
   });
 
   it("an unreadable --ssm-file", async () => {
     const cwd = seedWorkspace();
-    const result = await runCli(["render", "--dry-run", "--ssm-file", "nope.json", "--date", SEED_DATE], {
-      cwd,
-    });
-    expectCleanFailure(result, 2, /Cannot read --ssm-file nope\.json: no such file/);
+    const nope = join(cwd, "nope.json");
+    const result = await dryRun(cwd, [], { ssmFile: nope });
+    expectCleanFailure(result, 2, new RegExp(`Cannot read --ssm-file ${literal(nope)}: no such file`));
     if (process.getuid?.() !== 0) {
       chmodSync(join(cwd, "ssm.json"), 0o000);
-      expectCleanFailure(await runCli(render, { cwd }), 2, /permission denied/);
+      expectCleanFailure(await dryRun(cwd, []), 2, /permission denied/);
     }
   });
 
   it("a --timezone that does not exist", async () => {
-    const result = await runCli([...render, "--timezone", "Europe/Atlantis"], { cwd: seedWorkspace() });
+    const result = await dryRun(seedWorkspace(), ["--timezone", "Europe/Atlantis"]);
     expectCleanFailure(result, 2, /--timezone='Europe\/Atlantis' is not an IANA time zone/);
   });
 
   it("an invalid composed value names the key, the value, the rule and where it came from", async () => {
-    const result = await runCli(
-      [...render, "--set", "aws_batch_job_queue=arn:aws:batch:us-east-1:731580992380:job-queue/q"],
-      {
-        cwd: seedWorkspace(),
-      },
-    );
+    const result = await dryRun(seedWorkspace(), [
+      "--set",
+      "aws_batch_job_queue=arn:aws:batch:us-east-1:731580992380:job-queue/q",
+    ]);
     expectCleanFailure(
       result,
       2,
@@ -243,7 +278,7 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
   });
 
   it("an unknown option is a usage error (exit 2)", async () => {
-    const result = await runCli(["render", "--no-such-flag"], { cwd: seedWorkspace() });
+    const result = await runInProcess(["render", "--no-such-flag"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/unknown option '--no-such-flag'/);
   });
@@ -252,13 +287,15 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
     const cwd = seedWorkspace({ origin: "/srv/git/local-mirror.git" });
     const { repository: _fromSsm, ...ssm } = JSON.parse(readFileSync(join(cwd, "ssm.json"), "utf8"));
     writeFileSync(join(cwd, "ssm.json"), JSON.stringify(ssm));
-    const bad = await runCli(render, { cwd });
+    const bad = await dryRun(cwd, []);
     expectCleanFailure(
       bad,
       2,
-      /git origin of \. \(\/srv\/git\/local-mirror\.git\) is unusable: it is a local path/,
+      new RegExp(
+        `git origin of ${literal(cwd)} \\(\\/srv\\/git\\/local-mirror\\.git\\) is unusable: it is a local path`,
+      ),
     );
-    const good = await runCli(render, { cwd, env: { GIT_URL: "https://github.com/acme/x.git" } });
+    const good = await dryRun(cwd, [], { env: { GIT_URL: "https://github.com/acme/x.git" } });
     expect(good.code).toBe(0);
     expect(JSON.parse(good.stdout).repository).toBe("github/acme/x.git");
   });
@@ -266,9 +303,7 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
 
 describe("--log-format json", () => {
   it("writes every log line, the final error included, as one JSON object", async () => {
-    const result = await runCli([...render, "--set", "dq_table=XX", "--log-format", "json"], {
-      cwd: seedWorkspace(),
-    });
+    const result = await dryRun(seedWorkspace(), ["--set", "dq_table=XX", "--log-format", "json"]);
     expect(result.code).toBe(2);
     const records = result.stderr
       .trim()
@@ -287,13 +322,13 @@ describe("--log-format json", () => {
 
 describe("schema and help", () => {
   it("schema prints the JSON Schema", async () => {
-    const result = await runCli(["schema"]);
+    const result = await runInProcess(["schema"]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).$schema).toBe("https://json-schema.org/draft/2020-12/schema");
   });
 
   it("--help lists each option's BATCHINF_* variable", async () => {
-    const result = await runCli(["render", "--help"]);
+    const result = await runInProcess(["render", "--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/--ssm-path <prefix>/);
     expect(result.stdout).toMatch(/\[env:\s+BATCHINF_SSM_PATH\]/);
@@ -301,15 +336,11 @@ describe("schema and help", () => {
 
   it("NO_COLOR and non-TTY stderr give plain text; FORCE_COLOR colours it", async () => {
     const cwd = seedWorkspace();
-    const plain = await runCli([...render, "--set", "dq_table=x"], { cwd });
+    const plain = await dryRun(cwd, ["--set", "dq_table=x"]);
     expect(plain.stderr).not.toContain(ESC);
-    const forced = await runCli([...render, "--set", "dq_table=bad-name"], {
-      cwd,
-      env: { FORCE_COLOR: "1" },
-    });
+    const forced = await dryRun(cwd, ["--set", "dq_table=bad-name"], { env: { FORCE_COLOR: "1" } });
     expect(forced.stderr).toContain(ESC);
-    const both = await runCli([...render, "--set", "dq_table=bad-name"], {
-      cwd,
+    const both = await dryRun(cwd, ["--set", "dq_table=bad-name"], {
       env: { FORCE_COLOR: "1", NO_COLOR: "1" },
     });
     expect(both.stderr).not.toContain(ESC);
