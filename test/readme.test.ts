@@ -37,7 +37,7 @@ describe("README examples", () => {
 
   for (const { command, output } of examples) {
     it(`prints what it shows, run from the clone root: ${command.slice(0, 80)}`, () => {
-      // `npx batchinf` is the package's bin; run the built one directly, in a clone with no git origin.
+      // `npx batchinf` is the package's bin; run the built one directly, with only a minimal environment.
       const shell = command.replaceAll("npx batchinf", `node ${join(ROOT, "dist/batchinf.cjs")}`);
       const printed = execFileSync("sh", ["-c", `{ ${shell}; } 2>&1`], {
         cwd: ROOT,

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -571,5 +571,34 @@ describe("reports in every ending, a usage error too", () => {
     expect(readFileSync(files[1] as string, "utf8")).toContain("<testsuites");
     expect(readFileSync(files[2] as string, "utf8")).toContain("<html");
     expect(world.fake.calls).toHaveLength(0);
+  });
+});
+
+describe("stop", () => {
+  it("a backfill's result file: each execution still running is stopped once, an ended one is reported, exit 0", async () => {
+    const started: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      queueNeverEnding();
+      const result = await run(["--no-wait", "--output", "json"]);
+      started.push(JSON.parse(result.stdout).executionArn as string);
+    }
+    world.sfn.queueScript(setUp(), pipelineSucceeds(MINUTES));
+    const done = await run(["--output", "json"]);
+    const ended = JSON.parse(done.stdout).executionArn as string;
+    const cwd = seedWorkspace();
+    const file = join(cwd, "backfill.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ results: [...started, ended].map((executionArn) => ({ executionArn })) }),
+    );
+    world.fake.resetCalls();
+    const stopped = await runFast(world, ["stop", "--result-file", file]);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(world.fake.callsTo("StopExecution")).toHaveLength(2);
+    for (const arn of started) expect(world.sfn.getExecution(arn)?.status).toBe("ABORTED");
+    expect(stopped.stderr).toMatch(/already ended SUCCEEDED; nothing to stop/);
+    expect(world.sfn.stopCalls.at(-1)?.cause).toMatch(
+      /Stopped by batchinf stop in https:\/\/jenkins\.example\/job\/ml\/42\//,
+    );
   });
 });

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
-import { loadAws } from "../aws/load.js";
+import type { AwsClients } from "../aws/clients.js";
+import { type AwsModule, loadAws } from "../aws/load.js";
 import type { OptionsOf } from "../cli-options.js";
 import { EnvironmentError, ExitCode, InputError } from "../errors.js";
-import { parseExecutionArn } from "../execution/state-machine.js";
+import { type ExecutionRef, parseExecutionArn } from "../execution/state-machine.js";
 import type { CommandContext } from "./context.js";
 import { realSleep } from "./frame.js";
 
@@ -12,7 +13,9 @@ export type StopOptions = OptionsOf<"stop">;
  * `batchinf stop ARN` or `batchinf stop --result-file FILE`: the Jenkinsfile's
  * `post { aborted }` fallback for a run killed before it could stop its
  * execution. Stops it once, with $BUILD_URL in the cause; an execution that
- * already ended is reported with its status, exit 0.
+ * already ended is reported with its status, exit 0. A backfill's result file
+ * names one execution per date: each one still running is stopped once, all
+ * within --abort-timeout.
  */
 export async function stopCommand(
   args: string[],
@@ -27,77 +30,92 @@ export async function stopCommand(
       "Name the execution to stop: batchinf stop ARN, or batchinf stop --result-file FILE.",
     );
   }
-  const executionArn = args[0] ?? (await arnFromResultFile(options.resultFile as string, ctx));
-  if (executionArn === undefined) return ExitCode.ok;
-  const ref = parseExecutionArn(executionArn);
-  if (!ref) {
-    throw new InputError(
-      `'${executionArn}' is not a Step Functions execution ARN; expected arn:aws:states:<region>:<account>:execution:<state-machine>:<name>.`,
-    );
-  }
+  const arns =
+    args[0] !== undefined ? [args[0]] : await arnsFromResultFile(options.resultFile as string, ctx);
+  if (arns.length === 0) return ExitCode.ok;
+  const refs = arns.map((arn) => {
+    const ref = parseExecutionArn(arn);
+    if (!ref) {
+      throw new InputError(
+        `'${arn}' is not a Step Functions execution ARN; expected arn:aws:states:<region>:<account>:execution:<state-machine>:<name>.`,
+      );
+    }
+    return ref;
+  });
   const aws = await loadAws();
+  const first = refs[0] as ExecutionRef;
   const clients = await aws.createAwsClients(
     {
       region: options.region,
       profile: options.profile,
-      known: { region: ref.region, why: "the execution ARN" },
+      known: { region: first.region, why: "the execution ARN" },
       ...ctx.aws,
     },
     ctx.log,
     ctx.io.env,
   );
-  const client = clients.sfn(ref.region);
-  let status: string | undefined;
-  try {
-    status = (await aws.describeExecution(client, executionArn)).status;
-  } catch (error: unknown) {
-    if (aws.awsErrorName(error) === "ExecutionDoesNotExist") {
-      throw new EnvironmentError(
-        `Execution ${executionArn} does not exist in ${ref.region}; nothing to stop.`,
-        {
-          cause: error,
-        },
-      );
-    }
-    throw aws.awsFailure(error, {
-      operation: "states:DescribeExecution",
-      region: ref.region,
-      resource: executionArn,
-    });
-  }
-  let stopped = false;
-  if (status === "RUNNING") {
-    const buildUrl = ctx.io.env.BUILD_URL;
-    const outcome = await aws.stopWithin(
-      executionArn,
-      `Stopped by batchinf stop${buildUrl ? ` in ${buildUrl}` : ""}`,
-      ctx.now() + options.abortTimeout,
-      {
-        client: clients.sfnUrgent(ref.region),
-        region: ref.region,
-        now: ctx.now,
-        sleep: ctx.sleep ?? realSleep,
-      },
-    );
-    if (!outcome.sent)
-      throw new EnvironmentError(
-        `${outcome.problem ?? "StopExecution failed"}; the execution is still running.`,
-      );
-    stopped = true;
-    status = outcome.execution?.status ?? status;
-    if (outcome.confirmed) ctx.log.info(`Stopped execution ${executionArn}: ${status}`);
-    else ctx.log.warn(`StopExecution sent to ${executionArn}; ${outcome.problem ?? "not yet confirmed"}.`);
-  } else {
-    ctx.log.info(`Execution ${executionArn} already ended ${status ?? "?"}; nothing to stop.`);
-  }
+  const deadline = ctx.now() + options.abortTimeout;
+  const outcomes = await Promise.all(refs.map((ref) => stopOne(aws, clients, ref, deadline, ctx)));
   if (options.output === "json") {
-    ctx.io.stdout(`${JSON.stringify({ executionArn, status, stopped, apiCalls: clients.calls }, null, 2)}\n`);
+    const body = outcomes.length === 1 ? outcomes[0] : { executions: outcomes };
+    ctx.io.stdout(`${JSON.stringify({ ...body, apiCalls: clients.calls }, null, 2)}\n`);
   }
   return ExitCode.ok;
 }
 
-/** A run killed before it wrote the file, or before it started anything, left nothing to stop. */
-async function arnFromResultFile(file: string, ctx: CommandContext): Promise<string | undefined> {
+async function stopOne(
+  aws: AwsModule,
+  clients: AwsClients,
+  ref: ExecutionRef,
+  deadline: number,
+  ctx: CommandContext,
+): Promise<{ executionArn: string; status?: string; stopped: boolean }> {
+  const { arn } = ref;
+  const client = clients.sfn(ref.region);
+  let status: string | undefined;
+  try {
+    status = (await aws.describeExecution(client, arn)).status;
+  } catch (error: unknown) {
+    if (aws.awsErrorName(error) === "ExecutionDoesNotExist") {
+      throw new EnvironmentError(`Execution ${arn} does not exist in ${ref.region}; nothing to stop.`, {
+        cause: error,
+      });
+    }
+    throw aws.awsFailure(error, { operation: "states:DescribeExecution", region: ref.region, resource: arn });
+  }
+  if (status !== "RUNNING") {
+    ctx.log.info(`Execution ${arn} already ended ${status ?? "?"}; nothing to stop.`);
+    return { executionArn: arn, ...(status ? { status } : {}), stopped: false };
+  }
+  const buildUrl = ctx.io.env.BUILD_URL;
+  const outcome = await aws.stopWithin(
+    arn,
+    `Stopped by batchinf stop${buildUrl ? ` in ${buildUrl}` : ""}`,
+    deadline,
+    {
+      client: clients.sfnUrgent(ref.region),
+      region: ref.region,
+      now: ctx.now,
+      sleep: ctx.sleep ?? realSleep,
+    },
+  );
+  if (!outcome.sent) {
+    throw new EnvironmentError(
+      `${outcome.problem ?? "StopExecution failed"}; the execution is still running.`,
+    );
+  }
+  status = outcome.execution?.status ?? status;
+  if (outcome.confirmed) ctx.log.info(`Stopped execution ${arn}: ${status}`);
+  else ctx.log.warn(`StopExecution sent to ${arn}; ${outcome.problem ?? "not yet confirmed"}.`);
+  return { executionArn: arn, status, stopped: true };
+}
+
+/**
+ * The executions a result file names: `executionArn` (run, wait), or each
+ * result's (backfill). A run killed before it wrote the file, or before it
+ * started anything, left nothing to stop.
+ */
+async function arnsFromResultFile(file: string, ctx: CommandContext): Promise<string[]> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, "utf8"));
@@ -106,7 +124,7 @@ async function arnFromResultFile(file: string, ctx: CommandContext): Promise<str
       ctx.log.info(
         `--result-file ${file} does not exist: the run ended before it started an execution; nothing to stop.`,
       );
-      return undefined;
+      return [];
     }
     throw new InputError(
       `Cannot read the execution ARN from --result-file ${file}: ${(error as Error).message}.`,
@@ -115,12 +133,16 @@ async function arnFromResultFile(file: string, ctx: CommandContext): Promise<str
       },
     );
   }
-  const arn = (parsed as { executionArn?: unknown } | null)?.executionArn;
-  if (typeof arn !== "string") {
+  const record = (parsed ?? {}) as { executionArn?: unknown; results?: Array<{ executionArn?: unknown }> };
+  const named = [
+    record.executionArn,
+    ...(Array.isArray(record.results) ? record.results.map((r) => r?.executionArn) : []),
+  ];
+  const arns = named.filter((arn): arn is string => typeof arn === "string");
+  if (arns.length === 0) {
     ctx.log.info(
       `--result-file ${file} names no execution: the run ended before starting one; nothing to stop.`,
     );
-    return undefined;
   }
-  return arn;
+  return [...new Set(arns)];
 }
