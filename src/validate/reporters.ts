@@ -1,5 +1,6 @@
 import { XMLBuilder } from "fast-xml-parser";
 import { escapeControl } from "../io/one-line.js";
+import { showForbiddenChars } from "../report/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
 import type { FileReport, LocatedProblem } from "./check-file.js";
 import { formatProblem } from "./format.js";
@@ -95,9 +96,9 @@ export function junitReport(
   const time = timing.seconds.toFixed(3);
   const counts = { "@_tests": summary.files, "@_failures": summary.invalid, "@_errors": 0 };
   const testcases = reports.map((r) => {
-    const name = xmlSafe(escapeControl(secrets.maskText(r.file)));
+    const name = showForbiddenChars(escapeControl(secrets.maskText(r.file)));
     const lines = (severity: "error" | "warning") =>
-      xmlSafe(
+      showForbiddenChars(
         r.problems
           .filter((p) => p.problem.severity === severity)
           .map((p) => problemLine(r.file, p, secrets))
@@ -136,14 +137,4 @@ export function junitReport(
       },
     },
   });
-}
-
-/**
- * XML 1.0 forbids most C0 controls, lone surrogates, U+FFFE and U+FFFF even
- * as character references; show them as \uXXXX so the report still parses.
- */
-const XML_FORBIDDEN = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-function xmlSafe(text: string): string {
-  return text.replace(XML_FORBIDDEN, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`);
 }
