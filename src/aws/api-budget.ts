@@ -1,4 +1,4 @@
-import { isThrottlingError } from "@smithy/core/retry";
+import { classifyAwsError } from "./errors.js";
 
 /**
  * One Step Functions API budget for every execution a backfill follows.
@@ -188,8 +188,6 @@ interface HandlerContext {
 }
 
 type Next = (args: unknown) => Promise<unknown>;
-/** What the SDK's classifier takes: an SDK error, of which it reads only name, status and traits. */
-type ThrottlingProbe = Parameters<typeof isThrottlingError>[0];
 type FinalizeMiddleware = (next: Next, context: HandlerContext) => Next;
 
 /** The name the middleware goes by on the stack. */
@@ -220,9 +218,7 @@ export function apiBudgetMiddleware(budget: ApiBudget): FinalizeMiddleware {
     try {
       return await next(args);
     } catch (error: unknown) {
-      if (typeof error === "object" && error !== null && isThrottlingError(error as ThrottlingProbe)) {
-        budget.noteThrottled();
-      }
+      if (classifyAwsError(error) === "throttling") budget.noteThrottled();
       throw error;
     }
   };

@@ -1,5 +1,6 @@
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { partitionOf } from "../aws/arn.js";
+import { isRetryableLater } from "../aws/errors.js";
 import { loadLogs } from "../aws/load-logs.js";
 import type { LogLine, LogSource, TaskFailure } from "../execution/model.js";
 import { logStreamLink } from "./links.js";
@@ -139,8 +140,8 @@ function classify(
   if (name === "AbortError" || deps.abortSignal?.aborted) {
     return { kind: "warn", warning: "the task's log is not shown: reading it was interrupted" };
   }
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const retried = /Throttl|TooManyRequests|RequestLimitExceeded/.test(name) || (status ?? 0) >= 500;
+  // The SDK's own classification: what its retry strategy retried before giving up.
+  const retried = isRetryableLater(error);
   return {
     kind: "warn",
     warning: `the task's log is not shown: ${operation} on ${source.group} failed${retried ? " after the SDK's retries" : ""}: ${name || "Error"}: ${message}`,
