@@ -14,13 +14,7 @@ import type { CommandContext } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
 /** The flags every following command shares, from their typed options. */
-export interface FollowFlags extends FrameOptions {
-  pollInterval: number;
-  maxPollInterval: number;
-  timeout?: number;
-  stopOnTimeout: boolean;
-  onAbort: "stop" | "detach";
-  abortTimeout: number;
+export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl"> {
   showSecrets: boolean;
   logLines: number;
   followLogs: boolean;
