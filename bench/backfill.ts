@@ -292,6 +292,7 @@ export const backfillScheduler: Contender = {
         failFast: false,
         interrupt: world.interrupt,
         flow: { ...FOLLOW, wait: true, dryRun: false },
+        now: world.time.now,
       },
       {
         startAndFollow,

@@ -91,6 +91,7 @@ describe("backfill: one budget for every follower", () => {
           concurrency: 2,
           failFast: false,
           interrupt,
+          now: time.now,
           flow: {
             pollInterval: 2_000,
             maxPollInterval: 20_000,

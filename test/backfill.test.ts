@@ -90,11 +90,11 @@ describe("backfill", () => {
     expect(run.result.results.map((result) => result.date)).toEqual(dates);
     expect(run.result.totals).toMatchObject({ dates: 10, SUCCEEDED: 10 });
     expect(run.result.results.every((result) => result.start === "started")).toBe(true);
-    expect(run.result.apiCalls).toMatchObject({
-      StartExecution: 10,
-      ListExecutions: 1,
-      DescribeStateMachine: 1,
-    });
+    expect(run.result.apiCalls).toMatchObject({ StartExecution: 10, DescribeStateMachine: 1 });
+    // Each date's name looked up once, before anything starts; the starts do not look again.
+    expect(
+      world.fake.callsTo("DescribeExecution").filter((call) => call.errorCode === "ExecutionDoesNotExist"),
+    ).toHaveLength(10);
     // One log: every state line carries its date; a closing table lists every date.
     expect(run.stderr).toMatch(/\[2023-10-07\] \+\d\d:\d\d {2}RunBatchInference succeeded in 6m00s/);
     const table = run.stderr
@@ -201,6 +201,46 @@ describe("backfill", () => {
     );
     expect(run.stderr).toMatch(/2023-10-07: .*region/);
     expect(run.result.outcome.exitCode).toBe(2);
+  });
+
+  it("one --timeout for the whole backfill: no date begins once it ran out, the running ones keep their slots (exit 4)", async () => {
+    const machine = newMachine(pipelineSucceeds({ glueMs: 10 * 60_000, batchMs: 30 * 60_000 }));
+    const run = await backfill(machine, [
+      "--from",
+      "2023-10-01",
+      "--to",
+      "2023-10-06",
+      "--concurrency",
+      "2",
+      "--timeout",
+      "5m",
+    ]);
+    expect(run.code, run.stderr).toBe(4);
+    expect(startsOn(machine)).toHaveLength(2);
+    expect(world.sfn.maxConcurrentRunning(machine)).toBeLessThanOrEqual(2);
+    expect(run.result.results.filter((result) => result.outcome.reason === "timeout")).toHaveLength(2);
+    expect(run.result.results.filter((result) => result.outcome.reason === "not-started")).toHaveLength(4);
+    expect(run.stderr).toMatch(/--timeout ran out: 4 dates were not started/);
+  });
+
+  it("a rerun of the build with a changed input: exit 2 naming the dates whose executions differ, nothing started", async () => {
+    const machine = newMachine();
+    const buildTag = nextBuildTag();
+    expect((await backfill(machine, ["--dates", "2023-10-03"], { buildTag })).code).toBe(0);
+    const startsBefore = startsOn(machine).length;
+    const rerun = await backfill(
+      machine,
+      ["--from", "2023-10-01", "--to", "2023-10-05", "--set", "dq_table=other_table", "--concurrency", "1"],
+      { buildTag },
+    );
+    expect(rerun.code).toBe(2);
+    expect(rerun.stderr).toMatch(
+      /A date of this build already has an execution with a different input; nothing was started/,
+    );
+    expect(rerun.stderr).toMatch(
+      /2023-10-03: DCP-20231003-.* already exists \(SUCCEEDED\) with a different input \(dq_table\)/,
+    );
+    expect(startsOn(machine)).toHaveLength(startsBefore);
   });
 
   it("SIGTERM mid-backfill: every running execution stopped exactly once, the rest not started, exit 143", async () => {

@@ -4,7 +4,7 @@
 // load, or even parse, it.
 
 export { BackfillBudget } from "../backfill/budget.js";
-export { runningExecutionNames } from "../backfill/running.js";
+export { findExistingExecutions } from "../backfill/existing.js";
 export { checkStateMachine } from "../execution/machine-check.js";
 export { attachAndFollow, newReport, startAndFollow, stopFollowed } from "../execution/service.js";
 export { stopWithin } from "../execution/stop.js";

@@ -15,8 +15,10 @@ export interface DateJob {
 export interface FollowDatesOptions {
   concurrency: number;
   failFast: boolean;
+  /** `flow.timeout` is the whole backfill's: one deadline, from the first start. */
   flow: FlowOptions;
   interrupt: AbortSignal;
+  now: () => number;
 }
 
 export interface FollowDatesDeps {
@@ -47,15 +49,24 @@ export async function followDates(
   options: FollowDatesOptions,
   deps: FollowDatesDeps,
 ): Promise<Schedule<DateJob>> {
-  const schedule = await scheduleDates(jobs, options, async (job) => {
+  // One --timeout for the backfill, not one per date: a date begun later waits
+  // only what is left of it, and none begins once it is spent (a date that
+  // timed out is still running: its slot must not start another).
+  const deadline = options.flow.timeout === undefined ? undefined : options.now() + options.flow.timeout;
+  const expired = () => deadline !== undefined && options.now() >= deadline;
+  const schedule = await scheduleDates(jobs, { ...options, expired }, async (job) => {
     const service = deps.depsFor(job.date);
+    const flow =
+      deadline === undefined
+        ? options.flow
+        : { ...options.flow, timeout: Math.max(0, deadline - options.now()) };
     const emit = service.emit;
     const recordStart = (event: ExecutionEvent) => {
       if (START_EVENTS.has(event.type)) job.report.start = event.type as ExecutionReport["start"];
       emit(event);
     };
     try {
-      await deps.startAndFollow(job.job, options.flow, job.report, { ...service, emit: recordStart });
+      await deps.startAndFollow(job.job, flow, job.report, { ...service, emit: recordStart });
     } catch (error: unknown) {
       job.report.outcome = { kind: "error", error };
       deps.onError(job.date, error);
@@ -65,8 +76,8 @@ export async function followDates(
   });
   for (const job of schedule.notBegun) {
     job.report.outcome =
-      schedule.stoppedBy === "fail-fast"
-        ? { kind: "not-started", because: "fail-fast" }
+      schedule.stoppedBy === "fail-fast" || schedule.stoppedBy === "timeout"
+        ? { kind: "not-started", because: schedule.stoppedBy }
         : {
             kind: "interrupted",
             signal: options.interrupt.reason === "SIGINT" ? "SIGINT" : "SIGTERM",

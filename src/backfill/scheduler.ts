@@ -12,13 +12,13 @@
  *   so no more than `concurrency` of this backfill's executions are ever
  *   RUNNING at once (one that ended but is not yet noticed still counts:
  *   the bound errs on the safe side).
- * - After a signal, or after the first failure with `failFast`, no new date
- *   is begun; those already begun are seen to their end (a signal makes
+ * - After a signal, after the first failure with `failFast`, or once the
+ *   backfill's one --timeout has run out, no new date is begun; those already begun are seen to their end (a signal makes
  *   each follower stop or detach its own execution).
  */
 export interface ScheduledDate {
   date: string;
-  /** Found RUNNING by ListExecutions before anything started. */
+  /** Found RUNNING (its name looked up) before anything started. */
   running: boolean;
 }
 
@@ -26,6 +26,8 @@ export interface ScheduleOptions {
   concurrency: number;
   failFast: boolean;
   interrupt: AbortSignal;
+  /** The backfill's one --timeout ran out: no new date is begun. */
+  expired?: () => boolean;
 }
 
 export interface Schedule<T extends ScheduledDate> {
@@ -33,7 +35,7 @@ export interface Schedule<T extends ScheduledDate> {
   begun: T[];
   /** Never begun, and why. */
   notBegun: T[];
-  stoppedBy?: "interrupt" | "fail-fast";
+  stoppedBy?: "interrupt" | "fail-fast" | "timeout";
 }
 
 export async function scheduleDates<T extends ScheduledDate>(
@@ -51,8 +53,14 @@ export async function scheduleDates<T extends ScheduledDate>(
     wake = undefined;
     resolve?.();
   };
-  const halted = (): "interrupt" | "fail-fast" | undefined =>
-    options.interrupt.aborted ? "interrupt" : options.failFast && failed ? "fail-fast" : undefined;
+  const halted = (): "interrupt" | "fail-fast" | "timeout" | undefined =>
+    options.interrupt.aborted
+      ? "interrupt"
+      : options.failFast && failed
+        ? "fail-fast"
+        : options.expired?.()
+          ? "timeout"
+          : undefined;
   options.interrupt.addEventListener("abort", notify);
   let next = 0;
   try {

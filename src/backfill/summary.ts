@@ -53,7 +53,7 @@ function noteOf(report: ExecutionReport): string {
   const { outcome } = report;
   switch (outcome.kind) {
     case "not-started":
-      return "not started (--fail-fast)";
+      return `not started (--${outcome.because})`;
     case "interrupted":
       if (!outcome.started) return `not started (${outcome.signal})`;
       if (outcome.action === "detach") return `detached (${outcome.signal}), still running`;

@@ -5,7 +5,7 @@ import { assertAllValid, dateOverrides, inputsForDates } from "../backfill/input
 import { summaryRows, summaryTable } from "../backfill/summary.js";
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
-import { toExit } from "../errors.js";
+import { InputError, toExit } from "../errors.js";
 import { defaultExecutionName } from "../execution/execution-name.js";
 import { exitCodeOfAll } from "../execution/exit-code.js";
 import type { ExecutionReport } from "../execution/model.js";
@@ -110,16 +110,18 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     const facts = await aws.checkStateMachine(client, machine, frame.interrupt);
     for (const report of reports) report.definitionStates = facts.states;
 
-    if (!options.dryRun) {
-      const running = await aws.runningExecutionNames(client, machine.baseArn, frame.interrupt);
-      if (running.kind === "denied") {
-        ctx.log.warn(
-          `${running.message} Without it, executions of this build still running are attached to as their date comes, and may briefly exceed --concurrency.`,
-        );
-      } else {
-        for (const job of jobs) job.running = running.names.has(job.job.name);
-      }
+    const existing = await aws.findExistingExecutions(jobs, { client, signal: frame.interrupt });
+    if (existing.conflicts.length > 0) {
+      throw new InputError(
+        `${existing.conflicts.length === 1 ? "A date" : `${existing.conflicts.length} dates`} of this build already ${existing.conflicts.length === 1 ? "has an execution" : "have executions"} with a different input; nothing was started. Restore the input, or run the backfill as a new Jenkins build (its BUILD_TAG names new executions).`,
+        { details: existing.conflicts },
+      );
     }
+    jobs.forEach((job, i) => {
+      const found = existing.found[i] ?? null;
+      job.job.known = found;
+      job.running = found?.status === "RUNNING" || found?.status === "PENDING_REDRIVE";
+    });
     announce(jobs, options, ctx);
 
     const schedule = await followDates(
@@ -129,6 +131,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
         failFast: options.failFast,
         flow: { ...followOptions(options, ctx), wait: true, dryRun: options.dryRun },
         interrupt: frame.interrupt,
+        now: ctx.now,
       },
       {
         startAndFollow: aws.startAndFollow,
@@ -152,7 +155,11 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     );
     if (schedule.notBegun.length > 0) {
       const why =
-        schedule.stoppedBy === "fail-fast" ? "--fail-fast after a failure" : String(frame.interrupt.reason);
+        schedule.stoppedBy === "fail-fast"
+          ? "--fail-fast after a failure"
+          : schedule.stoppedBy === "timeout"
+            ? "--timeout ran out"
+            : String(frame.interrupt.reason);
       ctx.log.warn(
         `${why}: ${schedule.notBegun.length} ${schedule.notBegun.length === 1 ? "date was" : "dates were"} not started (${schedule.notBegun.map((job) => job.date).join(", ")}).`,
       );

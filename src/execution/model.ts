@@ -116,7 +116,7 @@ export type Outcome =
   /** Anything thrown: bad input (2), AWS or the environment (3). */
   | { kind: "error"; error: unknown }
   /** backfill --fail-fast: never started because an earlier date failed (that date carries the exit code). */
-  | { kind: "not-started"; because: "fail-fast" };
+  | { kind: "not-started"; because: "fail-fast" | "timeout" };
 
 /** Everything known about one execution, for the result file, JUnit and HTML. Built from the events. */
 export interface ExecutionReport {

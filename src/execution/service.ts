@@ -12,8 +12,7 @@ import {
 } from "./follow.js";
 import { HistoryReader } from "./history-reader.js";
 import type { Emit, ExecutionReport, Failure, Outcome, StateRun } from "./model.js";
-import { startIdempotently } from "./start.js";
-import type { StateMachineRef } from "./state-machine.js";
+import { type StartRequest, startIdempotently } from "./start.js";
 import { ExecutionTracker } from "./tracker.js";
 
 export interface ServiceDeps {
@@ -34,14 +33,8 @@ export interface ServiceDeps {
   onFollowEnd?(): Promise<void>;
 }
 
-export interface StartJob {
-  machine: StateMachineRef;
-  name: string;
-  /** The exact JSON sent. */
-  input: string;
-  redrive: boolean;
-  secretKeys: ReadonlySet<string>;
-}
+/** What startIdempotently needs: the machine, the name, the exact input, and a lookup already made. */
+export type StartJob = StartRequest;
 
 export interface FlowOptions extends FollowOptions {
   /** false: --no-wait. */

@@ -26,6 +26,12 @@ export interface StartRequest {
   redrive: boolean;
   /** Keys whose values are secret (any length): never shown in the differing-input message. */
   secretKeys: ReadonlySet<string>;
+  /**
+   * The execution of this name as already looked up (backfill looks up every
+   * date before it starts any); `null`: looked up, there is none. Undefined:
+   * look it up now.
+   */
+  known?: DescribeExecutionCommandOutput | null;
 }
 
 export interface StartDeps {
@@ -46,7 +52,10 @@ const TERMINAL = new Set<string>(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
  */
 export async function startIdempotently(request: StartRequest, deps: StartDeps): Promise<StartResult> {
   const executionArn = executionArnOf(request.machine, request.name);
-  const existing = await describeIfExists(executionArn, request, deps);
+  const existing =
+    request.known !== undefined
+      ? (request.known ?? undefined)
+      : await describeIfExists(executionArn, request, deps);
   if (existing) return sameName(existing, executionArn, request, deps);
   const calledAt = deps.now();
   try {
@@ -86,10 +95,18 @@ export async function startIdempotently(request: StartRequest, deps: StartDeps):
   }
 }
 
+/** The execution a start of this job would meet under its name, if any (not cut short by a signal). */
+export function lookUpExecution(
+  request: Pick<StartRequest, "machine" | "name">,
+  deps: Pick<StartDeps, "client" | "signal">,
+): Promise<DescribeExecutionCommandOutput | undefined> {
+  return describeIfExists(executionArnOf(request.machine, request.name), request, deps);
+}
+
 async function describeIfExists(
   executionArn: string,
-  request: StartRequest,
-  deps: StartDeps,
+  request: Pick<StartRequest, "machine">,
+  deps: Pick<StartDeps, "client" | "signal">,
 ): Promise<DescribeExecutionCommandOutput | undefined> {
   try {
     return await describeExecution(deps.client, executionArn, callOptions(deps));
@@ -221,6 +238,6 @@ function parseObject(text: string | undefined): Record<string, unknown> | undefi
   return text === undefined ? undefined : parseJsonObject(text);
 }
 
-function callOptions(deps: StartDeps): { abortSignal?: AbortSignal } {
+function callOptions(deps: Pick<StartDeps, "signal">): { abortSignal?: AbortSignal } {
   return deps.signal ? { abortSignal: deps.signal } : {};
 }

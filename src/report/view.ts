@@ -175,7 +175,8 @@ function stillGoing(report: ExecutionReport): boolean {
 function statusWords(report: ExecutionReport): Pick<ExecutionView, "statusText" | "tone"> {
   const { outcome } = report;
   if (outcome.kind === "dry-run") return { statusText: "dry run, nothing started", tone: "unknown" };
-  if (outcome.kind === "not-started") return { statusText: "not started (--fail-fast)", tone: "unknown" };
+  if (outcome.kind === "not-started")
+    return { statusText: `not started (--${outcome.because})`, tone: "unknown" };
   if (outcome.kind === "timeout") {
     return outcome.stopped
       ? { statusText: "aborted: batchinf timed out waiting and stopped it", tone: "aborted" }
@@ -238,7 +239,9 @@ function summaryText(report: ExecutionReport, durationMs: number, failingStep: s
     case "started":
       return "Started and not followed (--no-wait).";
     case "not-started":
-      return "Not started: an earlier date failed (--fail-fast).";
+      return outcome.because === "timeout"
+        ? "Not started: --timeout ran out before its turn came."
+        : "Not started: an earlier date failed (--fail-fast).";
     case "error":
       return `batchinf ended with an error after ${after}: ${errorText(outcome.error)}`;
     case "timeout":
