@@ -118,4 +118,46 @@ describe("secrets cut or quoted before masking", () => {
     expect(outputs).not.toContain("QTOKEN123");
     expect(result.stderr).not.toMatch(/AbortError/);
   });
+
+  it("a URL's credentials in an AWS failure cause reach no output: log, result, JUnit, HTML", async () => {
+    machine();
+    world.sfn.queueScript(
+      world.stateMachineArn,
+      pipelineFailsAt(
+        {
+          state: "PrepareFeatures",
+          error: "States.TaskFailed",
+          cause: "",
+          causeFor: glueCauseFor(
+            "could not read https://u:CAUSEPW77@x.example/data?token=CAUSETOKEN88 (403)",
+          ),
+        },
+        MINUTES,
+      ),
+    );
+    const cwd = seedWorkspace();
+    const files = ["r.json", "r.xml", "r.html"].map((name) => join(cwd, name));
+    const result = await runFast(
+      world,
+      [
+        "run",
+        "--output",
+        "json",
+        "--result-file",
+        files[0] as string,
+        "--junit",
+        files[1] as string,
+        "--report-html",
+        files[2] as string,
+      ],
+      { cwd },
+    );
+    expect(result.code).toBe(1);
+    const outputs = [result.stderr, result.stdout, ...files.map((file) => readFileSync(file, "utf8"))].join(
+      "\n",
+    );
+    expect(outputs).toContain("x.example/data");
+    expect(outputs).not.toContain("CAUSEPW77");
+    expect(outputs).not.toContain("CAUSETOKEN88");
+  });
 });

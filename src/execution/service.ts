@@ -1,5 +1,5 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
-import { redactBatchEnvironment } from "../failure/cause.js";
+import { sanitizeAwsValue } from "../failure/cause.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { Secrets } from "../secrets/secrets.js";
 import {
@@ -255,11 +255,10 @@ export function describeInto(report: ExecutionReport, execution: DescribeExecuti
   if (alias) report.alias = alias;
   if (execution.startDate) report.startedAt = execution.startDate.getTime();
   if (execution.stopDate) report.stoppedAt = execution.stopDate.getTime();
-  // A Batch job's Environment values never reach any output, whatever carries them.
-  if (execution.output !== undefined)
-    report.output = redactBatchEnvironment(parseJsonOrText(execution.output));
-  if (execution.error) report.error = execution.error;
-  if (execution.cause) report.cause = redactBatchEnvironment(execution.cause);
+  // A Batch job's Environment values and URL credentials never reach any output, whatever carries them.
+  if (execution.output !== undefined) report.output = sanitizeAwsValue(parseJsonOrText(execution.output));
+  if (execution.error) report.error = sanitizeAwsValue(execution.error);
+  if (execution.cause) report.cause = sanitizeAwsValue(execution.cause);
 }
 
 function regionOf(arn: string): string {

@@ -1,5 +1,5 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import { redactBatchEnvironment } from "../failure/cause.js";
+import { sanitizeAwsValue } from "../failure/cause.js";
 import { taskKindOf } from "../failure/task-failure.js";
 import { parseJsonObject } from "../json/parse-object.js";
 import type { Attempt, Emit, Failure, StateRun, TaskRef, TerminalStatus } from "./model.js";
@@ -250,8 +250,8 @@ export function failureDetails(event: HistoryEvent): { error?: string; cause?: s
     event.executionTimedOutEventDetails ??
     event.executionAbortedEventDetails;
   const out: { error?: string; cause?: string } = {};
-  if (details && "error" in details && details.error) out.error = details.error;
-  if (details && "cause" in details && details.cause) out.cause = redactBatchEnvironment(details.cause);
+  if (details && "error" in details && details.error) out.error = sanitizeAwsValue(details.error);
+  if (details && "cause" in details && details.cause) out.cause = sanitizeAwsValue(details.cause);
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { MASK } from "../secrets/secrets.js";
+import { cleanUrlsInText } from "../secrets/url.js";
 
 /**
  * Step Functions passes a failed `.sync` task's cause as a JSON string: for
@@ -279,4 +280,23 @@ function int(value: unknown): number | undefined {
 function dropUndefined<T extends object>(value: T): T {
   for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
   return value;
+}
+
+/**
+ * Text and data that came from AWS (a failure's error and cause, an
+ * execution's output) as batchinf may keep and print them: a Batch job's
+ * Environment values masked, and the credentials of any URL in them dropped
+ * (a job's error message can quote a URL with a token, and the contract drops
+ * URL credentials wherever the URL comes from). Applied where they are read,
+ * so every report, log line and result has them clean.
+ */
+export function sanitizeAwsValue<T>(value: T): T {
+  return cleanUrlsDeep(redactBatchEnvironment(value)) as T;
+}
+
+function cleanUrlsDeep(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("://") ? cleanUrlsInText(value) : value;
+  if (Array.isArray(value)) return value.map(cleanUrlsDeep);
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cleanUrlsDeep(item)]));
 }
