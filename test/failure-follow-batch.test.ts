@@ -135,6 +135,85 @@ describe("LogFollower with DescribeJobs", () => {
     expect(follower.batchCalls).toBe(callsOf(fake, "AWSBatch").length);
   });
 
+  /** Start one execution of a one-Batch-state machine at `start`; its attempt as the tracker sees it at +1 s. */
+  async function startBatchJob(name: string, start: number, jobDefinition?: string) {
+    now = start;
+    const state = batchJobState(name, { durationMs: 90_000 });
+    if (jobDefinition) state.parameters = { ...state.parameters, JobDefinition: jobDefinition };
+    const machine = sfn.addStateMachine({
+      name: `m-${name}`,
+      script: { states: [state], outcome: "SUCCEEDED" },
+    });
+    const sfnClient = new SFNClient({ ...fake.clientConfig(REGION), maxAttempts: 1 });
+    const { executionArn } = await sfnClient.send(
+      new StartExecutionCommand({ stateMachineArn: machine, name, input: "{}" }),
+    );
+    sfnClient.destroy();
+    now = start + 1_000;
+    const attempt = (await stateRunsOf(fake, executionArn as string))[0]?.attempts[0];
+    return { executionArn: executionArn as string, attempt: attempt as NonNullable<typeof attempt> };
+  }
+
+  it("a container that logs with another driver: one notice when it runs, no logs call, no more DescribeJobs", async () => {
+    batch.setLogDriver("splunk-scoring", "splunk");
+    const start = T0 + 2 * 86_400_000;
+    const { attempt } = await startBatchJob("Splunked", start, "splunk-scoring:1");
+    const events: ExecutionEvent[] = [];
+    const follower = new LogFollower({
+      logs: logsClient,
+      batch: batchClient,
+      now: clock.now,
+      sleep,
+      emit: (e) => events.push(e),
+    });
+    follower.follow("Splunked", attempt);
+    fake.resetCalls();
+    while (follower.following.length > 0 && now < start + 80_000) await follower.tick();
+    expect(follower.following).toEqual([]);
+    const notices = events
+      .filter((e) => e.type === "notice")
+      .map((e) => (e.type === "notice" ? e.message : ""));
+    expect(notices).toEqual([
+      expect.stringMatching(/Splunked \(Batch job .*\) cannot be followed: .*log driver splunk/),
+    ]);
+    expect(callsOf(fake, "Logs_20140328")).toEqual([]);
+    expect(callsOf(fake, "AWSBatch").length).toBeGreaterThan(1);
+  });
+
+  it("a throttled DescribeJobs: one warning, asked again 5 s later, then followed", async () => {
+    const start = T0 + 3 * 86_400_000;
+    const { executionArn, attempt } = await startBatchJob("Throttled", start);
+    seedTaskLog(logs, sfn, executionArn, "Throttled", { lines: ["after the throttle"] });
+    const events: ExecutionEvent[] = [];
+    const follower = new LogFollower({
+      logs: logsClient,
+      batch: batchClient,
+      now: clock.now,
+      sleep,
+      emit: (e) => events.push(e),
+    });
+    follower.follow("Throttled", attempt);
+    fake.resetCalls();
+    const rule = fake.faults.add({
+      service: "AWSBatch",
+      operation: "DescribeJobs",
+      kind: "throttle",
+      count: 1,
+    });
+    while (now < start + 80_000) await follower.tick();
+    rule.remove();
+    expect(rule.injected).toBe(1);
+    const warnings = events.filter((e) => e.type === "notice");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      level: "warn",
+      message: expect.stringMatching(/Throttled failed \(ThrottlingException.*will retry/),
+    });
+    expectSpacing(callsOf(fake, "AWSBatch"), 5_000);
+    const shown = events.flatMap((e) => (e.type === "task-log" ? e.lines.map((l) => l.message) : []));
+    expect(shown).toEqual(["after the throttle"]);
+  });
+
   it("a job that ends while it is still being asked for its stream gets one more DescribeJobs and a last read", async () => {
     now = T0 + 86_400_000;
     const start = now;

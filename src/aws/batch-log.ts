@@ -19,6 +19,8 @@ export interface BatchJobLog {
   logStreamName?: string;
   /** The container's `awslogs-group`, when its job definition names one (else Batch's `/aws/batch/job`). */
   logGroup?: string;
+  /** The container's log driver, when its job definition names one (`awslogs`, `splunk`, ...). */
+  logDriver?: string;
 }
 
 /** One DescribeJobs call for one job: its status and, once it runs, where it logs. */
@@ -34,13 +36,17 @@ export async function describeBatchJobLog(
   const job = out.jobs?.find((candidate) => candidate.jobId === jobId) ?? out.jobs?.[0];
   // Just after SubmitJob, or past Batch's retention, DescribeJobs answers an empty list rather than an error.
   if (!job) return { status: "NOT_FOUND" };
-  const container = job.container;
   // A retried job's current attempt is the job's container; earlier ones are in `attempts`.
+  const container = job.container;
+  const driver = container?.logConfiguration?.logDriver;
+  const status = job.status ?? "UNKNOWN";
   const stream = container?.logStreamName;
-  if (!stream) return { status: job.status ?? "UNKNOWN" };
-  const group =
-    container?.logConfiguration?.logDriver === "awslogs" || !container?.logConfiguration?.logDriver
-      ? container?.logConfiguration?.options?.["awslogs-group"]
-      : undefined;
-  return { status: job.status ?? "UNKNOWN", logStreamName: stream, ...(group ? { logGroup: group } : {}) };
+  if (!stream) return { status, ...(driver ? { logDriver: driver } : {}) };
+  const group = container?.logConfiguration?.options?.["awslogs-group"];
+  return {
+    status,
+    logStreamName: stream,
+    ...(group ? { logGroup: group } : {}),
+    ...(driver ? { logDriver: driver } : {}),
+  };
 }

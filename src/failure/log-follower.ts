@@ -210,10 +210,23 @@ export class LogFollower {
     this.batchCalls += 1;
     try {
       const job = await api.describeBatchJobLog(this.batchClient, task.job.id, signal);
+      // A retry's new attempt took its place while we asked: leave that one alone.
+      if (this.tasks.get(task.state) !== task) return;
       if (job.logStreamName) {
         task.job.resolved = true;
         task.candidates = [{ group: job.logGroup ?? BATCH_DEFAULT_LOG_GROUP, stream: job.logStreamName }];
         task.notBefore = this.options.now();
+        return;
+      }
+      if (job.status === "RUNNING") {
+        // Batch names the stream from RUNNING on; none means the container logs elsewhere.
+        this.tasks.delete(task.state);
+        this.options.emit({
+          type: "notice",
+          at: this.options.now(),
+          level: "info",
+          message: `--follow-logs: the log of ${task.state} (Batch job ${task.job.id}) cannot be followed: DescribeJobs names no CloudWatch Logs stream for it (log driver ${job.logDriver ?? "unknown"})`,
+        });
         return;
       }
       // Ended without a container ever running (cancelled, or failed to start), or the task ended first.
@@ -228,6 +241,7 @@ export class LogFollower {
   }
 
   private describeFailed(task: Followed & { job: { id: string } }, error: unknown): void {
+    if (this.tasks.get(task.state) !== task) return;
     const name = error instanceof Error ? error.name : "";
     if (name === "AbortError") {
       this.tasks.delete(task.state);

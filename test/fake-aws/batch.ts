@@ -50,6 +50,8 @@ export interface BatchService extends RestJsonService {
    * containers' `logConfiguration` names it as `awslogs-group`.
    */
   setLogGroup(jobDefinitionName: string, group: string): void;
+  /** Jobs of this job definition log with another driver (e.g. `splunk`): DescribeJobs names no stream. */
+  setLogDriver(jobDefinitionName: string, driver: string): void;
   /** From submission to RUNNING, for jobs described from now on (still at most a quarter of the attempt). */
   setStartupMs(ms: number): void;
 }
@@ -72,6 +74,7 @@ class FakeBatch implements BatchService {
   readonly targetPrefix = "AWSBatch";
   readonly routes = { "POST /v1/describejobs": "DescribeJobs" };
   private readonly logGroups = new Map<string, string>();
+  private readonly logDrivers = new Map<string, string>();
   private startupMs: number;
 
   constructor(private readonly options: BatchServiceOptions) {
@@ -80,6 +83,10 @@ class FakeBatch implements BatchService {
 
   setLogGroup(jobDefinitionName: string, group: string): void {
     this.logGroups.set(jobDefinitionName, group);
+  }
+
+  setLogDriver(jobDefinitionName: string, driver: string): void {
+    this.logDrivers.set(jobDefinitionName, driver);
   }
 
   setStartupMs(ms: number): void {
@@ -125,7 +132,8 @@ class FakeBatch implements BatchService {
     const { region, accountId } = this.options.sfn;
     const ended = status === "SUCCEEDED" || status === "FAILED";
     // Each container attempt gets its stream name when it reaches RUNNING (the API reference).
-    const named = status === "RUNNING" || (ended && job.runningAt < job.endedAt);
+    const driver = this.logDrivers.get(definitionName(job.jobDefinition)) ?? "awslogs";
+    const named = driver === "awslogs" && (status === "RUNNING" || (ended && job.runningAt < job.endedAt));
     const group = this.logGroups.get(definitionName(job.jobDefinition));
     const container: Record<string, unknown> = {
       image: `${accountId}.dkr.ecr.${region}.amazonaws.com/batch-inference:latest`,
@@ -133,15 +141,17 @@ class FakeBatch implements BatchService {
       memory: 16384,
       command: ["python", "score.py"],
       ...(named ? { logStreamName: job.logStreamName } : {}),
-      ...(group
-        ? {
-            logConfiguration: {
-              logDriver: "awslogs",
-              options: { "awslogs-group": group, "awslogs-region": region },
-              secretOptions: [],
-            },
-          }
-        : {}),
+      ...(driver !== "awslogs"
+        ? { logConfiguration: { logDriver: driver, options: {}, secretOptions: [] } }
+        : group
+          ? {
+              logConfiguration: {
+                logDriver: "awslogs",
+                options: { "awslogs-group": group, "awslogs-region": region },
+                secretOptions: [],
+              },
+            }
+          : {}),
       ...(ended ? { exitCode: job.succeeded ? 0 : 1 } : {}),
     };
     return {
