@@ -1,3 +1,4 @@
+import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { SFNClient, type SFNClientConfig } from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
@@ -35,6 +36,11 @@ export interface AwsClients {
   sfnUrgent(region?: string): SFNClient;
   /** A CloudWatch Logs client; its SDK (a bundle of its own) is loaded on the first call. */
   logs(region?: string): Promise<CloudWatchLogsClient>;
+  /**
+   * An AWS Batch client, for DescribeJobs while --follow-logs follows a Batch
+   * task; its SDK rides in the CloudWatch Logs bundle, loaded on the first call.
+   */
+  batch(region?: string): Promise<BatchClient>;
   /** Operations called, by name (SDK retries not counted): for the result and the benchmark. */
   readonly calls: Record<string, number>;
 }
@@ -82,6 +88,7 @@ export async function createAwsClients(
   const sfn = new Map<string, SFNClient>();
   const urgent = new Map<string, SFNClient>();
   const logs = new Map<string, Promise<CloudWatchLogsClient>>();
+  const batch = new Map<string, Promise<BatchClient>>();
   return {
     region,
     calls,
@@ -127,6 +134,16 @@ export async function createAwsClients(
           count(createLogsClient({ ...common, region: logsRegion })),
         );
         logs.set(logsRegion, client);
+      }
+      return client;
+    },
+    batch: (batchRegion = region) => {
+      let client = batch.get(batchRegion);
+      if (!client) {
+        client = loadLogs().then(({ createBatchClient }) =>
+          count(createBatchClient({ ...common, region: batchRegion })),
+        );
+        batch.set(batchRegion, client);
       }
       return client;
     },

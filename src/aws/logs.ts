@@ -13,6 +13,8 @@ import {
 import type { LogLine } from "../execution/model.js";
 import { cleanUrlsInText } from "../secrets/url.js";
 
+// A running Batch job's stream is known to batch:DescribeJobs alone: its thin call rides in this bundle too.
+export { BatchClient, type BatchJobLog, createBatchClient, describeBatchJobLog } from "./batch-log.js";
 export { CloudWatchLogsClient };
 
 export function createLogsClient(config: CloudWatchLogsClientConfig): CloudWatchLogsClient {

@@ -94,7 +94,7 @@ export function serviceDeps(
   const emit = frame.emitFor(setup.label);
   const logs = () => clients.logs(region);
   const following = options.followLogs
-    ? sharedFollowing(aws, frame, ctx, logs).forExecution(setup.label, emit)
+    ? sharedFollowing(aws, frame, ctx, logs, () => clients.batch(region)).forExecution(setup.label, emit)
     : undefined;
   return {
     client,
@@ -129,11 +129,13 @@ function sharedFollowing(
   frame: CommandFrame,
   ctx: CommandContext,
   logs: () => ReturnType<AwsClients["logs"]>,
+  batch: () => ReturnType<AwsClients["batch"]>,
 ): InstanceType<AwsModule["SharedLogFollowing"]> {
   let shared = followers.get(frame);
   if (!shared) {
     shared = new aws.SharedLogFollowing({
       logs,
+      batch,
       now: ctx.now,
       sleep: frame.sleep,
       emit: frame.emitFor(undefined),

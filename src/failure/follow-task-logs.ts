@@ -1,3 +1,4 @@
+import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { Emit, ExecutionEvent, StateRun } from "../execution/model.js";
 import { LogFollower } from "./log-follower.js";
@@ -9,7 +10,8 @@ const KEY_IN_TEXT = new RegExp(`(\\S*)${SEPARATOR}`, "g");
 
 /**
  * `--follow-logs` for every execution of a command: one LogFollower, so one
- * budget of one CloudWatch Logs call a second in all, however many executions
+ * budget of one CloudWatch Logs call a second in all (and one of a
+ * DescribeJobs a second for Batch jobs' streams), however many executions
  * a backfill follows at once. Its task keys carry the execution's label, and
  * each copied line goes out through that execution's emitter.
  */
@@ -23,6 +25,8 @@ export class SharedLogFollowing {
   constructor(
     private readonly deps: {
       logs: () => Promise<CloudWatchLogsClient>;
+      /** For a running Batch job's stream (DescribeJobs); without it Batch tasks are not followed. */
+      batch?: () => Promise<BatchClient>;
       now: () => number;
       sleep: (ms: number, signal: AbortSignal) => Promise<void>;
       /** For notices that belong to no execution. */
@@ -31,6 +35,7 @@ export class SharedLogFollowing {
   ) {
     this.follower = new LogFollower({
       logs: deps.logs,
+      ...(deps.batch ? { batch: deps.batch } : {}),
       now: deps.now,
       sleep: (ms, signal) => deps.sleep(ms, signal ?? this.loop?.signal ?? new AbortController().signal),
       emit: (event) => this.route(event),

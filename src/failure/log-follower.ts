@@ -1,7 +1,12 @@
+import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { loadLogs } from "../aws/load-logs.js";
 import type { Attempt, Emit, LogSource } from "../execution/model.js";
-import { GLUE_CONTINUOUS_LOG_GROUP, GLUE_DEFAULT_LOG_GROUP } from "./task-failure.js";
+import {
+  BATCH_DEFAULT_LOG_GROUP,
+  GLUE_CONTINUOUS_LOG_GROUP,
+  GLUE_DEFAULT_LOG_GROUP,
+} from "./task-failure.js";
 
 export interface LogFollowerOptions {
   /** The client, or how to get it (the SDK is loaded on first use). */
@@ -13,7 +18,19 @@ export interface LogFollowerOptions {
   minCallIntervalMs?: number;
   /** A task whose stream is at its end (or not there yet) is asked again after this long. Default 5000. */
   idleMs?: number;
+  /**
+   * AWS Batch, for DescribeJobs, the one API that names a running job's log
+   * stream (the client, or how to get it). Without it a Batch job is not followed.
+   */
+  batch?: BatchClient | (() => Promise<BatchClient>);
+  /** At most one DescribeJobs per this many ms, for all jobs (a budget apart from the logs one). Default 1000. */
+  minBatchCallIntervalMs?: number;
+  /** A Batch job that does not run yet is asked again after this long. Default 5000. */
+  jobPollMs?: number;
 }
+
+/** Batch job states after which no container will start: a job that names no stream by then never logs. */
+const JOB_ENDED = new Set(["SUCCEEDED", "FAILED"]);
 
 interface Followed {
   state: string;
@@ -27,6 +44,8 @@ interface Followed {
   /** stopFollowing was called: one last read, then it is dropped. */
   ending: boolean;
   warned: boolean;
+  /** A Batch job: until DescribeJobs names its stream, `candidates` is empty and it is asked instead. */
+  job?: { id: string; resolved: boolean };
 }
 
 /**
@@ -44,12 +63,16 @@ interface Followed {
  * - Glue: stream = the run id, in `/aws-glue/jobs/error` (where the driver's
  *   stderr, and so Spark's and Python's logging, goes), else in
  *   `/aws-glue/jobs/logs-v2` (continuous logging); tried in turn until one exists.
- * - Batch: only with a known stream (pass `source`). The history names the
- *   stream only in the failure cause: while the job runs its stream
- *   (`<jobDefinition>/default/<ecsTaskId>`) is known to batch:DescribeJobs
- *   alone, and listing `<jobDefinition>/default/` streams cannot tell this
- *   job's stream from every other run of the same definition. `follow` says so
- *   instead of guessing.
+ * - Batch: the history names the stream only in the failure cause; while
+ *   the job runs its stream (`<jobDefinition>/default/<ecsTaskId>`) is known to
+ *   batch:DescribeJobs alone (listing `<jobDefinition>/default/` streams cannot
+ *   tell this job's stream from every other run of the same definition). So,
+ *   given a Batch client, the job is asked with DescribeJobs (every `jobPollMs`
+ *   per job, at most one call per `minBatchCallIntervalMs` for all: a Batch
+ *   budget, apart from the logs one) until it runs and names its stream
+ *   (group: the container's `awslogs-group`, else `/aws/batch/job`), which is
+ *   then read like a Glue one. Without a client, or with a known stream
+ *   (pass `source`), `follow` says why it cannot instead of guessing.
  *
  * Use: `follow` when a task is submitted, `stopFollowing` when it ends, and
  * `run(signal)` (or `tick(signal)` for one budgeted call) alongside the poll loop.
@@ -57,15 +80,23 @@ interface Followed {
 export class LogFollower {
   private readonly tasks = new Map<string, Followed>();
   private nextCallAt = Number.NEGATIVE_INFINITY;
+  private nextBatchCallAt = Number.NEGATIVE_INFINITY;
   private client: CloudWatchLogsClient | undefined;
+  private batchClient: BatchClient | undefined;
   private readonly interval: number;
   private readonly idle: number;
+  private readonly batchInterval: number;
+  private readonly jobPoll: number;
   /** CloudWatch Logs calls made, for the report. */
   calls = 0;
+  /** Batch DescribeJobs calls made. */
+  batchCalls = 0;
 
   constructor(private readonly options: LogFollowerOptions) {
     this.interval = options.minCallIntervalMs ?? 1000;
     this.idle = options.idleMs ?? 5000;
+    this.batchInterval = options.minBatchCallIntervalMs ?? 1000;
+    this.jobPoll = options.jobPollMs ?? 5000;
   }
 
   /**
@@ -75,8 +106,12 @@ export class LogFollower {
   follow(state: string, attempt: Attempt, source?: LogSource): string | undefined {
     const task = attempt.task;
     let candidates: LogSource[];
+    let job: Followed["job"];
     if (source) candidates = [source];
-    else if (task?.kind === "glue" && task.id)
+    else if (task?.kind === "batch" && task.id && this.options.batch) {
+      candidates = [];
+      job = { id: task.id, resolved: false };
+    } else if (task?.kind === "glue" && task.id)
       candidates = [
         { group: `${GLUE_DEFAULT_LOG_GROUP}/error`, stream: task.id },
         { group: GLUE_CONTINUOUS_LOG_GROUP, stream: task.id },
@@ -92,6 +127,7 @@ export class LogFollower {
       notBefore: Number.NEGATIVE_INFINITY,
       ending: false,
       warned: false,
+      ...(job ? { job } : {}),
     });
     return undefined;
   }
@@ -100,7 +136,8 @@ export class LogFollower {
   stopFollowing(state: string, options: { lastRead?: boolean } = {}): void {
     const task = this.tasks.get(state);
     if (!task) return;
-    if (options.lastRead === false || !task.found) {
+    // A Batch job's stream is certain once DescribeJobs named it (or will be, once asked): worth a last read.
+    if (options.lastRead === false || (!task.found && !task.job)) {
       this.tasks.delete(state);
       return;
     }
@@ -122,25 +159,110 @@ export class LogFollower {
 
   /**
    * One budgeted round: wait for the budget and for the next due task, then
-   * make one GetLogEvents call for it and emit its new lines. Returns false
-   * when nothing is followed (no call made).
+   * make one call for it: GetLogEvents, emitting its new lines, or, for a
+   * Batch job whose stream is not known yet, DescribeJobs. Returns false when
+   * nothing is followed (no call made).
    */
   async tick(signal?: AbortSignal): Promise<boolean> {
     const task = this.nextDue();
     if (!task) return false;
-    const now = this.options.now();
-    const wait = Math.max(this.nextCallAt - now, task.notBefore - now, 0);
+    const wait = this.dueAt(task) - this.options.now();
     if (wait > 0) await this.options.sleep(wait, signal);
     if (signal?.aborted || this.tasks.get(task.state) !== task) return true;
-    this.nextCallAt = this.options.now() + this.interval;
-    await this.read(task, signal);
+    if (this.asksBatch(task)) {
+      this.nextBatchCallAt = this.options.now() + this.batchInterval;
+      await this.resolve(task, signal);
+    } else {
+      this.nextCallAt = this.options.now() + this.interval;
+      await this.read(task, signal);
+    }
     return true;
   }
 
+  private asksBatch(task: Followed): task is Followed & { job: { id: string } } {
+    return task.job !== undefined && !task.job.resolved;
+  }
+
+  /** The earliest time the task's next call may go out: its own rest and its budget's spacing. */
+  private dueAt(task: Followed): number {
+    return Math.max(task.notBefore, this.asksBatch(task) ? this.nextBatchCallAt : this.nextCallAt);
+  }
+
+  /** The task that can be called first; among equals, the one that has waited longest. */
   private nextDue(): Followed | undefined {
     let best: Followed | undefined;
-    for (const task of this.tasks.values()) if (!best || task.notBefore < best.notBefore) best = task;
+    let bestAt = Number.POSITIVE_INFINITY;
+    for (const task of this.tasks.values()) {
+      const at = this.dueAt(task);
+      if (!best || at < bestAt || (at === bestAt && task.notBefore < best.notBefore)) {
+        best = task;
+        bestAt = at;
+      }
+    }
     return best;
+  }
+
+  /** One DescribeJobs for a Batch job: once it runs, its stream becomes the one to read. */
+  private async resolve(task: Followed & { job: { id: string; resolved: boolean } }, signal?: AbortSignal) {
+    const api = await loadLogs();
+    const batch = this.options.batch as NonNullable<LogFollowerOptions["batch"]>;
+    this.batchClient ??= typeof batch === "function" ? await batch() : batch;
+    this.batchCalls += 1;
+    try {
+      const job = await api.describeBatchJobLog(this.batchClient, task.job.id, signal);
+      // A retry's new attempt took its place while we asked: leave that one alone.
+      if (this.tasks.get(task.state) !== task) return;
+      if (job.logStreamName) {
+        task.job.resolved = true;
+        task.candidates = [{ group: job.logGroup ?? BATCH_DEFAULT_LOG_GROUP, stream: job.logStreamName }];
+        task.notBefore = this.options.now();
+        return;
+      }
+      if (job.status === "RUNNING") {
+        // Batch names the stream from RUNNING on; none means the container logs elsewhere.
+        this.tasks.delete(task.state);
+        this.options.emit({
+          type: "notice",
+          at: this.options.now(),
+          level: "info",
+          message: `--follow-logs: the log of ${task.state} (Batch job ${task.job.id}) cannot be followed: DescribeJobs names no CloudWatch Logs stream for it (log driver ${job.logDriver ?? "unknown"})`,
+        });
+        return;
+      }
+      // Ended without a container ever running (cancelled, or failed to start), or the task ended first.
+      if (JOB_ENDED.has(job.status) || task.ending) {
+        this.tasks.delete(task.state);
+        return;
+      }
+      task.notBefore = this.options.now() + this.jobPoll;
+    } catch (error) {
+      this.describeFailed(task, error);
+    }
+  }
+
+  private describeFailed(task: Followed & { job: { id: string } }, error: unknown): void {
+    if (this.tasks.get(task.state) !== task) return;
+    const name = error instanceof Error ? error.name : "";
+    if (name === "AbortError") {
+      this.tasks.delete(task.state);
+      return;
+    }
+    if (name === "AccessDeniedException") {
+      this.tasks.delete(task.state);
+      this.warn(
+        `--follow-logs: batch:DescribeJobs is denied, so the log stream of Batch job ${task.job.id} is not known; not following ${task.state}`,
+      );
+      return;
+    }
+    if (!task.warned) {
+      task.warned = true;
+      const message = error instanceof Error ? error.message : String(error);
+      this.warn(
+        `--follow-logs: asking Batch for the log stream of ${task.state} failed (${name || "Error"}: ${message}); will retry`,
+      );
+    }
+    task.notBefore = this.options.now() + this.jobPoll;
+    if (task.ending) this.tasks.delete(task.state);
   }
 
   private async read(task: Followed, signal: AbortSignal | undefined): Promise<void> {

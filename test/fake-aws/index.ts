@@ -1,5 +1,6 @@
 // One import point for tests: `import { startFakeAws, createSsmService } from "./fake-aws/index.js"`.
 
+export * from "./batch.js";
 export * from "./logs.js";
 export * from "./server.js";
 export * from "./sfn.js";

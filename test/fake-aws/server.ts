@@ -3,12 +3,14 @@
 // against it unmodified, the way a user points them at `AWS_ENDPOINT_URL`:
 // dispatch on `X-Amz-Target`, JSON bodies, `__type` errors. Services plug in
 // through the AwsService contract in types.ts; the core adds call recording and
-// deterministic fault injection so every service gets them for free.
+// deterministic fault injection so every service gets them for free. A
+// restJson1 service (AWS Batch: `POST /v1/describejobs`) plugs in through
+// RestJsonService and is reached by its route when a request has no target.
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { AwsFault, type AwsService, type Clock, type RecordedCall } from "./types.js";
+import { AwsFault, type AwsService, type Clock, type RecordedCall, type RestJsonService } from "./types.js";
 
 export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied";
 
@@ -56,7 +58,7 @@ export interface FaultInjector {
 }
 
 export interface FakeAwsOptions {
-  services?: AwsService[];
+  services?: Array<AwsService | RestJsonService>;
   clock?: Clock;
 }
 
@@ -89,16 +91,25 @@ const IAM_PREFIX: Record<string, string> = {
   AmazonSSM: "ssm",
   AWSStepFunctions: "states",
   Logs_20140328: "logs",
+  AWSBatch: "batch",
 };
 
 export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const clock = options.clock ?? { now: () => Date.now() };
-  const services = new Map((options.services ?? []).map((s) => [s.targetPrefix, s]));
+  const all = options.services ?? [];
+  const services = new Map(
+    all.filter((s): s is AwsService => !isRestJson(s)).map((s) => [s.targetPrefix, s] as const),
+  );
+  const routes = new Map(
+    all
+      .filter(isRestJson)
+      .flatMap((s) => Object.entries(s.routes).map(([route, op]) => [route, { service: s, op }] as const)),
+  );
   const calls: RecordedCall[] = [];
   const faults = new FaultTable();
   const delays = new Delays();
   const server = createServer((req, res) => {
-    handleRequest({ req, res, services, clock, calls, faults, delays }).catch((err: unknown) => {
+    handleRequest({ req, res, services, routes, clock, calls, faults, delays }).catch((err: unknown) => {
       // A bug in the fake itself; answer so the client does not hang on it.
       sendError(res, "1.1", new AwsFault("InternalServerError", String(err), 500));
     });
@@ -147,6 +158,7 @@ interface RequestScope {
   req: IncomingMessage;
   res: ServerResponse;
   services: Map<string, AwsService>;
+  routes: Map<string, { service: RestJsonService; op: string }>;
   clock: Clock;
   calls: RecordedCall[];
   faults: FaultTable;
@@ -156,6 +168,11 @@ interface RequestScope {
 async function handleRequest(scope: RequestScope): Promise<void> {
   const { req, res, services, clock, calls } = scope;
   const body = await readBody(req);
+  const route =
+    req.headers["x-amz-target"] === undefined
+      ? scope.routes.get(`${req.method} ${(req.url ?? "").split("?")[0]}`)
+      : undefined;
+  if (route) return handleRestJson(scope, route.service, route.op, body);
   const target = parseTarget(req.headers["x-amz-target"]);
   const service = target ? services.get(target.prefix) : undefined;
   const call: RecordedCall = {
@@ -203,6 +220,75 @@ async function dispatch(
   }
 }
 
+function isRestJson(service: AwsService | RestJsonService): service is RestJsonService {
+  return "protocol" in service && service.protocol === "restJson1";
+}
+
+/** A restJson1 call: recorded, fault-injected and answered like the awsJson ones, in its own framing. */
+async function handleRestJson(
+  scope: RequestScope,
+  service: RestJsonService,
+  operation: string,
+  body: string,
+): Promise<void> {
+  const { req, res, clock, calls, faults, delays } = scope;
+  const call: RecordedCall = {
+    service: service.targetPrefix,
+    operation,
+    input: {},
+    outcome: 0,
+    at: clock.now(),
+  };
+  calls.push(call);
+  const input = parseInput(body);
+  const fail = (fault: AwsFault) => {
+    call.outcome = fault.status;
+    call.errorCode = fault.code;
+    sendRestError(res, fault);
+  };
+  if (input instanceof AwsFault) return fail(input);
+  call.input = input;
+  const decision = faults.decide(service.targetPrefix, operation);
+  const closing = decision.latencyMs > 0 && !(await delays.wait(decision.latencyMs));
+  if (closing || decision.kind === "drop") {
+    call.outcome = "dropped";
+    req.socket.destroy();
+    return;
+  }
+  if (decision.kind) {
+    const fault = injectedFault(decision.kind, service, operation);
+    // restJson1 services answer an IAM denial with 403, as API Gateway-fronted AWS APIs do.
+    return fail(
+      fault.code === "AccessDeniedException" ? new AwsFault(fault.code, fault.message, 403) : fault,
+    );
+  }
+  try {
+    const output = await service.handle(operation, input, { clock });
+    call.outcome = 200;
+    sendRestJson(res, 200, output);
+  } catch (err) {
+    fail(asFault(err));
+  }
+}
+
+function sendRestJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.destroyed) return;
+  const payload = toJson(body ?? {});
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(payload),
+    "x-amzn-RequestId": randomUUID(),
+  });
+  res.end(payload);
+}
+
+/** restJson1 errors: the code in `x-amzn-ErrorType`, the body only `{ message }`. */
+function sendRestError(res: ServerResponse, fault: AwsFault): void {
+  if (res.destroyed || res.headersSent) return;
+  res.setHeader("x-amzn-ErrorType", fault.code);
+  sendRestJson(res, fault.status, fault.message ? { message: fault.message } : {});
+}
+
 function respondError(call: RecordedCall, res: ServerResponse, version: string, fault: AwsFault): void {
   call.outcome = fault.status;
   call.errorCode = fault.code;
@@ -216,7 +302,11 @@ function asFault(err: unknown): AwsFault {
   return new AwsFault("InternalServerError", `Internal error in the fake service: ${detail}`, 500);
 }
 
-function injectedFault(kind: Exclude<FaultKind, "drop" | "latency">, service: AwsService, op: string) {
+function injectedFault(
+  kind: Exclude<FaultKind, "drop" | "latency">,
+  service: AwsService | RestJsonService,
+  op: string,
+) {
   switch (kind) {
     case "throttle":
       return new AwsFault("ThrottlingException", "Rate exceeded", 400);
@@ -229,7 +319,7 @@ function injectedFault(kind: Exclude<FaultKind, "drop" | "latency">, service: Aw
   }
 }
 
-function accessDenied(service: AwsService, op: string): AwsFault {
+function accessDenied(service: AwsService | RestJsonService, op: string): AwsFault {
   const action = `${IAM_PREFIX[service.targetPrefix] ?? service.targetPrefix.toLowerCase()}:${op}`;
   return new AwsFault(
     "AccessDeniedException",

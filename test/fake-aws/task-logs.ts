@@ -1,9 +1,10 @@
 // Seeds the CloudWatch Logs fake with the log of one task attempt of a
 // scripted execution: the lines land in the stream the real job would write
 // (Glue: stream = the run id TaskSubmitted named; Batch: the stream the
-// failure cause names), spread over the attempt's life so a follower sees them
+// failure cause names, else the one the Batch fake derives for the job), spread over the attempt's life so a follower sees them
 // arrive as the fake clock moves.
 
+import { batchJobsOf } from "./batch.js";
 import type { LogsService } from "./logs.js";
 import type { SfnService } from "./sfn.js";
 
@@ -13,7 +14,7 @@ export interface SeedTaskLogOptions {
   lines: string[];
   /** Glue default `/aws-glue/jobs/error`; Batch default the cause's `awslogs-group`, else `/aws/batch/job`. */
   group?: string;
-  /** Batch: default the cause's last attempt `LogStreamName` (needed when the attempt has no cause yet). */
+  /** Batch: default the cause's last attempt `LogStreamName`, else the stream the Batch fake's DescribeJobs names. */
   stream?: string;
   /** When the attempt has no end yet (still running), spread the lines over this long. Default 60 s. */
   spanMs?: number;
@@ -73,7 +74,10 @@ export function seedTaskLog(
     )?.at(-1);
     group = options.group ?? configured ?? "/aws/batch/job";
     const named =
-      options.stream ?? lastAttempt?.Container?.LogStreamName ?? (container.LogStreamName as string);
+      options.stream ??
+      lastAttempt?.Container?.LogStreamName ??
+      (container.LogStreamName as string | undefined) ??
+      batchJobsOf(view).find((job) => job.jobId === id)?.logStreamName;
     if (!named) throw new Error(`seedTaskLog: no log stream known for ${state}; pass options.stream`);
     stream = named;
   }

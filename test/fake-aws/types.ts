@@ -49,3 +49,18 @@ export interface RecordedCall {
   errorCode?: string;
   at: number;
 }
+
+/**
+ * A service that speaks restJson1 (AWS Batch): no `X-Amz-Target`, the
+ * operation is the request's method and path, and errors go out as an
+ * `x-amzn-ErrorType` header with a JSON `message`. The core dispatches to it
+ * only when a request carries no target header and its route matches.
+ */
+export interface RestJsonService {
+  readonly protocol: "restJson1";
+  /** The service's name in call records and fault rules, e.g. `AWSBatch`. */
+  readonly targetPrefix: string;
+  /** `METHOD /path` to operation name, e.g. `"POST /v1/describejobs": "DescribeJobs"`. */
+  readonly routes: Readonly<Record<string, string>>;
+  handle(operation: string, input: Record<string, unknown>, ctx: ServiceContext): unknown | Promise<unknown>;
+}

@@ -3,6 +3,8 @@ import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { afterAll, beforeAll, beforeEach, vi } from "vitest";
 import type { SignalSource } from "../../src/commands/context.js";
 import {
+  type BatchService,
+  createBatchService,
   createLogsService,
   createSfnService,
   createSsmService,
@@ -33,6 +35,7 @@ export interface FastWorld {
   ssm: SsmService;
   sfn: SfnService;
   logs: LogsService;
+  batch: BatchService;
   stateMachineArn: string;
   /** The virtual clock the fake AWS and the command share. */
   now(): number;
@@ -61,9 +64,10 @@ export function useFastWorld(options: { start?: number } = {}): FastWorld {
     world.ssm = createSsmService({ accountId: "731580992380", region: "ap-south-1" });
     world.sfn = createSfnService({ accountId: "731580992380", region: "ap-south-1", clock });
     world.logs = createLogsService({ accountId: "731580992380", region: "ap-south-1", clock });
+    world.batch = createBatchService({ sfn: world.sfn, clock });
     seedParameterStore(world.ssm);
     world.stateMachineArn = seedSsm().state_machine_arn as string;
-    world.fake = await startFakeAws({ services: [world.ssm, world.sfn, world.logs], clock });
+    world.fake = await startFakeAws({ services: [world.ssm, world.sfn, world.logs, world.batch], clock });
     for (const [key, value] of Object.entries(world.fake.env({ region: "ap-south-1" })))
       vi.stubEnv(key, value);
   });
