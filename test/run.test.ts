@@ -574,6 +574,36 @@ describe("reports in every ending, a usage error too", () => {
   });
 });
 
+describe("reports in every ending: input each command refuses itself", () => {
+  for (const [label, args] of [
+    ["run with contradictory poll flags", ["run", "--poll-interval", "30s", "--max-poll-interval", "10s"]],
+    ["wait on something that is not an execution ARN", ["wait", "not-an-arn"]],
+    ["backfill of a reversed range", ["backfill", "--from", "2023-10-10", "--to", "2023-10-01"]],
+  ] as const) {
+    it(`${label}: exit 2, and the result, JUnit and HTML are written`, async () => {
+      const cwd = seedWorkspace();
+      const files = ["result.json", "run.xml", "run.html"].map((name) => join(cwd, name));
+      const result = await runFast(
+        world,
+        [
+          ...args,
+          "--result-file",
+          files[0] as string,
+          "--junit",
+          files[1] as string,
+          "--report-html",
+          files[2] as string,
+        ],
+        { cwd },
+      );
+      expect(result.code).toBe(2);
+      expect(JSON.parse(readFileSync(files[0] as string, "utf8")).outcome.exitCode).toBe(2);
+      expect(readFileSync(files[1] as string, "utf8")).toContain("<testsuites");
+      expect(readFileSync(files[2] as string, "utf8")).toContain("<html");
+    });
+  }
+});
+
 describe("stop", () => {
   it("a backfill's result file: each execution still running is stopped once, an ended one is reported, exit 0", async () => {
     const started: string[] = [];
@@ -600,5 +630,18 @@ describe("stop", () => {
     expect(world.sfn.stopCalls.at(-1)?.cause).toMatch(
       /Stopped by batchinf stop in https:\/\/jenkins\.example\/job\/ml\/42\//,
     );
+  });
+
+  it("one execution that does not exist does not keep the others from being stopped; each failure is said (exit 3)", async () => {
+    queueNeverEnding();
+    const running = JSON.parse((await run(["--no-wait", "--output", "json"])).stdout).executionArn as string;
+    const gone = running.replace(/:[^:]+$/, ":gone-one");
+    const file = join(seedWorkspace(), "backfill.json");
+    writeFileSync(file, JSON.stringify({ results: [{ executionArn: gone }, { executionArn: running }] }));
+    const stopped = await runFast(world, ["stop", "--result-file", file]);
+    expect(stopped.code).toBe(3);
+    expect(stopped.stderr).toMatch(/gone-one does not exist/);
+    expect(stopped.stderr).toMatch(/Stopped execution .*: ABORTED/);
+    expect(world.sfn.getExecution(running)?.status).toBe("ABORTED");
   });
 });

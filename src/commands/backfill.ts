@@ -28,24 +28,23 @@ export type BackfillOptions = OptionsOf<"backfill">;
  */
 export async function backfillCommand(options: BackfillOptions, ctx: CommandContext): Promise<number> {
   const label = (option: string) => ctx.optionLabel?.(option) ?? `--${kebab(option)}`;
-  checkPollIntervals(options.pollInterval, options.maxPollInterval, label);
-  const dates = backfillDates({
-    ...(options.from !== undefined ? { from: options.from } : {}),
-    ...(options.to !== undefined ? { to: options.to } : {}),
-    ...(options.dates !== undefined ? { dates: options.dates } : {}),
-    label,
-    onNote: (message) => ctx.log.info(message),
-  });
+  // The reports open first: whatever is refused after this is written into them (every ending).
   const frame = await openFrame(ctx, options, { several: true });
-  const reports: ExecutionReport[] = dates.map((date) => ({
-    label: date,
-    status: "NOT_STARTED",
-    states: [],
-    outcome: { kind: "started" },
-  }));
-  frame.reports.push(...reports);
+  const reports: ExecutionReport[] = [];
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
+    checkPollIntervals(options.pollInterval, options.maxPollInterval, label);
+    const dates = backfillDates({
+      ...(options.from !== undefined ? { from: options.from } : {}),
+      ...(options.to !== undefined ? { to: options.to } : {}),
+      ...(options.dates !== undefined ? { dates: options.dates } : {}),
+      label,
+      onNote: (message) => ctx.log.info(message),
+    });
+    for (const date of dates) {
+      reports.push({ label: date, status: "NOT_STARTED", states: [], outcome: { kind: "started" } });
+    }
+    frame.reports.push(...reports);
     const aws = await loadAws();
     const clientsOnDemand = lazyClients(aws, options, ctx);
     session = clientsOnDemand;
@@ -181,6 +180,9 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
       );
     }
   } catch (error: unknown) {
+    // Refused before the dates were known: one report says so.
+    if (reports.length === 0)
+      frame.reports.push({ status: "NOT_STARTED", states: [], outcome: { kind: "error", error } });
     for (const report of reports)
       if (report.status === "NOT_STARTED") report.outcome = { kind: "error", error };
     await closeQuietly(frame, session?.current(), ctx);

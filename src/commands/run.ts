@@ -18,12 +18,13 @@ export type RunOptions = OptionsOf<"run">;
 
 /** `batchinf run`: compose, validate, start idempotently, follow, report. */
 export async function runCommand(options: RunOptions, ctx: CommandContext): Promise<number> {
-  checkPollIntervals(options.pollInterval, options.maxPollInterval, labels(ctx));
+  // The reports open first: whatever is refused after this is written into them (every ending).
   const frame = await openFrame(ctx, options);
   const report: ExecutionReport = { status: "NOT_STARTED", states: [], outcome: { kind: "started" } };
   frame.reports.push(report);
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
+    checkPollIntervals(options.pollInterval, options.maxPollInterval, labels(ctx));
     const aws = await loadAws();
     const clientsOnDemand = lazyClients(aws, options, ctx);
     session = clientsOnDemand;

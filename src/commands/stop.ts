@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { AwsClients } from "../aws/clients.js";
 import { type AwsModule, loadAws } from "../aws/load.js";
 import type { OptionsOf } from "../cli-options.js";
-import { EnvironmentError, ExitCode, InputError } from "../errors.js";
+import { EnvironmentError, ExitCode, InputError, toExit } from "../errors.js";
 import { type ExecutionRef, parseExecutionArn } from "../execution/state-machine.js";
 import type { CommandContext } from "./context.js";
 import { realSleep } from "./frame.js";
@@ -55,7 +55,16 @@ export async function stopCommand(
     ctx.io.env,
   );
   const deadline = ctx.now() + options.abortTimeout;
-  const outcomes = await Promise.all(refs.map((ref) => stopOne(aws, clients, ref, deadline, ctx)));
+  // Every execution gets its stop, whatever happens to the others; each failure is said.
+  const settled = await Promise.allSettled(refs.map((ref) => stopOne(aws, clients, ref, deadline, ctx)));
+  const failures = settled.flatMap((result) =>
+    result.status === "rejected" ? [result.reason as unknown] : [],
+  );
+  const outcomes = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  if (failures.length > 0) {
+    for (const failure of failures.slice(1)) ctx.log.error(toExit(failure).message);
+    throw failures[0];
+  }
   if (options.output === "json") {
     const body = outcomes.length === 1 ? outcomes[0] : { executions: outcomes };
     ctx.io.stdout(`${JSON.stringify({ ...body, apiCalls: clients.calls }, null, 2)}\n`);
@@ -101,7 +110,7 @@ async function stopOne(
   );
   if (!outcome.sent) {
     throw new EnvironmentError(
-      `${outcome.problem ?? "StopExecution failed"}; the execution is still running.`,
+      `${(outcome.problem ?? "StopExecution failed").replace(/\.$/, "")}; the execution is still running.`,
     );
   }
   status = outcome.execution?.status ?? status;

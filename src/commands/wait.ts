@@ -18,17 +18,6 @@ export async function waitCommand(
   options: WaitOptions,
   ctx: CommandContext,
 ): Promise<number> {
-  checkPollIntervals(
-    options.pollInterval,
-    options.maxPollInterval,
-    (option) => ctx.optionLabel?.(option) ?? option,
-  );
-  const ref = parseExecutionArn(executionArn);
-  if (!ref) {
-    throw new InputError(
-      `'${executionArn}' is not a Step Functions execution ARN; expected arn:aws:states:<region>:<account>:execution:<state-machine>:<name>.`,
-    );
-  }
   // wait cannot tell which values came from SecureStrings: leave input and output out rather than guess.
   const frame = await openFrame(ctx, options, { withoutPayloads: !options.showSecrets, command: "wait" });
   const report: ExecutionReport = {
@@ -40,6 +29,18 @@ export async function waitCommand(
   frame.reports.push(report);
   let clients: AwsClients | undefined;
   try {
+    checkPollIntervals(
+      options.pollInterval,
+      options.maxPollInterval,
+      (option) => ctx.optionLabel?.(option) ?? option,
+    );
+    const parsed = parseExecutionArn(executionArn);
+    if (!parsed) {
+      throw new InputError(
+        `'${executionArn}' is not a Step Functions execution ARN; expected arn:aws:states:<region>:<account>:execution:<state-machine>:<name>.`,
+      );
+    }
+    const ref = parsed;
     const aws = await loadAws();
     ctx.log.info(`AWS Region ${ref.region}, from the execution ARN`);
     clients = await aws.createAwsClients(
