@@ -42,18 +42,20 @@ export class LogReporter implements Reporter {
     switch (event.type) {
       case "starting": {
         const qualifier = event.version
-          ? `version ${event.version} of `
+          ? `version ${event.version}`
           : event.alias
-            ? `alias ${event.alias} of `
-            : "";
-        const text = `${prefix}execution ${event.name} of ${qualifier}${event.stateMachineArn.replace(/:[^:]+$/, qualifier ? "" : "$&")}`;
+            ? `alias ${event.alias}`
+            : undefined;
+        if (!qualifier) {
+          this.log.debug(`${prefix}execution ${event.name} of ${event.stateMachineArn}`, fields());
+          return;
+        }
         // A qualified machine is worth a line: which version runs is the first question after a failure.
-        if (qualifier)
-          this.log.info(
-            `${prefix}Starting ${text.slice(prefix.length)}`,
-            fields({ version: event.version, alias: event.alias }),
-          );
-        else this.log.debug(text, fields());
+        const machine = event.stateMachineArn.replace(/:[^:]+$/, "");
+        info(`Starting execution ${event.name} of ${qualifier} of ${machine}`, {
+          version: event.version,
+          alias: event.alias,
+        });
         return;
       }
       case "dry-run":
