@@ -223,6 +223,47 @@ describe("backfill", () => {
     expect(run.stderr).toMatch(/--timeout ran out: 4 dates were not started/);
   });
 
+  it("--timeout that runs out just as a date succeeds: the dates it kept from starting make the exit 4, not 0", async () => {
+    // SHORT runs 16 minutes; the deadline falls between the first date's end and the second's start.
+    const machine = newMachine();
+    const run = await backfill(machine, [
+      "--from",
+      "2023-10-01",
+      "--to",
+      "2023-10-03",
+      "--concurrency",
+      "1",
+      "--timeout",
+      "16m05s",
+    ]);
+    expect(startsOn(machine)).toHaveLength(1);
+    expect(run.result.results[0]?.status).toBe("SUCCEEDED");
+    expect(run.result.results.slice(1).map((result) => result.outcome)).toEqual([
+      { exitCode: 4, reason: "not-started" },
+      { exitCode: 4, reason: "not-started" },
+    ]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/--timeout ran out: 2 dates were not started/);
+  });
+
+  it("dates that time out under --fail-fast are not failures: the log blames the timeout", async () => {
+    const machine = newMachine(pipelineSucceeds({ glueMs: 10 * 60_000, batchMs: 30 * 60_000 }));
+    const run = await backfill(machine, [
+      "--from",
+      "2023-10-01",
+      "--to",
+      "2023-10-05",
+      "--concurrency",
+      "2",
+      "--fail-fast",
+      "--timeout",
+      "3m",
+    ]);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/--timeout ran out: 3 dates were not started/);
+    expect(run.stderr).not.toMatch(/--fail-fast after a failure/);
+  });
+
   it("a rerun of the build with a changed input: exit 2 naming the dates whose executions differ, nothing started", async () => {
     const machine = newMachine();
     const buildTag = nextBuildTag();

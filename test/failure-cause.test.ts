@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { explainCause, parseCause, redactBatchEnvironment } from "../src/failure/cause.js";
+import { explainCause, parseCause, redactBatchEnvironment, sanitizeAwsValue } from "../src/failure/cause.js";
 import { batchFailureCause, glueFailureCause } from "./fake-aws/sfn-scenarios.js";
 
 const SECRET = "s3cr3t-token-value";
@@ -81,5 +81,36 @@ describe("redactBatchEnvironment on a cause Step Functions cut short", () => {
       const nested = redactBatchEnvironment(`{"Error":"States.TaskFailed","Cause":${JSON.stringify(cut)}`);
       expect(nested, cut).not.toContain("SECRET");
     }
+  });
+});
+
+describe("sanitizeAwsValue: credentials out, content intact", () => {
+  it("drops a URL's credentials however the cause writes it: escaped slashes, several URLs joined by commas", () => {
+    const escaped = `{"ErrorMessage":"fetch https:\\/\\/user:ESCPW123@host.example\\/x"}`;
+    expect(JSON.parse(escaped).ErrorMessage).toContain("ESCPW123");
+    expect(sanitizeAwsValue(escaped)).not.toContain("ESCPW123");
+    const joined = "mirrors https://a:COMMAPW1@x.example/p,https://b:COMMAPW2@y.example/q unreachable";
+    const cleaned = sanitizeAwsValue(joined);
+    expect(cleaned).not.toMatch(/COMMAPW[12]/);
+    expect(cleaned).toContain("x.example/p");
+    expect(cleaned).toContain("y.example/q");
+  });
+
+  it("leaves URLs without credentials exactly as they were, and a cause still JSON", () => {
+    const cause = JSON.stringify({
+      ErrorMessage: 'Failed reading "https://host.example/data" (403)\nnext',
+      Key: "s3://dcp-internal/features/run#7/part-0.parquet",
+      Link: "https://ap-south-1.console.aws.amazon.com/states/home?region=ap-south-1#/v2/executions/details/x",
+      Template: "https://EXAMPLE.com/{1}",
+    });
+    const cleaned = sanitizeAwsValue(cause);
+    expect(cleaned).toBe(cause);
+    expect(() => JSON.parse(cleaned)).not.toThrow();
+    const withToken = JSON.stringify({
+      ErrorMessage: 'GET "https://h.example/x?token=TOK999" then s3://b/k#1',
+    });
+    const out = sanitizeAwsValue(withToken);
+    expect(out).not.toContain("TOK999");
+    expect(JSON.parse(out).ErrorMessage).toContain("s3://b/k#1");
   });
 });

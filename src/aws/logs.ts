@@ -11,7 +11,7 @@ import {
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogLine } from "../execution/model.js";
-import { cleanUrlsInText } from "../secrets/url.js";
+import { cleanCredentialUrlsInText } from "../secrets/url.js";
 
 // A running Batch job's stream is known to batch:DescribeJobs alone: its thin call rides in this bundle too.
 export { BatchClient, type BatchJobLog, createBatchClient, describeBatchJobLog } from "./batch-log.js";
@@ -59,7 +59,7 @@ export async function getLogEventsPage(
     lines: (out.events ?? []).map((event) => ({
       timestamp: event.timestamp ?? 0,
       // Lines are copied into build logs and reports: a URL's credentials go here, where they are read.
-      message: cleanUrlsInText(trimNewline(event.message ?? "")),
+      message: cleanCredentialUrlsInText(trimNewline(event.message ?? "")),
     })),
   };
   if (out.nextForwardToken) page.forwardToken = out.nextForwardToken;

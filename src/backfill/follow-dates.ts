@@ -72,7 +72,9 @@ export async function followDates(
       deps.onError(job.date, error);
       return false;
     }
-    return exitCodeOf(job.report.outcome) === ExitCode.ok;
+    // --fail-fast counts executions that ended badly and errors, not a wait that ran out.
+    const code = exitCodeOf(job.report.outcome);
+    return code !== ExitCode.executionFailed && job.report.outcome.kind !== "error";
   });
   for (const job of schedule.notBegun) {
     job.report.outcome =

@@ -20,8 +20,10 @@ export function exitCodeOf(outcome: Outcome): ExitCode {
   switch (outcome.kind) {
     case "dry-run":
     case "started":
-    case "not-started":
       return ExitCode.ok;
+    // A date --timeout kept from starting was not run: the wait ran out, exit 4; after --fail-fast the failed date decides.
+    case "not-started":
+      return outcome.because === "timeout" ? ExitCode.timeout : ExitCode.ok;
     case "ended":
       return outcome.status === "SUCCEEDED" ? ExitCode.ok : ExitCode.executionFailed;
     case "timeout":

@@ -1,5 +1,5 @@
 import { MASK } from "../secrets/secrets.js";
-import { cleanUrlsInText } from "../secrets/url.js";
+import { cleanCredentialUrlsInText } from "../secrets/url.js";
 
 /**
  * Step Functions passes a failed `.sync` task's cause as a JSON string: for
@@ -295,8 +295,33 @@ export function sanitizeAwsValue<T>(value: T): T {
 }
 
 function cleanUrlsDeep(value: unknown): unknown {
-  if (typeof value === "string") return value.includes("://") ? cleanUrlsInText(value) : value;
+  if (typeof value === "string") return cleanUrlsInString(value);
   if (Array.isArray(value)) return value.map(cleanUrlsDeep);
   if (!isRecord(value)) return value;
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cleanUrlsDeep(item)]));
+}
+
+/**
+ * A string from AWS that is itself JSON (a cause, a Catch's nested cause) is
+ * cleaned as the values it holds, not as text: `https:\/\/` escapes and a
+ * `\"` after a URL must neither hide a credential nor be taken into the URL.
+ * It is re-serialised only when something was removed.
+ */
+function cleanUrlsInString(text: string): string {
+  if (!text.includes(":")) return text;
+  const trimmed = text.trim();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      const cleaned = cleanUrlsDeep(parsed);
+      return JSON.stringify(cleaned) === JSON.stringify(parsed) ? text : JSON.stringify(cleaned);
+    } catch {
+      // Not JSON after all (a cause cut short): clean it as text.
+    }
+  }
+  if (!text.includes("://") && !text.includes(":\\/\\/")) return text;
+  // A cut JSON text may still write `https:\/\/`: seen as a URL, changed only where a credential goes.
+  const unescaped = text.replaceAll(":\\/\\/", "://");
+  const cleaned = cleanCredentialUrlsInText(unescaped);
+  return cleaned === unescaped ? text : cleaned;
 }

@@ -1,5 +1,6 @@
 import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { classifyAwsError, isRetryableLater } from "../aws/errors.js";
 import { loadLogs } from "../aws/load-logs.js";
 import type { Attempt, Emit, LogSource } from "../execution/model.js";
 import {
@@ -243,14 +244,24 @@ export class LogFollower {
   private describeFailed(task: Followed & { job: { id: string } }, error: unknown): void {
     if (this.tasks.get(task.state) !== task) return;
     const name = error instanceof Error ? error.name : "";
-    if (name === "AbortError") {
+    const kind = classifyAwsError(error);
+    if (kind === "aborted") {
       this.tasks.delete(task.state);
       return;
     }
-    if (name === "AccessDeniedException") {
+    if (kind === "access") {
       this.tasks.delete(task.state);
       this.warn(
         `--follow-logs: batch:DescribeJobs is denied, so the log stream of Batch job ${task.job.id} is not known; not following ${task.state}`,
+      );
+      return;
+    }
+    if (!isRetryableLater(error)) {
+      // A refusal that asking again will not change (ClientException, a bad id): say it once and stop asking.
+      this.tasks.delete(task.state);
+      const message = error instanceof Error ? error.message : String(error);
+      this.warn(
+        `--follow-logs: Batch cannot say where ${task.state} logs (${name || "Error"}: ${message}); not following it`,
       );
       return;
     }

@@ -121,6 +121,34 @@ export function cleanUrlsInText(text: string): string {
   return out + text.slice(cursor);
 }
 
+/**
+ * Every URL inside free text that carries a credential, cleaned; every other
+ * URL left exactly as it was. For text that came from AWS (a job's error
+ * message, a log line): a console link's `#/route`, an S3 key with a `#` in
+ * it, a URL's own spelling are content there, not secrets.
+ */
+export function cleanCredentialUrlsInText(text: string): string {
+  const urls = findUrls(text);
+  if (urls.length === 0) return text;
+  let out = "";
+  let cursor = 0;
+  for (const { start, end } of urls) {
+    const url = text.slice(start, end);
+    const cleaned = cleanUrlParts(url);
+    out +=
+      text.slice(cursor, start) + (cleaned.credentials.length > 0 || hasUserInfo(url) ? cleaned.url : url);
+    cursor = end;
+  }
+  return out + text.slice(cursor);
+}
+
+/** `scheme://user@` or `scheme://user:password@` before the path. */
+function hasUserInfo(url: string): boolean {
+  const rest = url.replace(SCHEME, "");
+  const authority = rest.split(/[/?#]/, 1)[0] ?? "";
+  return authority.includes("@");
+}
+
 /** The credentials of every URL inside free text (to register with Secrets). */
 export function credentialsInText(text: string): string[] {
   return findUrls(text).flatMap(({ start, end }) => cleanUrlParts(text.slice(start, end)).credentials);
@@ -148,8 +176,16 @@ function findUrls(text: string): Array<{ start: number; end: number }> {
     while (start > 0 && sep - start < MAX_SCHEME && /[a-z0-9+.-]/i.test(text[start - 1] ?? "")) start--;
     while (start < sep && !/[a-z]/i.test(text[start] ?? "")) start++;
     let end = sep + 3;
-    // `'` is legal inside a URL (a password may hold one), so only spaces, `"`, `<`, `>` and backticks end it.
-    while (end < text.length && !/[\s"<>`]/.test(text[end] ?? "")) end++;
+    // `'` is legal inside a URL (a password may hold one), so only spaces, `"`, `<`, `>`, backticks and
+    // backslashes (a JSON escape in text: `\"`, `\n`) end it...
+    while (end < text.length && !/[\s"<>`\\]/.test(text[end] ?? "")) end++;
+    // ...and so does the next URL: `https://a@x/p,https://b@y/q` is two.
+    const next = text.indexOf("://", sep + 3);
+    if (next !== -1 && next < end) {
+      let nextStart = next;
+      while (nextStart > sep + 3 && /[a-z0-9+.-]/i.test(text[nextStart - 1] ?? "")) nextStart--;
+      end = Math.max(sep + 4, /[,;|]/.test(text[nextStart - 1] ?? "") ? nextStart - 1 : nextStart);
+    }
     if (start < sep && end > sep + 3) urls.push({ start, end });
     from = end;
   }
