@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -57,6 +58,9 @@ export class CommandFrame {
     renderers: FrameRenderers,
   ) {
     this.sleep = ctx.sleep ?? realSleep;
+    // Every in-flight call and follower of every date listens for the one interrupt: a backfill of
+    // 30 dates is not a leak, and Node's warning about it would read like a failure in the build log.
+    setMaxListeners(1000, this.controller.signal);
     this.disposeSignals =
       ctx.signals?.onSignal((signal) => {
         if (!this.controller.signal.aborted) this.controller.abort(signal);
