@@ -8,6 +8,7 @@
 // `ctx.clock.now()` is invisible, and so is a stream created in the future.
 
 import { createHash } from "node:crypto";
+import { optionalBoolean, optionalNumber, optionalString, requiredString, validation } from "./fields.js";
 import { unknownOperation } from "./server.js";
 import { AwsFault, type AwsService, type Clock, type ServiceContext } from "./types.js";
 
@@ -529,42 +530,4 @@ function limitOf(input: Record<string, unknown>, max: number, fallback: number):
     );
   }
   return limit;
-}
-
-function validation(detail: string): AwsFault {
-  return new AwsFault("ValidationException", `1 validation error detected: ${detail}`);
-}
-
-function requiredString(input: Record<string, unknown>, field: string): string {
-  const value = input[field];
-  if (value === undefined || value === null) {
-    throw validation(`Value null at '${field}' failed to satisfy constraint: Member must not be null`);
-  }
-  if (typeof value !== "string")
-    throw new AwsFault("SerializationException", `Expected a string for ${field}`);
-  return value;
-}
-
-function optionalString(input: Record<string, unknown>, field: string): string | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string")
-    throw new AwsFault("SerializationException", `Expected a string for ${field}`);
-  return value;
-}
-
-function optionalNumber(input: Record<string, unknown>, field: string): number | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number")
-    throw new AwsFault("SerializationException", `Expected a number for ${field}`);
-  return value;
-}
-
-function optionalBoolean(input: Record<string, unknown>, field: string): boolean | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "boolean")
-    throw new AwsFault("SerializationException", `Expected a boolean for ${field}`);
-  return value;
 }

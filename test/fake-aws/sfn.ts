@@ -13,6 +13,7 @@
 // snapshots) rather than what would be convenient.
 
 import { createHash, randomUUID } from "node:crypto";
+import { optionalBoolean, optionalInteger, optionalString, requiredString, validation } from "./fields.js";
 import { unknownOperation } from "./server.js";
 import { AwsFault, type AwsService, type Clock, type ServiceContext } from "./types.js";
 
@@ -1418,10 +1419,6 @@ function executionDoesNotExist(arn: string): AwsFault {
   return new AwsFault("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`);
 }
 
-function validation(detail: string): AwsFault {
-  return new AwsFault("ValidationException", `1 validation error detected: ${detail}`);
-}
-
 function checkLength(field: string, value: string, min: number, max: number): void {
   const length = [...value].length;
   if (length < min) {
@@ -1447,41 +1444,6 @@ function validExecutionName(name: string): boolean {
     if (code >= 0xd800 && code <= 0xdfff) return false;
   }
   return true;
-}
-
-function requiredString(input: Record<string, unknown>, field: string): string {
-  const value = input[field];
-  if (value === undefined || value === null) {
-    throw validation(`Value null at '${field}' failed to satisfy constraint: Member must not be null`);
-  }
-  if (typeof value !== "string")
-    throw new AwsFault("SerializationException", `Expected a string for ${field}`);
-  return value;
-}
-
-function optionalString(input: Record<string, unknown>, field: string): string | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string")
-    throw new AwsFault("SerializationException", `Expected a string for ${field}`);
-  return value;
-}
-
-function optionalInteger(input: Record<string, unknown>, field: string): number | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new AwsFault("SerializationException", `Expected an integer for ${field}`);
-  }
-  return value;
-}
-
-function optionalBoolean(input: Record<string, unknown>, field: string): boolean | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "boolean")
-    throw new AwsFault("SerializationException", `Expected a boolean for ${field}`);
-  return value;
 }
 
 function opaqueToken(): string {
