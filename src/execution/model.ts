@@ -6,6 +6,7 @@
  * into output. All times are epoch milliseconds.
  */
 
+import type { LogLine } from "../aws/logs.js";
 import type { AttemptUsage, Usage } from "../usage/usage.js";
 
 export type TerminalStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
@@ -45,11 +46,6 @@ export interface StateRun {
   /** `caught`: an attempt failed and a Catch moved on; `failed`: the execution ended inside it or it failed. */
   status: "running" | "succeeded" | "failed" | "caught";
   attempts: Attempt[];
-}
-
-export interface LogLine {
-  timestamp: number;
-  message: string;
 }
 
 /** Where a task's log may be: one CloudWatch Logs stream (or, with `prefix`, the streams whose name starts with `stream`). */
