@@ -226,7 +226,7 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
     expectCleanFailure(
       result,
       2,
-      /--date='2023-02-30' is not a real calendar date \(February has no day 30\)/,
+      /--date='2023-02-30' is not a real calendar date \(February 2023 has no day 30\)/,
     );
   });
 

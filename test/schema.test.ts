@@ -48,6 +48,8 @@ describe("rules beyond the schema", () => {
   it("rejects an impossible date and warns about a future one", () => {
     expect(rules({ year: "2023", month: "02", day: "30" })).toEqual(["error:day:calendar-date"]);
     expect(rules({ year: "2030", month: "01", day: "01" })).toEqual(["warning:day:future-date"]);
+    // Years below 100 are years, not 1900 + n.
+    expect(rules({ year: "0050", month: "06", day: "15" })).toEqual([]);
   });
 
   it("rejects ARNs outside the input's region, partition or Batch account", () => {
