@@ -346,3 +346,35 @@ describe("schema and help", () => {
     expect(both.stderr).not.toContain(ESC);
   });
 });
+
+describe("--repo-dir", () => {
+  it("a file, not a directory, is said to be one (simple-git called it 'a directory that does not exist')", async () => {
+    const cwd = seedWorkspace({ origin: null });
+    const file = join(cwd, "tfvars.json");
+    const result = await runInProcess([
+      "render",
+      "--dry-run",
+      "--date",
+      SEED_DATE,
+      "--tfvars",
+      file,
+      "--ssm-file",
+      join(cwd, "ssm.json"),
+      "--repo-dir",
+      file,
+    ]);
+    // Like a missing directory: a warning, and the repository comes from the next source (SSM here).
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`--repo-dir ${file} is a file, not a directory`);
+    expect(result.stderr).not.toMatch(/does not exist/);
+  });
+});
+
+describe("warnings", () => {
+  it("carry the log's one 'warning: ' prefix (a problem's own tag made it 'warning: warning:')", async () => {
+    const result = await dryRun(seedWorkspace(), [], { date: "2099-01-01" });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^warning: day "01": 2099-01-01 is in the future/m);
+    expect(result.stderr).not.toContain("warning: warning:");
+  });
+});
