@@ -345,6 +345,20 @@ describe("schema and help", () => {
     });
     expect(both.stderr).not.toContain(ESC);
   });
+
+  it("a terminal colours the log unless it says TERM=dumb; FORCE_COLOR still wins there", async () => {
+    const cwd = seedWorkspace();
+    const args = [...render, "--set", "dq_table=bad-name", "--tfvars", join(cwd, "tfvars.json")];
+    const onTty = (env: Record<string, string>) =>
+      runInProcess([...args, "--ssm-file", join(cwd, "ssm.json"), "--repo-dir", cwd], {
+        env,
+        stderrIsTTY: true,
+      });
+    expect((await onTty({ TERM: "xterm-256color" })).stderr).toContain(ESC);
+    expect((await onTty({ TERM: "dumb" })).stderr).not.toContain(ESC);
+    expect((await onTty({ TERM: "dumb", FORCE_COLOR: "1" })).stderr).toContain(ESC);
+    expect((await onTty({ TERM: "xterm", NO_COLOR: "1" })).stderr).not.toContain(ESC);
+  });
 });
 
 describe("--repo-dir", () => {
