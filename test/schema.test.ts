@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { REGION_PATTERN } from "../src/aws/arn.js";
 import { INPUT_KEYS, schemaDefaults } from "../src/input/keys.js";
 import { validateInput } from "../src/validate/input.js";
 import { ROOT, seedSample } from "./helpers/seed.js";
@@ -9,6 +10,10 @@ import { ROOT, seedSample } from "./helpers/seed.js";
 const schema = JSON.parse(readFileSync(join(ROOT, "schemas/batch-inference-input.schema.json"), "utf8"));
 
 describe("the input schema", () => {
+  it("has the region shape --region and the AWS configuration are checked against", () => {
+    expect(schema.$defs.region.pattern).toBe(REGION_PATTERN.source);
+  });
+
   it("names exactly the 25 keys of the seed's sample, in its order, each with a description", () => {
     expect(Object.keys(schema.properties)).toEqual([...INPUT_KEYS]);
     expect(Object.keys(seedSample())).toEqual([...INPUT_KEYS]);
