@@ -6,6 +6,8 @@
  * into output. All times are epoch milliseconds.
  */
 
+import type { LogLine } from "../aws/logs.js";
+
 export type TerminalStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
 /** The AWS job a task attempt submitted: a Glue job run or a Batch job. */
@@ -41,11 +43,6 @@ export interface StateRun {
   /** `caught`: an attempt failed and a Catch moved on; `failed`: the execution ended inside it or it failed. */
   status: "running" | "succeeded" | "failed" | "caught";
   attempts: Attempt[];
-}
-
-export interface LogLine {
-  timestamp: number;
-  message: string;
 }
 
 /** Where a task's log may be: one CloudWatch Logs stream (or, with `prefix`, the streams whose name starts with `stream`). */

@@ -1,5 +1,6 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
 import { sanitizeAwsValue } from "../failure/cause.js";
+import type { Sleep } from "../io/sleep.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { Secrets } from "../secrets/secrets.js";
 import {
@@ -7,7 +8,6 @@ import {
   type FollowResult,
   followExecution,
   REPORT_RESERVE_MS,
-  type Sleep,
   stopAndReport,
 } from "./follow.js";
 import { HistoryReader } from "./history-reader.js";

@@ -13,9 +13,9 @@
  */
 
 import type { ExecutionReport } from "../execution/model.js";
+import { ATTR, buildXml, type XmlNode } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
 import { type AttemptView, type ExecutionView, executionViews, isoSeconds, type StepView } from "./view.js";
-import { ATTR, buildXml, type XmlNode } from "./xml.js";
 
 export interface JunitOptions {
   secrets: Secrets;

@@ -12,8 +12,8 @@
 
 import { formatDuration } from "../duration.js";
 import type { Attempt, ExecutionReport, Outcome, StateRun, TaskFailure } from "../execution/model.js";
+import { showForbiddenChars } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
-import { showForbiddenChars } from "./xml.js";
 
 export type StepStatus = "succeeded" | "failed" | "caught" | "running" | "stopped";
 

@@ -1,6 +1,6 @@
 import { XMLBuilder } from "fast-xml-parser";
 import { escapeControl } from "../io/one-line.js";
-import { showForbiddenChars } from "../report/xml.js";
+import { showForbiddenChars } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
 import type { FileReport, LocatedProblem } from "./check-file.js";
 import { locatedProblemLine } from "./format.js";
