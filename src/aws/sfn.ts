@@ -7,6 +7,8 @@ import {
   type DescribeStateMachineCommandOutput,
   GetExecutionHistoryCommand,
   type GetExecutionHistoryCommandOutput,
+  ListExecutionsCommand,
+  type ListExecutionsCommandOutput,
   RedriveExecutionCommand,
   type SFNClient,
   StartExecutionCommand,
@@ -59,10 +61,29 @@ export function describeExecution(
 
 export function getHistoryPage(
   client: SFNClient,
-  request: { executionArn: string; maxResults: number; reverseOrder: boolean; nextToken?: string },
+  request: {
+    executionArn: string;
+    maxResults: number;
+    reverseOrder: boolean;
+    nextToken?: string;
+    /** Default true; false leaves inputs and outputs out (a past run's timing needs none). */
+    includeExecutionData?: boolean;
+  },
   options: CallOptions = {},
 ): Promise<GetExecutionHistoryCommandOutput> {
-  return client.send(new GetExecutionHistoryCommand({ ...request, includeExecutionData: true }), options);
+  return client.send(new GetExecutionHistoryCommand({ includeExecutionData: true, ...request }), options);
+}
+
+/** The newest SUCCEEDED executions of a state machine that were never redriven, one page. */
+export function listSucceededExecutions(
+  client: SFNClient,
+  request: { stateMachineArn: string; maxResults: number },
+  options: CallOptions = {},
+): Promise<ListExecutionsCommandOutput> {
+  return client.send(
+    new ListExecutionsCommand({ ...request, statusFilter: "SUCCEEDED", redriveFilter: "NOT_REDRIVEN" }),
+    options,
+  );
 }
 
 export function stopExecution(

@@ -20,6 +20,8 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   logLines: number;
   followLogs: boolean;
   prices?: string;
+  history: number;
+  maxApiRate: number;
 }
 
 /** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
@@ -97,13 +99,17 @@ export function serviceDeps(
     region: string;
     /** The state machine's account: log group ARNs in permission warnings name it. */
     account?: string;
-    options: Pick<FollowFlags, "logLines" | "followLogs">;
+    options: Pick<FollowFlags, "logLines" | "followLogs" | "history" | "maxApiRate">;
     label?: string;
     prices?: Prices;
   },
 ): ServiceDeps {
   const { client, clients, frame, ctx, region, options } = setup;
-  const emit = frame.emitFor(setup.label);
+  const watch =
+    options.history > 0
+      ? sharedHistory(aws, frame, ctx, client, options).forExecution(frame.emitFor(setup.label))
+      : undefined;
+  const emit = watch ? watch.onEvent : frame.emitFor(setup.label);
   const logs = () => clients.logs(region);
   const following = options.followLogs
     ? sharedFollowing(aws, frame, ctx, logs, () => clients.batch(region)).forExecution(setup.label, emit)
@@ -126,13 +132,39 @@ export function serviceDeps(
         ...(setup.account ? { account: setup.account } : {}),
       }),
     ...(setup.prices ? { prices: setup.prices } : {}),
-    ...(following
-      ? {
-          onPoll: (tracker) => following.onPoll(tracker.running(), ctx.now()),
-          onFollowEnd: () => following.finish(),
-        }
-      : {}),
+    onPoll: async (tracker) => {
+      watch?.onPoll(tracker.running());
+      await following?.onPoll(tracker.running(), ctx.now());
+    },
+    onFollowEnd: async () => {
+      watch?.finish();
+      await following?.finish();
+    },
   };
+}
+
+/** One --history read per command, however many executions of the machine it follows. */
+const histories = new WeakMap<CommandFrame, InstanceType<AwsModule["HistoryWatch"]>>();
+function sharedHistory(
+  aws: AwsModule,
+  frame: CommandFrame,
+  ctx: CommandContext,
+  client: SFNClient,
+  options: Pick<FollowFlags, "history" | "maxApiRate">,
+): InstanceType<AwsModule["HistoryWatch"]> {
+  let shared = histories.get(frame);
+  if (!shared) {
+    shared = new aws.HistoryWatch({
+      client,
+      count: options.history,
+      ratePerSecond: options.maxApiRate,
+      now: ctx.now,
+      sleep: frame.sleep,
+      interrupt: frame.interrupt,
+    });
+    histories.set(frame, shared);
+  }
+  return shared;
 }
 
 /** One --follow-logs budget per command, however many executions share the log. */
