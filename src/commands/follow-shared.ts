@@ -10,6 +10,7 @@ import type { PrepareDeps } from "../input/prepare.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
+import type { TaskClients } from "../tasks/kind.js";
 import type { CommandContext } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
@@ -94,7 +95,10 @@ export function serviceDeps(
   const emit = frame.emitFor(setup.label);
   const logs = () => clients.logs(region);
   const following = options.followLogs
-    ? sharedFollowing(aws, frame, ctx, logs, () => clients.batch(region)).forExecution(setup.label, emit)
+    ? sharedFollowing(aws, frame, ctx, logs, { batch: () => clients.batch(region) }).forExecution(
+        setup.label,
+        emit,
+      )
     : undefined;
   return {
     client,
@@ -115,8 +119,8 @@ export function serviceDeps(
       }),
     ...(following
       ? {
-          onPoll: (tracker) => following.onPoll(tracker.running(), ctx.now()),
-          onFollowEnd: () => following.finish(),
+          onPoll: (tracker) => following.onPoll(tracker.runs, ctx.now()),
+          onFollowEnd: (tracker) => following.finish(tracker.runs, frame.interrupt),
         }
       : {}),
   };
@@ -129,13 +133,13 @@ function sharedFollowing(
   frame: CommandFrame,
   ctx: CommandContext,
   logs: () => ReturnType<AwsClients["logs"]>,
-  batch: () => ReturnType<AwsClients["batch"]>,
+  taskClients: TaskClients,
 ): InstanceType<AwsModule["SharedLogFollowing"]> {
   let shared = followers.get(frame);
   if (!shared) {
     shared = new aws.SharedLogFollowing({
       logs,
-      batch,
+      clients: taskClients,
       now: ctx.now,
       sleep: frame.sleep,
       emit: frame.emitFor(undefined),

@@ -26,11 +26,12 @@ export interface ServiceDeps {
   interrupt: AbortSignal;
   emit: Emit;
   consoleUrl(executionArn: string): string | undefined;
-  /** Adds the failed task's details (Glue/Batch, log tail) to a failure; must not throw. */
+  /** Adds the failed task's details (its kind's, log tail) to a failure; must not throw. */
   describeFailure?(failure: Failure, run: StateRun | undefined): Promise<Failure>;
   /** Once per poll while following (--follow-logs), and once when following ends. */
   onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
-  onFollowEnd?(): Promise<void>;
+  /** Following ended: the tracker holds every state run, ended ones too (their logs get a last read). */
+  onFollowEnd?(tracker: ExecutionTracker): Promise<void>;
 }
 
 /** What startIdempotently needs: the machine, the name, the exact input, and a lookup already made. */
@@ -164,7 +165,7 @@ async function follow(
       ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
     });
   } finally {
-    await deps.onFollowEnd?.();
+    await deps.onFollowEnd?.(tracker);
   }
   report.history = { events: tracker.events, fetched: reader.fetched, calls: reader.calls };
   if (result.kind === "ended") {

@@ -3,7 +3,7 @@ import { partitionOf } from "../aws/arn.js";
 import { isRetryableLater } from "../aws/errors.js";
 import { loadLogs } from "../aws/load-logs.js";
 import type { LogLine, LogSource, TaskFailure } from "../execution/model.js";
-import { logStreamLink } from "./links.js";
+import { logStreamLink } from "../tasks/links.js";
 
 export interface LogTailDeps {
   logs: CloudWatchLogsClient;
