@@ -10,6 +10,7 @@ import type { PrepareDeps } from "../input/prepare.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
+import { type Prices, readPrices } from "../usage/prices.js";
 import type { CommandContext } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
@@ -18,6 +19,16 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   showSecrets: boolean;
   logLines: number;
   followLogs: boolean;
+  prices?: string;
+}
+
+/** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
+export async function pricesOption(
+  options: Pick<FollowFlags, "prices">,
+  ctx: CommandContext,
+): Promise<Prices | undefined> {
+  if (options.prices === undefined) return undefined;
+  return readPrices(options.prices, ctx.optionLabel?.("prices") ?? "--prices");
 }
 
 export function followOptions(options: FollowFlags, ctx: CommandContext): FollowOptions {
@@ -88,6 +99,7 @@ export function serviceDeps(
     account?: string;
     options: Pick<FollowFlags, "logLines" | "followLogs">;
     label?: string;
+    prices?: Prices;
   },
 ): ServiceDeps {
   const { client, clients, frame, ctx, region, options } = setup;
@@ -113,6 +125,7 @@ export function serviceDeps(
         signal: frame.interrupt,
         ...(setup.account ? { account: setup.account } : {}),
       }),
+    ...(setup.prices ? { prices: setup.prices } : {}),
     ...(following
       ? {
           onPoll: (tracker) => following.onPoll(tracker.running(), ctx.now()),
