@@ -11,8 +11,16 @@ import { exitCodeOfAll } from "../execution/exit-code.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { prepareInput } from "../input/prepare.js";
+import { totalUsage, usageText } from "../usage/usage.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, lazyClients, openFrame, serviceDeps } from "./follow-shared.js";
+import {
+  closeQuietly,
+  followOptions,
+  lazyClients,
+  openFrame,
+  pricesOption,
+  serviceDeps,
+} from "./follow-shared.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 import { assertSameAccount, chooseStateMachine } from "./run.js";
 
@@ -34,6 +42,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, label);
+    const prices = await pricesOption(options, ctx);
     const dates = backfillDates({
       ...(options.from !== undefined ? { from: options.from } : {}),
       ...(options.to !== undefined ? { to: options.to } : {}),
@@ -144,6 +153,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
             account: machine.account,
             options,
             label: date,
+            ...(prices ? { prices } : {}),
           }),
         onError: (date, error) => {
           const { message, details } = toExit(error);
@@ -222,6 +232,8 @@ function printSummary(reports: readonly ExecutionReport[], ctx: CommandContext):
   }
   ctx.log.info(`Backfill: ${reports.length} ${reports.length === 1 ? "date" : "dates"}, ${counts}`);
   for (const line of summaryTable(rows)) ctx.log.info(`  ${line}`);
+  const usage = totalUsage(reports.map((report) => report.usage));
+  if (usage) ctx.log.info(`Used in all: ${usageText(usage)}`);
 }
 
 function kebab(option: string): string {

@@ -11,6 +11,7 @@ import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
 import type { TaskClients } from "../tasks/kind.js";
+import { type Prices, readPrices } from "../usage/prices.js";
 import type { CommandContext } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
@@ -19,6 +20,16 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   showSecrets: boolean;
   logLines: number;
   followLogs: boolean;
+  prices?: string;
+}
+
+/** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
+export async function pricesOption(
+  options: Pick<FollowFlags, "prices">,
+  ctx: CommandContext,
+): Promise<Prices | undefined> {
+  if (options.prices === undefined) return undefined;
+  return readPrices(options.prices, ctx.optionLabel?.("prices") ?? "--prices");
 }
 
 export function followOptions(options: FollowFlags, ctx: CommandContext): FollowOptions {
@@ -89,6 +100,7 @@ export function serviceDeps(
     account?: string;
     options: Pick<FollowFlags, "logLines" | "followLogs">;
     label?: string;
+    prices?: Prices;
   },
 ): ServiceDeps {
   const { client, clients, frame, ctx, region, options } = setup;
@@ -117,6 +129,7 @@ export function serviceDeps(
         signal: frame.interrupt,
         ...(setup.account ? { account: setup.account } : {}),
       }),
+    ...(setup.prices ? { prices: setup.prices } : {}),
     ...(following
       ? {
           onPoll: (tracker) => following.onPoll(tracker.runs, ctx.now()),

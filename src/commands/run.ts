@@ -11,7 +11,14 @@ import { type PreparedInput, prepareInput } from "../input/prepare.js";
 import { checkAgainstStateMachine } from "../validate/checks.js";
 import type { Problem } from "../validate/problem.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, lazyClients, openFrame, serviceDeps } from "./follow-shared.js";
+import {
+  closeQuietly,
+  followOptions,
+  lazyClients,
+  openFrame,
+  pricesOption,
+  serviceDeps,
+} from "./follow-shared.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 
 export type RunOptions = OptionsOf<"run">;
@@ -25,6 +32,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, labels(ctx));
+    const prices = await pricesOption(options, ctx);
     const aws = await loadAws();
     const clientsOnDemand = lazyClients(aws, options, ctx);
     session = clientsOnDemand;
@@ -72,6 +80,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         region: machine.region,
         account: machine.account,
         options,
+        ...(prices ? { prices } : {}),
       }),
     );
     if (options.dryRun && options.output !== "json") {

@@ -8,7 +8,7 @@ import type { ExecutionReport } from "../execution/model.js";
 import { parseExecutionArn, parseStateMachineArn } from "../execution/state-machine.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
+import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 
 export type WaitOptions = OptionsOf<"wait">;
 
@@ -34,6 +34,7 @@ export async function waitCommand(
       options.maxPollInterval,
       (option) => ctx.optionLabel?.(option) ?? option,
     );
+    const prices = await pricesOption(options, ctx);
     const parsed = parseExecutionArn(executionArn);
     if (!parsed) {
       throw new InputError(
@@ -81,7 +82,16 @@ export async function waitCommand(
       { ...execution, executionArn },
       followOptions(options, ctx),
       report,
-      serviceDeps(aws, { client, clients, frame, ctx, region: ref.region, account: ref.account, options }),
+      serviceDeps(aws, {
+        client,
+        clients,
+        frame,
+        ctx,
+        region: ref.region,
+        account: ref.account,
+        options,
+        ...(prices ? { prices } : {}),
+      }),
     );
   } catch (error: unknown) {
     report.outcome = { kind: "error", error };

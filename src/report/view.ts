@@ -12,10 +12,11 @@
 
 import { formatDuration } from "../duration.js";
 import type { Attempt, ExecutionReport, Outcome, StateRun, TaskFailure } from "../execution/model.js";
+import { showForbiddenChars } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
 import { kindById, kindOfResource, taskWords } from "../tasks/registry.js";
 import type { TaskRef } from "../tasks/types.js";
-import { showForbiddenChars } from "./xml.js";
+import type { Usage } from "../usage/usage.js";
 
 export type StepStatus = "succeeded" | "failed" | "caught" | "running" | "stopped";
 
@@ -94,6 +95,7 @@ export interface ExecutionView {
   failure?: FailureView;
   /** The failing step's name, when there is one. */
   failingStep?: string;
+  usage?: Usage;
 }
 
 export interface ViewOptions {
@@ -152,6 +154,7 @@ function executionView(report: ExecutionReport, now: number): ExecutionView {
   const failure = failureView(report);
   if (failure) view.failure = failure;
   if (failingRun) view.failingStep = failingRun.name;
+  if (report.usage) view.usage = report.usage;
   return view;
 }
 

@@ -29,10 +29,10 @@ export interface AttemptFacts {
   task?: TaskRef;
 }
 
-export interface LogLine {
-  timestamp: number;
-  message: string;
-}
+import type { LogLine } from "../aws/logs.js";
+
+/** One line of a CloudWatch Logs stream, as the AWS boundary reads it. */
+export type { LogLine };
 
 /** Where a task's log may be: one CloudWatch Logs stream (or, with `prefix`, the streams whose name starts with `stream`). */
 export interface LogSource {
