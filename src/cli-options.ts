@@ -1,5 +1,7 @@
+import { isRegionName } from "./aws/arn.js";
 import { parseDuration } from "./duration.js";
 import { InputError } from "./errors.js";
+import { optionValue } from "./io/one-line.js";
 
 /**
  * Every option, declared once: flag, environment variable, default, parser,
@@ -120,6 +122,7 @@ export const OPTIONS = [
     name: "region",
     help: "AWS Region for API calls (else the AWS chain, else tfvars region)",
     commands: AWS,
+    parse: parseRegion,
   },
   { flags: "--profile <name>", name: "profile", help: "AWS shared-config profile", commands: AWS },
   {
@@ -363,6 +366,17 @@ function countParser(min: number, max: number): (raw: string, flag: string) => n
     }
     return value;
   };
+}
+
+/** A Region code, refused here (usage, exit 2) rather than by the SDK as a host name later. */
+function parseRegion(raw: string, flag: string): string {
+  const text = raw.trim();
+  if (!isRegionName(text)) {
+    throw new InputError(
+      `${optionValue(flag, raw)} is not an AWS Region code; pass one such as ap-south-1 or us-gov-west-1.`,
+    );
+  }
+  return text;
 }
 
 /** `--ssm-path <prefix>` -> `BATCHINF_SSM_PATH`; `--no-wait` -> `BATCHINF_NO_WAIT`. */

@@ -5,6 +5,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import type { Logger } from "../io/log.js";
 import { loadLogs } from "./load-logs.js";
+import { assertProfileExists } from "./profile.js";
 import { resolveRegion } from "./region.js";
 
 export interface AwsSettings {
@@ -62,6 +63,7 @@ export async function createAwsClients(
   log: Logger,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<AwsClients> {
+  await assertProfileExists(settings.profile, env);
   const { region, why } =
     settings.known && !settings.region
       ? settings.known

@@ -90,7 +90,6 @@ export function describeProblem(problem: Problem, prepared: PreparedInput, secre
   const shown = secrets ? maskProblem(clean, (key) => secrets.isSecretKey(key)) : clean;
   return formatProblem(
     { ...shown, message: `${shown.message}${from}` },
-    undefined,
     secrets ? (text) => secrets.maskText(text) : undefined,
   );
 }
