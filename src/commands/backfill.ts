@@ -15,9 +15,10 @@ import type { ExecutionReport } from "../execution/model.js";
 import { startAndFollow } from "../execution/service.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { prepareInput } from "../input/prepare.js";
+import { totalUsage, usageText } from "../usage/usage.js";
 import { lazyClients } from "./aws-session.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
+import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 import { assertSameAccount, chooseStateMachine } from "./run.js";
 
@@ -39,6 +40,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, label);
+    const prices = await pricesOption(options, ctx);
     const dates = backfillDates({
       ...(options.from !== undefined ? { from: options.from } : {}),
       ...(options.to !== undefined ? { to: options.to } : {}),
@@ -148,6 +150,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
             account: machine.account,
             options,
             label: date,
+            ...(prices ? { prices } : {}),
           }),
         onError: (date, error) => {
           const { message, details } = toExit(error);
@@ -226,6 +229,8 @@ function printSummary(reports: readonly ExecutionReport[], ctx: CommandContext):
   }
   ctx.log.info(`Backfill: ${reports.length} ${reports.length === 1 ? "date" : "dates"}, ${counts}`);
   for (const line of summaryTable(rows)) ctx.log.info(`  ${line}`);
+  const usage = totalUsage(reports.map((report) => report.usage));
+  if (usage) ctx.log.info(`Used in all: ${usageText(usage)}`);
 }
 
 function kebab(option: string): string {

@@ -11,6 +11,7 @@ import { SharedLogFollowing } from "../failure/follow-task-logs.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
+import { type Prices, readPrices } from "../usage/prices.js";
 import type { CommandContext } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
@@ -19,6 +20,16 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   showSecrets: boolean;
   logLines: number;
   followLogs: boolean;
+  prices?: string;
+}
+
+/** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
+export async function pricesOption(
+  options: Pick<FollowFlags, "prices">,
+  ctx: CommandContext,
+): Promise<Prices | undefined> {
+  if (options.prices === undefined) return undefined;
+  return readPrices(options.prices, ctx.optionLabel?.("prices") ?? "--prices");
 }
 
 export function followOptions(options: FollowFlags, ctx: CommandContext): FollowOptions {
@@ -87,6 +98,7 @@ export function serviceDeps(setup: {
   account?: string;
   options: Pick<FollowFlags, "logLines" | "followLogs">;
   label?: string;
+  prices?: Prices;
 }): ServiceDeps {
   const { client, clients, frame, ctx, region, options } = setup;
   const emit = frame.emitFor(setup.label);
@@ -111,6 +123,7 @@ export function serviceDeps(setup: {
         signal: frame.interrupt,
         ...(setup.account ? { account: setup.account } : {}),
       }),
+    ...(setup.prices ? { prices: setup.prices } : {}),
     ...(following
       ? {
           onPoll: (tracker) => following.onPoll(tracker.running(), ctx.now()),

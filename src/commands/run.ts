@@ -13,7 +13,7 @@ import { checkAgainstStateMachine } from "../validate/checks.js";
 import type { Problem } from "../validate/problem.js";
 import { lazyClients } from "./aws-session.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
+import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 
 export type RunOptions = OptionsOf<"run">;
@@ -27,6 +27,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, labels(ctx));
+    const prices = await pricesOption(options, ctx);
     const clientsOnDemand = lazyClients(options, ctx);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
@@ -73,6 +74,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         region: machine.region,
         account: machine.account,
         options,
+        ...(prices ? { prices } : {}),
       }),
     );
     if (options.dryRun && options.output !== "json") {

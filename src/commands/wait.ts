@@ -11,7 +11,7 @@ import { attachAndFollow } from "../execution/service.js";
 import { parseExecutionArn, parseStateMachineArn } from "../execution/state-machine.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
+import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 
 export type WaitOptions = OptionsOf<"wait">;
 
@@ -37,6 +37,7 @@ export async function waitCommand(
       options.maxPollInterval,
       (option) => ctx.optionLabel?.(option) ?? option,
     );
+    const prices = await pricesOption(options, ctx);
     const parsed = parseExecutionArn(executionArn);
     if (!parsed) {
       throw new InputError(
@@ -83,7 +84,16 @@ export async function waitCommand(
       { ...execution, executionArn },
       followOptions(options, ctx),
       report,
-      serviceDeps({ client, clients, frame, ctx, region: ref.region, account: ref.account, options }),
+      serviceDeps({
+        client,
+        clients,
+        frame,
+        ctx,
+        region: ref.region,
+        account: ref.account,
+        options,
+        ...(prices ? { prices } : {}),
+      }),
     );
   } catch (error: unknown) {
     report.outcome = { kind: "error", error };
