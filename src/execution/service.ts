@@ -153,7 +153,7 @@ async function follow(
 ): Promise<ExecutionReport> {
   const tracker = new ExecutionTracker(deps.emit, startedAt);
   report.states = tracker.runs;
-  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event));
+  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event), deps.now);
   const onPoll = deps.onPoll;
   let result: FollowResult;
   try {
