@@ -229,6 +229,7 @@ export class LogFollower {
     else this.batchCalls += 1;
     try {
       const located = await unit.locator.locate({
+        api: await loadLogs(),
         logs: await this.logsClient(),
         clients: this.options,
         ending: unit.last,

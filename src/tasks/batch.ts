@@ -1,4 +1,3 @@
-import { loadLogs } from "../aws/load-logs.js";
 import { dropUndefined, int, isRecord, str } from "./fields.js";
 import type { KindCause, TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
@@ -194,8 +193,7 @@ export const batch: TaskKind<BatchJobCause> = {
         service: "Batch",
         permission: "batch:DescribeJobs",
         budget: "service",
-        async locate({ signal, ending }) {
-          const api = await loadLogs();
+        async locate({ api, signal, ending }) {
           const job = await api.describeBatchJobLog(
             typeof client === "function" ? await client() : client,
             id,

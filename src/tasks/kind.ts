@@ -1,5 +1,6 @@
 import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { LogsModule } from "../aws/load-logs.js";
 import type { AttemptFacts, LogSource, TaskFailure, TaskRef } from "./types.js";
 
 /**
@@ -105,6 +106,8 @@ export interface Locator {
 }
 
 export interface LocateContext {
+  /** The AWS boundary's log calls (the bundle loaded once a log is read): kinds import no AWS code themselves. */
+  api: LogsModule;
   logs: CloudWatchLogsClient;
   clients: TaskClients;
   /** The attempt ended: answer with what can be known now, there is no later. */
