@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
 import {
   glueFailureCause,
@@ -553,7 +554,60 @@ describe("wait <execution-arn>", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/'not-an-arn' is not a Step Functions execution ARN/);
   });
+
+  it("names one region, the execution ARN's: it logged 'from the execution ARN' then 'from --region'", async () => {
+    const arn = await startNamed(`region-${nextBuildTag()}`);
+    for (const extra of [[], ["--region", "ap-south-1"]]) {
+      const result = await runFast(world, ["wait", arn, ...extra]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(lines(result, /AWS Region/)).toEqual(["AWS Region ap-south-1, from the execution ARN"]);
+    }
+    // A different --region cannot be where the execution is: said, and not used.
+    const elsewhere = await runFast(world, ["wait", arn, "--region", "us-east-1"]);
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(lines(elsewhere, /AWS Region/)).toEqual(["AWS Region ap-south-1, from the execution ARN"]);
+    expect(elsewhere.stderr).toMatch(
+      /warning: --region us-east-1 is not used: the execution is in ap-south-1/,
+    );
+  });
+
+  it.each(["v1.2-rerun", "a+b", "rerun-été", "x".repeat(80)])(
+    "wait and stop take an execution named %s, as Step Functions allows (they refused all but [A-Za-z0-9_-])",
+    async (name) => {
+      const arn = await startNamed(name);
+      const waited = await runFast(world, ["wait", arn, "--output", "json"]);
+      expect(waited.code, waited.stderr).toBe(0);
+      expect(JSON.parse(waited.stdout)).toMatchObject({ executionArn: arn, name, status: "SUCCEEDED" });
+      queueNeverEnding();
+      const running = await startNamed(`${name.slice(0, 70)}-stop`);
+      const stopped = await runFast(world, ["stop", running]);
+      expect(stopped.code, stopped.stderr).toBe(0);
+      expect(world.sfn.getExecution(running)?.status).toBe("ABORTED");
+    },
+  );
+
+  it("a new execution's --execution-name keeps to [A-Za-z0-9_-] (exit 2, nothing started)", async () => {
+    const starts = world.sfn.startCount();
+    const result = await run(["--execution-name", "v1.2-rerun"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--execution-name 'v1\.2-rerun' is not allowed/);
+    expect(world.sfn.startCount()).toBe(starts);
+  });
 });
+
+/** An execution started by someone else (the console, another tool) under `name`, as Step Functions allows it. */
+async function startNamed(name: string): Promise<string> {
+  const machine = setUp();
+  const client = new SFNClient(world.fake.clientConfig());
+  try {
+    const started = await client.send(
+      new StartExecutionCommand({ stateMachineArn: machine, name, input: JSON.stringify(seedSample()) }),
+    );
+    return started.executionArn as string;
+  } finally {
+    client.destroy();
+  }
+}
 
 describe("reports in every ending, a usage error too", () => {
   it("--timeout 1m1m: exit 2, and the result, JUnit and HTML say invalid input, nothing started", async () => {
