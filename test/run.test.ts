@@ -437,10 +437,15 @@ describe("run: the Jenkins job", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ status: "NOT_STARTED", outcome: { reason: "dry-run" } });
   });
 
-  it("--no-wait starts, prints the execution and exits 0", async () => {
+  it("--no-wait starts, prints the execution and exits 0; its JUnit report has no error or failure", async () => {
     world.sfn.queueScript(setUp(), pipelineSucceeds(MINUTES));
-    const result = await run(["--no-wait", "--output", "json"]);
+    const cwd = seedWorkspace();
+    const junit = join(cwd, "run.xml");
+    const result = await run(["--no-wait", "--output", "json", "--junit", junit], { cwd });
     expect(result.code).toBe(0);
+    const xml = readFileSync(junit, "utf8");
+    expect(xml).toMatch(/<testsuites [^>]*failures="0" errors="0"/);
+    expect(xml).toMatch(/<skipped message="started and not followed \(--no-wait\)/);
     expect(JSON.parse(result.stdout)).toMatchObject({
       status: "RUNNING",
       outcome: { reason: "started" },
