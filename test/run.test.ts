@@ -148,6 +148,15 @@ describe("run: the Jenkins job", () => {
     expect(result.stderr).toMatch(new RegExp(`${recovered} retrying \\(attempt 2\\)`));
     expect(result.stderr).toMatch(new RegExp(`${recovered} succeeded in .*\\(2 attempts\\)`));
     expect(result.stderr).not.toMatch(new RegExp(`FAILED at state ${recovered}`));
+    // Said plainly after "attempt 1 failed": no retry came, the execution ended ("ended unfinished" confused newcomers).
+    const told = lines(result, new RegExp(`  ${failing} (attempt|failed)`)).map((line) =>
+      line.replace(/^\+[\d:]+ +/, ""),
+    );
+    expect(told).toEqual([
+      expect.stringMatching(new RegExp(`^${failing} attempt 1 failed: States\\.TaskFailed`)),
+      `${failing} failed after 4m00s: its attempt failed and no retry followed (the execution ended FAILED)`,
+    ]);
+    expect(result.stderr).not.toMatch(/ended unfinished/);
     expect(resultFile(result.cwd)).toMatchObject({
       status: "FAILED",
       failedState: failing,
@@ -178,6 +187,9 @@ describe("run: the Jenkins job", () => {
     const result = await run([]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/FAILED at state RunBatchInference \(caught, then NotifyFailure\)/);
+    expect(result.stderr).toMatch(
+      /RunBatchInference failed after \d+m\d\ds; a Catch moved on to the next state/,
+    );
     expect(result.stderr).toMatch(/Batch job \*\*\*\* \(a1b2\): FAILED, exit code 137/);
     expect(result.stderr).toMatch(/status reason: Essential container in task exited/);
   });
@@ -187,6 +199,9 @@ describe("run: the Jenkins job", () => {
     const result = await run([]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/error: Execution TIMED_OUT at state PrepareFeatures: States.Timeout/);
+    expect(result.stderr).toMatch(
+      /PrepareFeatures stopped after \d+m\d\ds without finishing: the execution ended TIMED_OUT while it ran/,
+    );
     expect(resultFile(result.cwd)).toMatchObject({ status: "TIMED_OUT", error: "States.Timeout" });
   });
 
