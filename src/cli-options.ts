@@ -243,6 +243,12 @@ export const OPTIONS = [
     commands: WAITING,
   },
   {
+    flags: "--prices <file>",
+    name: "prices",
+    help: "JSON object of unit prices (glueDpuHour, batchVcpuHour, batchGibHour, stateTransition, currency): adds an estimated cost to the usage",
+    commands: WAITING,
+  },
+  {
     flags: "--from <YYYY-MM-DD>",
     name: "from",
     help: "first date of the range (with --to)",

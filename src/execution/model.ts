@@ -7,6 +7,7 @@
  */
 
 import type { LogLine } from "../aws/logs.js";
+import type { AttemptUsage, Usage } from "../usage/usage.js";
 
 export type TerminalStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
@@ -29,6 +30,8 @@ export interface Attempt {
   error?: string;
   cause?: string;
   task?: TaskRef;
+  /** What it used, from the job document its `.sync` integration put in the history. */
+  usage?: AttemptUsage;
 }
 
 /** One run of a state (a state inside a Map runs many times). */
@@ -149,6 +152,8 @@ export interface ExecutionReport {
   start?: "started" | "attached" | "redriven" | "found-ended";
   /** How the history was read: events applied, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
+  /** What the execution used (Glue DPU-hours, Batch vCPU- and GiB-hours, state transitions), from its history. */
+  usage?: Usage;
 }
 
 /** Typed events, in the order they happen. `at` is the clock's time when emitted (or the event's own). */

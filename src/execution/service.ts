@@ -3,6 +3,8 @@ import { sanitizeAwsValue } from "../failure/cause.js";
 import type { Sleep } from "../io/sleep.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { costOf, type Prices } from "../usage/prices.js";
+import { sumAttempts } from "../usage/usage.js";
 import {
   type FollowOptions,
   type FollowResult,
@@ -31,6 +33,8 @@ export interface ServiceDeps {
   /** Once per poll while following (--follow-logs), and once when following ends. */
   onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
   onFollowEnd?(): Promise<void>;
+  /** --prices: unit prices that turn the usage into an estimated cost. */
+  prices?: Prices;
 }
 
 /** What startIdempotently needs: the machine, the name, the exact input, and a lookup already made. */
@@ -149,7 +153,7 @@ async function follow(
 ): Promise<ExecutionReport> {
   const tracker = new ExecutionTracker(deps.emit, startedAt);
   report.states = tracker.runs;
-  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event));
+  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event), deps.now);
   const onPoll = deps.onPoll;
   let result: FollowResult;
   try {
@@ -167,6 +171,7 @@ async function follow(
     await deps.onFollowEnd?.();
   }
   report.history = { events: tracker.events, fetched: reader.fetched, calls: reader.calls };
+  measureUsage(tracker, report, deps);
   if (result.kind === "ended") {
     describeInto(report, result.execution);
     await blame(tracker, report, deps);
@@ -193,7 +198,18 @@ async function replay(executionArn: string, startedAt: number, report: Execution
     // The reports lose the states; the outcome is already known.
     return;
   }
+  measureUsage(tracker, report, deps);
   await blame(tracker, report, deps);
+}
+
+/** What the execution used, from what its tasks' job documents said, priced with --prices. */
+function measureUsage(tracker: ExecutionTracker, report: ExecutionReport, deps: ServiceDeps): void {
+  const usage = sumAttempts(
+    tracker.runs.flatMap((run) => run.attempts.map((attempt) => attempt.usage)),
+    tracker.stateTransitions,
+  );
+  if (deps.prices) usage.cost = costOf(usage, deps.prices);
+  report.usage = usage;
 }
 
 async function blame(tracker: ExecutionTracker, report: ExecutionReport, deps: ServiceDeps): Promise<void> {
