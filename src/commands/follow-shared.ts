@@ -1,16 +1,19 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { consoleDomain } from "../aws/arn.js";
 import type { AwsClients } from "../aws/clients.js";
-import type { AwsModule } from "../aws/load.js";
+import { consoleUrl } from "../aws/sfn.js";
 import type { FollowOptions } from "../execution/follow.js";
 import type { ExecutionReport } from "../execution/model.js";
 import type { ServiceDeps } from "../execution/service.js";
+import { describeTaskFailure } from "../failure/describe.js";
 import { failureBlockLines } from "../failure/failure-block.js";
-import type { PrepareDeps } from "../input/prepare.js";
+import { SharedLogFollowing } from "../failure/follow-task-logs.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
+import type { TaskClients } from "../tasks/kind.js";
 import { type Prices, readPrices } from "../usage/prices.js";
+import { HistoryWatch } from "../watch/history-watch.js";
 import type { CommandContext } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
@@ -89,30 +92,30 @@ export function openFrame(
  * sleep and interrupt, its emitter (with its label in a shared log), and,
  * for failures and --follow-logs, CloudWatch Logs.
  */
-export function serviceDeps(
-  aws: AwsModule,
-  setup: {
-    client: SFNClient;
-    clients: AwsClients;
-    frame: CommandFrame;
-    ctx: CommandContext;
-    region: string;
-    /** The state machine's account: log group ARNs in permission warnings name it. */
-    account?: string;
-    options: Pick<FollowFlags, "logLines" | "followLogs" | "history" | "maxApiRate">;
-    label?: string;
-    prices?: Prices;
-  },
-): ServiceDeps {
+export function serviceDeps(setup: {
+  client: SFNClient;
+  clients: AwsClients;
+  frame: CommandFrame;
+  ctx: CommandContext;
+  region: string;
+  /** The state machine's account: log group ARNs in permission warnings name it. */
+  account?: string;
+  options: Pick<FollowFlags, "logLines" | "followLogs" | "history" | "maxApiRate">;
+  label?: string;
+  prices?: Prices;
+}): ServiceDeps {
   const { client, clients, frame, ctx, region, options } = setup;
   const watch =
     options.history > 0
-      ? sharedHistory(aws, frame, ctx, client, options).forExecution(frame.emitFor(setup.label))
+      ? sharedHistory(frame, ctx, client, options).forExecution(frame.emitFor(setup.label))
       : undefined;
   const emit = watch ? watch.onEvent : frame.emitFor(setup.label);
   const logs = () => clients.logs(region);
   const following = options.followLogs
-    ? sharedFollowing(aws, frame, ctx, logs, () => clients.batch(region)).forExecution(setup.label, emit)
+    ? sharedFollowing(frame, ctx, logs, { batch: () => clients.batch(region) }).forExecution(
+        setup.label,
+        emit,
+      )
     : undefined;
   return {
     client,
@@ -122,9 +125,9 @@ export function serviceDeps(
     sleep: frame.sleep,
     interrupt: frame.interrupt,
     emit,
-    consoleUrl: (executionArn) => aws.consoleUrl(region, executionArn, consoleDomain(region)),
+    consoleUrl: (executionArn) => consoleUrl(region, executionArn, consoleDomain(region)),
     describeFailure: (failure, run) =>
-      aws.describeTaskFailure(failure, run, {
+      describeTaskFailure(failure, run, {
         region,
         logLines: options.logLines,
         logs,
@@ -134,27 +137,26 @@ export function serviceDeps(
     ...(setup.prices ? { prices: setup.prices } : {}),
     onPoll: async (tracker) => {
       watch?.onPoll(tracker.running());
-      await following?.onPoll(tracker.running(), ctx.now());
+      await following?.onPoll(tracker.runs, ctx.now());
     },
-    onFollowEnd: async () => {
+    onFollowEnd: async (tracker) => {
       watch?.finish();
-      await following?.finish();
+      await following?.finish(tracker.runs, frame.interrupt);
     },
   };
 }
 
 /** One --history read per command, however many executions of the machine it follows. */
-const histories = new WeakMap<CommandFrame, InstanceType<AwsModule["HistoryWatch"]>>();
+const histories = new WeakMap<CommandFrame, HistoryWatch>();
 function sharedHistory(
-  aws: AwsModule,
   frame: CommandFrame,
   ctx: CommandContext,
   client: SFNClient,
   options: Pick<FollowFlags, "history" | "maxApiRate">,
-): InstanceType<AwsModule["HistoryWatch"]> {
+): HistoryWatch {
   let shared = histories.get(frame);
   if (!shared) {
-    shared = new aws.HistoryWatch({
+    shared = new HistoryWatch({
       client,
       count: options.history,
       ratePerSecond: options.maxApiRate,
@@ -168,19 +170,18 @@ function sharedHistory(
 }
 
 /** One --follow-logs budget per command, however many executions share the log. */
-const followers = new WeakMap<CommandFrame, InstanceType<AwsModule["SharedLogFollowing"]>>();
+const followers = new WeakMap<CommandFrame, SharedLogFollowing>();
 function sharedFollowing(
-  aws: AwsModule,
   frame: CommandFrame,
   ctx: CommandContext,
   logs: () => ReturnType<AwsClients["logs"]>,
-  batch: () => ReturnType<AwsClients["batch"]>,
-): InstanceType<AwsModule["SharedLogFollowing"]> {
+  taskClients: TaskClients,
+): SharedLogFollowing {
   let shared = followers.get(frame);
   if (!shared) {
-    shared = new aws.SharedLogFollowing({
+    shared = new SharedLogFollowing({
       logs,
-      batch,
+      clients: taskClients,
       now: ctx.now,
       sleep: frame.sleep,
       emit: frame.emitFor(undefined),
@@ -202,39 +203,4 @@ export async function closeQuietly(
   } catch (error: unknown) {
     ctx.log.warn(`could not write the reports: ${(error as Error).message}`);
   }
-}
-
-/**
- * The AWS clients of a command that composes its input, built on first use:
- * SSM first (the region may come from tfvars), then Step Functions with the
- * same settings. `readLiveSsm` is prepareInput's reader of Terraform's outputs.
- */
-export function lazyClients(
-  aws: AwsModule,
-  options: { region?: string; profile?: string },
-  ctx: CommandContext,
-): {
-  get(tfvarsRegion?: string): Promise<AwsClients>;
-  current(): AwsClients | undefined;
-  readLiveSsm: NonNullable<PrepareDeps["readLiveSsm"]>;
-} {
-  let clients: AwsClients | undefined;
-  const get = async (tfvarsRegion?: string) => {
-    clients ??= await aws.createAwsClients(
-      { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
-      ctx.log,
-      ctx.io.env,
-    );
-    return clients;
-  };
-  return {
-    get,
-    current: () => clients,
-    readLiveSsm: async ({ path, names, tfvarsRegion }) =>
-      aws.readSsmSnapshot(
-        await get(tfvarsRegion),
-        { ...(path !== undefined ? { path } : {}), names },
-        ctx.log,
-      ),
-  };
 }
