@@ -287,7 +287,8 @@ describe("backfill", () => {
   it("SIGTERM mid-backfill: every running execution stopped exactly once, the rest not started, exit 143", async () => {
     const machine = newMachine({ states: pipelineStates(SHORT).slice(0, 2), outcome: "NEVER_ENDS" });
     world.onSleep = () => {
-      if (world.fake.callsTo("GetExecutionHistory").length >= 6) {
+      // Mid-backfill: the first three dates running (each start waits for the result file to name it).
+      if (world.fake.callsTo("GetExecutionHistory").length >= 6 && executionsOf(machine).length >= 3) {
         world.onSleep = undefined;
         world.signals.fire("SIGTERM");
       }

@@ -7,7 +7,7 @@ import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { InputError, toExit } from "../errors.js";
 import { defaultExecutionName } from "../execution/execution-name.js";
-import { exitCodeOfAll } from "../execution/exit-code.js";
+import { exitCodeOfAll, outcomeOfError } from "../execution/exit-code.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { prepareInput } from "../input/prepare.js";
@@ -46,7 +46,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     }
     frame.reports.push(...reports);
     const aws = await loadAws();
-    const clientsOnDemand = lazyClients(aws, options, ctx);
+    const clientsOnDemand = lazyClients(aws, options, ctx, frame.interrupt);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // The sources are read once, composed for the first date; every other date is composed from the same layers.
@@ -181,10 +181,9 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     }
   } catch (error: unknown) {
     // Refused before the dates were known: one report says so.
-    if (reports.length === 0)
-      frame.reports.push({ status: "NOT_STARTED", states: [], outcome: { kind: "error", error } });
-    for (const report of reports)
-      if (report.status === "NOT_STARTED") report.outcome = { kind: "error", error };
+    const outcome = outcomeOfError(error, options.onAbort);
+    if (reports.length === 0) frame.reports.push({ status: "NOT_STARTED", states: [], outcome });
+    for (const report of reports) if (report.status === "NOT_STARTED") report.outcome = outcome;
     await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }

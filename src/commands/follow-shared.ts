@@ -104,6 +104,7 @@ export function serviceDeps(
     sleep: frame.sleep,
     interrupt: frame.interrupt,
     emit,
+    flushReports: () => frame.flush(),
     consoleUrl: (executionArn) => aws.consoleUrl(region, executionArn, consoleDomain(region)),
     describeFailure: (failure, run) =>
       aws.describeTaskFailure(failure, run, {
@@ -166,8 +167,10 @@ export async function closeQuietly(
  */
 export function lazyClients(
   aws: AwsModule,
-  options: { region?: string; profile?: string },
+  options: { region?: string; profile?: string; requestTimeout: number },
   ctx: CommandContext,
+  /** Cuts the SSM reads short: the command's interrupt. */
+  signal: AbortSignal,
 ): {
   get(tfvarsRegion?: string): Promise<AwsClients>;
   current(): AwsClients | undefined;
@@ -176,7 +179,13 @@ export function lazyClients(
   let clients: AwsClients | undefined;
   const get = async (tfvarsRegion?: string) => {
     clients ??= await aws.createAwsClients(
-      { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
+      {
+        region: options.region,
+        profile: options.profile,
+        requestTimeout: options.requestTimeout,
+        tfvarsRegion,
+        ...ctx.aws,
+      },
       ctx.log,
       ctx.io.env,
     );
@@ -190,6 +199,7 @@ export function lazyClients(
         await get(tfvarsRegion),
         { ...(path !== undefined ? { path } : {}), names },
         ctx.log,
+        signal,
       ),
   };
 }

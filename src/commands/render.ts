@@ -21,6 +21,7 @@ export interface RenderOptions extends Omit<InputOptions, "offline"> {
   output: "text" | "json";
   region?: string;
   profile?: string;
+  requestTimeout: number;
 }
 
 /** `batchinf render`: compose + validate the input, print it on stdout. */

@@ -3,7 +3,7 @@ import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { InputError } from "../errors.js";
 import { assertExecutionName, defaultExecutionName } from "../execution/execution-name.js";
-import { exitCodeOf } from "../execution/exit-code.js";
+import { exitCodeOf, outcomeOfError } from "../execution/exit-code.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { parseStateMachineArn, type StateMachineRef } from "../execution/state-machine.js";
 import { INPUT_KEYS } from "../input/keys.js";
@@ -26,7 +26,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, labels(ctx));
     const aws = await loadAws();
-    const clientsOnDemand = lazyClients(aws, options, ctx);
+    const clientsOnDemand = lazyClients(aws, options, ctx, frame.interrupt);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // run --dry-run reads SSM and checks the state machine; only the start is skipped.
@@ -80,7 +80,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       );
     }
   } catch (error: unknown) {
-    report.outcome = { kind: "error", error };
+    report.outcome = outcomeOfError(error, options.onAbort);
     await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }

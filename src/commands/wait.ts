@@ -3,7 +3,7 @@ import { loadAws } from "../aws/load.js";
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { EnvironmentError, InputError } from "../errors.js";
-import { exitCodeOf } from "../execution/exit-code.js";
+import { exitCodeOf, outcomeOfError } from "../execution/exit-code.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { parseExecutionArn, parseStateMachineArn } from "../execution/state-machine.js";
 import { parseJsonOrText } from "../json/parse-object.js";
@@ -44,14 +44,18 @@ export async function waitCommand(
     const aws = await loadAws();
     ctx.log.info(`AWS Region ${ref.region}, from the execution ARN`);
     clients = await aws.createAwsClients(
-      { region: options.region ?? ref.region, profile: options.profile },
+      {
+        region: options.region ?? ref.region,
+        profile: options.profile,
+        requestTimeout: options.requestTimeout,
+      },
       ctx.log,
       ctx.io.env,
     );
     const client = clients.sfn(ref.region);
     let execution: Awaited<ReturnType<typeof aws.describeExecution>>;
     try {
-      execution = await aws.describeExecution(client, executionArn, { abortSignal: frame.interrupt });
+      execution = await aws.describeExecution(client, executionArn, frame.interrupt);
     } catch (error: unknown) {
       if (aws.awsErrorName(error) === "ExecutionDoesNotExist") {
         throw new EnvironmentError(
@@ -84,7 +88,7 @@ export async function waitCommand(
       serviceDeps(aws, { client, clients, frame, ctx, region: ref.region, account: ref.account, options }),
     );
   } catch (error: unknown) {
-    report.outcome = { kind: "error", error };
+    report.outcome = outcomeOfError(error, options.onAbort);
     await closeQuietly(frame, clients, ctx);
     throw error;
   }

@@ -49,7 +49,7 @@ export class HistoryReader {
   }
 
   /** Read and apply whatever is new; returns how many events were applied. */
-  async readNew(signal?: AbortSignal): Promise<number> {
+  async readNew(signal: AbortSignal): Promise<number> {
     const before = this.applied;
     if (this.applied === 0 || this.forwardOnly) await this.readForward(signal);
     else await this.readBackward(signal);
@@ -57,7 +57,7 @@ export class HistoryReader {
     return this.applied - before;
   }
 
-  private async readForward(signal?: AbortSignal): Promise<void> {
+  private async readForward(signal: AbortSignal): Promise<void> {
     let nextToken: string | undefined;
     do {
       const page = await this.page({ maxResults: MAX_PAGE, reverseOrder: false, nextToken }, signal);
@@ -67,7 +67,7 @@ export class HistoryReader {
     } while (nextToken);
   }
 
-  private async readBackward(signal?: AbortSignal): Promise<void> {
+  private async readBackward(signal: AbortSignal): Promise<void> {
     // One event first: its id says exactly how many are missing, and the next
     // pages ask for exactly that many. A quiet poll fetches that one event; a
     // busy one every new event once, and nothing it had already.
@@ -125,7 +125,7 @@ export class HistoryReader {
 
   private async page(
     request: { maxResults: number; reverseOrder: boolean; nextToken: string | undefined },
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
   ) {
     this.calls++;
     const page = await getHistoryPage(
@@ -136,7 +136,7 @@ export class HistoryReader {
         reverseOrder: request.reverseOrder,
         ...(request.nextToken ? { nextToken: request.nextToken } : {}),
       },
-      signal ? { abortSignal: signal } : {},
+      signal,
     );
     this.fetched += page.events?.length ?? 0;
     return page;

@@ -164,12 +164,12 @@ export class LogFollower {
    * Batch job whose stream is not known yet, DescribeJobs. Returns false when
    * nothing is followed (no call made).
    */
-  async tick(signal?: AbortSignal): Promise<boolean> {
+  async tick(signal: AbortSignal): Promise<boolean> {
     const task = this.nextDue();
     if (!task) return false;
     const wait = this.dueAt(task) - this.options.now();
     if (wait > 0) await this.options.sleep(wait, signal);
-    if (signal?.aborted || this.tasks.get(task.state) !== task) return true;
+    if (signal.aborted || this.tasks.get(task.state) !== task) return true;
     if (this.asksBatch(task)) {
       this.nextBatchCallAt = this.options.now() + this.batchInterval;
       await this.resolve(task, signal);
@@ -204,7 +204,7 @@ export class LogFollower {
   }
 
   /** One DescribeJobs for a Batch job: once it runs, its stream becomes the one to read. */
-  private async resolve(task: Followed & { job: { id: string; resolved: boolean } }, signal?: AbortSignal) {
+  private async resolve(task: Followed & { job: { id: string; resolved: boolean } }, signal: AbortSignal) {
     const api = await loadLogs();
     const batch = this.options.batch as NonNullable<LogFollowerOptions["batch"]>;
     this.batchClient ??= typeof batch === "function" ? await batch() : batch;
@@ -276,7 +276,7 @@ export class LogFollower {
     if (task.ending) this.tasks.delete(task.state);
   }
 
-  private async read(task: Followed, signal: AbortSignal | undefined): Promise<void> {
+  private async read(task: Followed, signal: AbortSignal): Promise<void> {
     const source = task.candidates[task.candidate] as LogSource;
     const api = await loadLogs();
     this.client ??= typeof this.options.logs === "function" ? await this.options.logs() : this.options.logs;
