@@ -1,3 +1,4 @@
+import { isRegionName } from "./aws/arn.js";
 import { parseDuration } from "./duration.js";
 import { InputError } from "./errors.js";
 import { optionValue } from "./io/one-line.js";
@@ -121,6 +122,7 @@ export const OPTIONS = [
     name: "region",
     help: "AWS Region for API calls (else the AWS chain, else tfvars region)",
     commands: AWS,
+    parse: parseRegion,
   },
   { flags: "--profile <name>", name: "profile", help: "AWS shared-config profile", commands: AWS },
   {
@@ -247,6 +249,12 @@ export const OPTIONS = [
     flags: "--report-html <file>",
     name: "reportHtml",
     help: "write a self-contained HTML page with a timeline of the states",
+    commands: WAITING,
+  },
+  {
+    flags: "--prices <file>",
+    name: "prices",
+    help: "JSON object of unit prices (glueDpuHour, batchVcpuHour, batchGibHour, stateTransition, currency): adds an estimated cost to the usage",
     commands: WAITING,
   },
   {
@@ -391,6 +399,17 @@ function countParser(min: number, max: number): (raw: string, flag: string) => n
     }
     return value;
   };
+}
+
+/** A Region code, refused here (usage, exit 2) rather than by the SDK as a host name later. */
+function parseRegion(raw: string, flag: string): string {
+  const text = raw.trim();
+  if (!isRegionName(text)) {
+    throw new InputError(
+      `${optionValue(flag, raw)} is not an AWS Region code; pass one such as ap-south-1 or us-gov-west-1.`,
+    );
+  }
+  return text;
 }
 
 /** `--ssm-path <prefix>` -> `BATCHINF_SSM_PATH`; `--no-wait` -> `BATCHINF_NO_WAIT`. */

@@ -404,6 +404,7 @@ describe("run: the Jenkins job", () => {
     expect(topic.stderr).toMatch(
       /warning: email_topic_arn .*publishing across accounts needs a topic policy/,
     );
+    expect(topic.stderr).not.toContain("warning: warning:");
   });
 
   it("contradictory poll flags are refused before anything starts (exit 2), naming the variable they came from", async () => {

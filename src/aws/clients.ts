@@ -7,6 +7,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Logger } from "../io/log.js";
 import { ENDPOINT_NOTE, type EndpointNote } from "./endpoint-note.js";
 import { loadLogs } from "./load-logs.js";
+import { assertProfileExists } from "./profile.js";
 import { resolveRegion } from "./region.js";
 
 export interface AwsSettings {
@@ -66,6 +67,7 @@ export async function createAwsClients(
   log: Logger,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<AwsClients> {
+  await assertProfileExists(settings.profile, env);
   const { region, why } =
     settings.known && !settings.region
       ? settings.known

@@ -10,7 +10,6 @@ import {
   DescribeLogStreamsCommand,
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import type { LogLine } from "../execution/model.js";
 import { cleanCredentialUrlsInText } from "../secrets/url.js";
 import { send } from "./send.js";
 
@@ -20,6 +19,12 @@ export { CloudWatchLogsClient };
 
 export function createLogsClient(config: CloudWatchLogsClientConfig): CloudWatchLogsClient {
   return new CloudWatchLogsClient(config);
+}
+
+/** One line of a CloudWatch Logs stream, credentials in URLs dropped. */
+export interface LogLine {
+  timestamp: number;
+  message: string;
 }
 
 export interface LogEventsPage {

@@ -1,11 +1,12 @@
 import { readFile } from "node:fs/promises";
-import type { AwsClients } from "../aws/clients.js";
-import { type AwsModule, loadAws } from "../aws/load.js";
+import { type AwsClients, createAwsClients } from "../aws/clients.js";
+import { awsErrorName, awsFailure } from "../aws/errors.js";
+import { describeExecution } from "../aws/sfn.js";
 import type { OptionsOf } from "../cli-options.js";
 import { EnvironmentError, ExitCode, InputError, toExit } from "../errors.js";
 import { deadlineSignal } from "../execution/deadline.js";
 import { type ExecutionRef, parseExecutionArn } from "../execution/state-machine.js";
-import type { StopOutcome } from "../execution/stop.js";
+import { type StopOutcome, stopWithin } from "../execution/stop.js";
 import type { CommandContext } from "./context.js";
 import { realSleep } from "./frame.js";
 
@@ -46,9 +47,8 @@ export async function stopCommand(
     }
     return { ...ref, possiblyStarted };
   });
-  const aws = await loadAws();
   const first = refs[0] as ExecutionRef;
-  const clients = await aws.createAwsClients(
+  const clients = await createAwsClients(
     {
       region: options.region,
       profile: options.profile,
@@ -64,7 +64,7 @@ export async function stopCommand(
   const budget = deadlineSignal(deadline, ctx.now, "--abort-timeout");
   // Every execution gets its stop, whatever happens to the others; each failure is said.
   const settled = await Promise.allSettled(
-    refs.map((ref) => stopOne(aws, clients, ref, { deadline, signal: budget.signal }, ctx)),
+    refs.map((ref) => stopOne(clients, ref, { deadline, signal: budget.signal }, ctx)),
   ).finally(() => budget.dispose());
   const failures = settled.flatMap((result) =>
     result.status === "rejected" ? [result.reason as unknown] : [],
@@ -82,7 +82,6 @@ export async function stopCommand(
 }
 
 async function stopOne(
-  aws: AwsModule,
   clients: AwsClients,
   ref: ExecutionRef & { possiblyStarted: boolean },
   { deadline, signal }: { deadline: number; signal: AbortSignal },
@@ -100,7 +99,7 @@ async function stopOne(
   };
   if (ref.possiblyStarted) {
     // Its StartExecution was never answered: it may exist, or its start may still land.
-    const outcome = await aws.stopWithin(arn, cause, deadline, { ...stopDeps, possiblyStarted: true });
+    const outcome = await stopWithin(arn, cause, deadline, { ...stopDeps, possiblyStarted: true });
     if (outcome.neverStarted) {
       ctx.log.info(
         `Execution ${arn} never started (its StartExecution did not take effect); nothing to stop.`,
@@ -111,20 +110,20 @@ async function stopOne(
   }
   let status: string | undefined;
   try {
-    status = (await aws.describeExecution(client, arn, signal)).status;
+    status = (await describeExecution(client, arn, signal)).status;
   } catch (error: unknown) {
-    if (aws.awsErrorName(error) === "ExecutionDoesNotExist") {
+    if (awsErrorName(error) === "ExecutionDoesNotExist") {
       throw new EnvironmentError(`Execution ${arn} does not exist in ${ref.region}; nothing to stop.`, {
         cause: error,
       });
     }
-    throw aws.awsFailure(error, { operation: "states:DescribeExecution", region: ref.region, resource: arn });
+    throw awsFailure(error, { operation: "states:DescribeExecution", region: ref.region, resource: arn });
   }
   if (status !== "RUNNING") {
     ctx.log.info(`Execution ${arn} already ended ${status ?? "?"}; nothing to stop.`);
     return { executionArn: arn, ...(status ? { status } : {}), stopped: false };
   }
-  return reportStop(arn, await aws.stopWithin(arn, cause, deadline, stopDeps), ctx);
+  return reportStop(arn, await stopWithin(arn, cause, deadline, stopDeps), ctx);
 }
 
 function reportStop(

@@ -6,6 +6,9 @@
  * into output. All times are epoch milliseconds.
  */
 
+import type { LogLine } from "../aws/logs.js";
+import type { AttemptUsage, Usage } from "../usage/usage.js";
+
 export type TerminalStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
 /** The AWS job a task attempt submitted: a Glue job run or a Batch job. */
@@ -27,6 +30,8 @@ export interface Attempt {
   error?: string;
   cause?: string;
   task?: TaskRef;
+  /** What it used, from the job document its `.sync` integration put in the history. */
+  usage?: AttemptUsage;
 }
 
 /** One run of a state (a state inside a Map runs many times). */
@@ -41,11 +46,6 @@ export interface StateRun {
   /** `caught`: an attempt failed and a Catch moved on; `failed`: the execution ended inside it or it failed. */
   status: "running" | "succeeded" | "failed" | "caught";
   attempts: Attempt[];
-}
-
-export interface LogLine {
-  timestamp: number;
-  message: string;
 }
 
 /** Where a task's log may be: one CloudWatch Logs stream (or, with `prefix`, the streams whose name starts with `stream`). */
@@ -155,6 +155,8 @@ export interface ExecutionReport {
   start?: "started" | "attached" | "redriven" | "found-ended";
   /** How the history was read: events applied, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
+  /** What the execution used (Glue DPU-hours, Batch vCPU- and GiB-hours, state transitions), from its history. */
+  usage?: Usage;
 }
 
 /** Typed events, in the order they happen. `at` is the clock's time when emitted (or the event's own). */

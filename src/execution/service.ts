@@ -2,14 +2,16 @@ import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-
 import { awsFailure } from "../aws/errors.js";
 import { EnvironmentError, isCallCutShort } from "../errors.js";
 import { sanitizeAwsValue } from "../failure/cause.js";
+import type { Sleep } from "../io/sleep.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { costOf, type Prices } from "../usage/prices.js";
+import { sumAttempts } from "../usage/usage.js";
 import {
   type FollowOptions,
   type FollowResult,
   followExecution,
   REPORT_RESERVE_MS,
-  type Sleep,
   stopAndReport,
 } from "./follow.js";
 import { HistoryReader } from "./history-reader.js";
@@ -39,6 +41,8 @@ export interface ServiceDeps {
    * result file to name the execution's ARN before StartExecution is sent.
    */
   flushReports?(): Promise<void>;
+  /** --prices: unit prices that turn the usage into an estimated cost. */
+  prices?: Prices;
 }
 
 /** What startIdempotently needs: the machine, the name, the exact input, and a lookup already made. */
@@ -177,7 +181,7 @@ async function follow(
 ): Promise<ExecutionReport> {
   const tracker = new ExecutionTracker(deps.emit, startedAt);
   report.states = tracker.runs;
-  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event));
+  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event), deps.now);
   const onPoll = deps.onPoll;
   let result: FollowResult;
   try {
@@ -195,6 +199,7 @@ async function follow(
     await deps.onFollowEnd?.();
   }
   report.history = { events: tracker.events, fetched: reader.fetched, calls: reader.calls };
+  measureUsage(tracker, report, deps);
   if (result.kind === "ended") {
     describeInto(report, result.execution);
     await blame(tracker, report, deps);
@@ -220,7 +225,18 @@ async function replay(executionArn: string, startedAt: number, report: Execution
     // The reports lose the states; the outcome is already known.
     return;
   }
+  measureUsage(tracker, report, deps);
   await blame(tracker, report, deps);
+}
+
+/** What the execution used, from what its tasks' job documents said, priced with --prices. */
+function measureUsage(tracker: ExecutionTracker, report: ExecutionReport, deps: ServiceDeps): void {
+  const usage = sumAttempts(
+    tracker.runs.flatMap((run) => run.attempts.map((attempt) => attempt.usage)),
+    tracker.stateTransitions,
+  );
+  if (deps.prices) usage.cost = costOf(usage, deps.prices);
+  report.usage = usage;
 }
 
 async function blame(tracker: ExecutionTracker, report: ExecutionReport, deps: ServiceDeps): Promise<void> {

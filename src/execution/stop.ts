@@ -1,8 +1,8 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
 import { awsErrorName, awsFailure } from "../aws/errors.js";
 import { describeExecution, stopExecution } from "../aws/sfn.js";
+import type { Sleep } from "../io/sleep.js";
 import { deadlineSignal } from "./deadline.js";
-import type { Sleep } from "./follow.js";
 
 export interface StopOutcome {
   /** StopExecution was accepted: AWS answered it with success, so the stop took effect. */

@@ -2,6 +2,7 @@ import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { sanitizeAwsValue } from "../failure/cause.js";
 import { taskKindOf } from "../failure/task-failure.js";
 import { parseJsonObject } from "../json/parse-object.js";
+import { attemptUsageOf } from "../usage/usage.js";
 import type { Attempt, Emit, Failure, StateRun, TaskRef, TerminalStatus } from "./model.js";
 
 const EXECUTION_END: Record<string, TerminalStatus> = {
@@ -38,6 +39,8 @@ export class ExecutionTracker {
   readonly runs: StateRun[] = [];
   terminal?: { status: TerminalStatus; error?: string; cause?: string; at: number };
   events = 0;
+  /** Step Functions' billing unit: each state entered, and each retry. */
+  stateTransitions = 0;
   /**
    * Which run each event belongs to, through previousEventId chains: Map and
    * Parallel run several states of one name at once, so a name is not enough.
@@ -67,6 +70,7 @@ export class ExecutionTracker {
     const open = type.endsWith("StateEntered") ? this.enter(event, type, at) : this.openFor(event);
     if (event.id !== undefined && open) this.runOfEvent.set(event.id, open);
 
+    if (type.endsWith("StateEntered")) this.stateTransitions++;
     if (type === "FailStateEntered") {
       this.marks.push({ kind: "fail-state", name: event.stateEnteredEventDetails?.name ?? "?" });
     }
@@ -87,6 +91,7 @@ export class ExecutionTracker {
       if (open?.attempt) {
         open.attempt.status = "succeeded";
         open.attempt.endedAt = at;
+        this.measure(open, event.taskSucceededEventDetails?.output);
       }
     } else if (ATTEMPT_FAILED.test(type) || type === "MapStateFailed" || type === "ParallelStateFailed") {
       const details = failureDetails(event);
@@ -96,6 +101,8 @@ export class ExecutionTracker {
         attempt.endedAt = at;
         if (details.error) attempt.error = details.error;
         if (details.cause) attempt.cause = details.cause;
+        // A failed .sync job's cause is its job document: what it used until it failed counts too.
+        this.measure(open, event.taskFailedEventDetails?.cause);
         this.marks.push({ kind: "attempt-failed", run: open.run, ...details });
         this.emit({ type: "attempt-failed", at, run: open.run, attempt });
       }
@@ -129,7 +136,18 @@ export class ExecutionTracker {
     const jobName = jobNameOf(details?.parameters);
     const kind = taskKindOf(open.run.resource);
     if (kind) attempt.task = { kind, ...(jobName ? { jobName } : {}) };
-    if (retried) this.emit({ type: "state-retried", at, run: open.run, attempt });
+    if (retried) {
+      this.stateTransitions++;
+      this.emit({ type: "state-retried", at, run: open.run, attempt });
+    }
+  }
+
+  /** The attempt's usage, read from its job document at once (the document itself is not kept). */
+  private measure(open: OpenRun, document: string | undefined): void {
+    const kind = taskKindOf(open.run.resource);
+    if (!kind || !open.attempt) return;
+    const usage = attemptUsageOf(kind, document);
+    if (usage) open.attempt.usage = usage;
   }
 
   private newAttempt(open: OpenRun, at: number): Attempt {

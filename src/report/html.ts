@@ -13,6 +13,7 @@
 
 import type { ExecutionReport } from "../execution/model.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { usageText } from "../usage/usage.js";
 import { escapeHtml as esc } from "./escape.js";
 import {
   clock,
@@ -184,6 +185,7 @@ function executionBody(view: ExecutionView, level: 2 | 3): string {
   if (view.start !== undefined) facts.push(["Started", esc(when(view.start))]);
   facts.push([view.tone === "running" ? "Last seen" : "Ended", esc(when(view.end))]);
   facts.push(["Duration", esc(took(view.durationMs))]);
+  if (view.usage) facts.push(["Used", esc(usageText(view.usage))]);
   if (view.consoleUrl && /^https:\/\//.test(view.consoleUrl)) {
     facts.push([
       "Console",

@@ -13,9 +13,10 @@
  */
 
 import type { ExecutionReport } from "../execution/model.js";
+import { ATTR, buildXml, type XmlNode } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { roundedUsage, type Usage } from "../usage/usage.js";
 import { type AttemptView, type ExecutionView, executionViews, isoSeconds, type StepView } from "./view.js";
-import { ATTR, buildXml, type XmlNode } from "./xml.js";
 
 export interface JunitOptions {
   secrets: Secrets;
@@ -84,6 +85,7 @@ function testsuite(view: ExecutionView, now: number): { node: XmlNode; counts: C
     ["status", view.status],
     ["consoleUrl", view.consoleUrl],
     ["date", view.label],
+    ...usageProperties(view.usage),
   ];
   const node: XmlNode = {
     [`${ATTR}name`]: view.title,
@@ -99,6 +101,20 @@ function testsuite(view: ExecutionView, now: number): { node: XmlNode; counts: C
     "system-out": suiteOut(view),
   };
   return { node, counts };
+}
+
+/** What the execution used, as properties Jenkins shows with the suite (rounded as in the result file). */
+function usageProperties(usage: Usage | undefined): Array<[string, string]> {
+  if (!usage) return [];
+  const rounded = roundedUsage(usage);
+  const out: Array<[string, string]> = [["usage.stateTransitions", String(rounded.stateTransitions)]];
+  if (rounded.glueRuns > 0) out.push(["usage.glueDpuHours", String(rounded.glueDpuHours)]);
+  if (rounded.batchJobs > 0) {
+    out.push(["usage.batchVcpuHours", String(rounded.batchVcpuHours)]);
+    out.push(["usage.batchGibHours", String(rounded.batchGibHours)]);
+  }
+  if (rounded.cost) out.push([`usage.estimatedCost.${rounded.cost.currency}`, String(rounded.cost.total)]);
+  return out;
 }
 
 type CaseKind = "passed" | "failure" | "error" | "skipped";

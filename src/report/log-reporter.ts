@@ -2,6 +2,7 @@ import { formatDuration } from "../duration.js";
 import type { ExecutionEvent, ExecutionReport, Reporter, StateRun } from "../execution/model.js";
 import { explainCause } from "../failure/cause.js";
 import type { Logger } from "../io/log.js";
+import { roundedUsage, usageText } from "../usage/usage.js";
 
 /**
  * The build log: one line per event, as a person watching the console would
@@ -220,6 +221,9 @@ export class LogReporter implements Reporter {
       case "ended": {
         if (outcome.foundEnded && outcome.status === "SUCCEEDED") return;
         if (!outcome.foundEnded) this.summarizeStates(report, info);
+        if (report.usage && !outcome.foundEnded) {
+          info(`Used: ${usageText(report.usage)}`, { usage: roundedUsage(report.usage) });
+        }
         if (outcome.status === "SUCCEEDED") {
           info(`Execution SUCCEEDED${durationText(report)}`, {
             status: report.status,

@@ -1,6 +1,7 @@
 import { toExit } from "../errors.js";
 import { exitCodeOf, exitCodeOfAll, reasonOf } from "../execution/exit-code.js";
 import type { ExecutionReport, Failure, Outcome, StateRun } from "../execution/model.js";
+import { roundedUsage, totalUsage, type Usage } from "../usage/usage.js";
 
 /** What --result-file and --output json hold for one execution, in every ending. */
 export interface RunResult {
@@ -34,6 +35,8 @@ export interface RunResult {
   apiCalls?: Record<string, number>;
   /** How the history was read: events seen, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
+  /** What the execution used (from its history), and its estimated cost with --prices. */
+  usage?: Usage;
 }
 
 export interface ResultOptions {
@@ -74,6 +77,7 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     })),
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
     ...(report.history ? { history: report.history } : {}),
+    ...(report.usage ? { usage: roundedUsage(report.usage) } : {}),
   };
   return result;
 }
@@ -89,6 +93,8 @@ function outcomeOf(outcome: Outcome): RunResult["outcome"] {
 export interface BackfillResult {
   outcome: { exitCode: number };
   totals: Record<string, number>;
+  /** Every date's usage added up. */
+  usage?: Usage;
   results: RunResult[];
   apiCalls?: Record<string, number>;
 }
@@ -100,9 +106,11 @@ export function backfillResultOf(
 ): BackfillResult {
   const totals: Record<string, number> = { dates: reports.length };
   for (const report of reports) totals[report.status] = (totals[report.status] ?? 0) + 1;
+  const usage = totalUsage(reports.map((report) => report.usage));
   return {
     outcome: { exitCode: exitCodeOfAll(reports.map((report) => report.outcome)) },
     totals,
+    ...(usage ? { usage: roundedUsage(usage) } : {}),
     results: reports.map((report) => resultOf(report, { ...options, apiCalls: undefined })),
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
   };

@@ -12,8 +12,9 @@
 
 import { formatDuration } from "../duration.js";
 import type { Attempt, ExecutionReport, Outcome, StateRun, TaskFailure } from "../execution/model.js";
+import { showForbiddenChars } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
-import { showForbiddenChars } from "./xml.js";
+import type { Usage } from "../usage/usage.js";
 
 export type StepStatus = "succeeded" | "failed" | "caught" | "running" | "stopped";
 
@@ -92,6 +93,7 @@ export interface ExecutionView {
   failure?: FailureView;
   /** The failing step's name, when there is one. */
   failingStep?: string;
+  usage?: Usage;
 }
 
 export interface ViewOptions {
@@ -150,6 +152,7 @@ function executionView(report: ExecutionReport, now: number): ExecutionView {
   const failure = failureView(report);
   if (failure) view.failure = failure;
   if (failingRun) view.failingStep = failingRun.name;
+  if (report.usage) view.usage = report.usage;
   return view;
 }
 
