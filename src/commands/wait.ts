@@ -45,12 +45,13 @@ export async function waitCommand(
       );
     }
     const ref = parsed;
-    ctx.log.info(`AWS Region ${ref.region}, from the execution ARN`);
     clients = await createAwsClients(
       {
-        region: options.region ?? ref.region,
+        region: options.region,
         profile: options.profile,
+        known: { region: ref.region, why: "the execution ARN" },
         requestTimeout: options.requestTimeout,
+        ...ctx.aws,
       },
       ctx.log,
       ctx.io.env,
