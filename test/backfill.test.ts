@@ -124,7 +124,8 @@ describe("backfill", () => {
     const buildTag = nextBuildTag();
     // The first build is killed (detached) while its first 2 dates run.
     world.onSleep = () => {
-      if (world.fake.callsTo("GetExecutionHistory").length >= 4) {
+      // Both first dates running (each start waits for the result file to name it).
+      if (world.fake.callsTo("GetExecutionHistory").length >= 4 && executionsOf(machine).length >= 2) {
         world.onSleep = undefined;
         world.signals.fire("SIGTERM");
       }
