@@ -34,7 +34,7 @@ export async function readPastRuns(
   const listed = await listSucceededExecutions(
     client,
     { stateMachineArn, maxResults: options.count },
-    { abortSignal: signal },
+    signal,
   );
   // An emulator may ignore the filters: keep to what was asked.
   const executions = (listed.executions ?? [])
@@ -57,7 +57,7 @@ export async function readPastRuns(
           includeExecutionData: false,
           ...(nextToken ? { nextToken } : {}),
         },
-        { abortSignal: signal },
+        signal,
       );
       for (const event of page.events ?? []) tracker.apply(event as HistoryEvent);
       nextToken = page.nextToken;
