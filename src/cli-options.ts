@@ -126,6 +126,13 @@ export const OPTIONS = [
   },
   { flags: "--profile <name>", name: "profile", help: "AWS shared-config profile", commands: AWS },
   {
+    flags: "--assume-role <arn>",
+    name: "assumeRole",
+    help: "assume this IAM role with the AWS chain's credentials, renewing the session before it expires (waits longer than a role session)",
+    commands: AWS,
+    parse: parseRoleArn,
+  },
+  {
     flags: "--format <format>",
     name: "format",
     help: "report format: text, json or junit (JUnit XML for Jenkins' junit step)",
@@ -380,6 +387,17 @@ function parseRegion(raw: string, flag: string): string {
   if (!isRegionName(text)) {
     throw new InputError(
       `${optionValue(flag, raw)} is not an AWS Region code; pass one such as ap-south-1 or us-gov-west-1.`,
+    );
+  }
+  return text;
+}
+
+/** An IAM role ARN, refused here (usage, exit 2) rather than by STS later. */
+function parseRoleArn(raw: string, flag: string): string {
+  const text = raw.trim();
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(text)) {
+    throw new InputError(
+      `${optionValue(flag, raw)} is not an IAM role ARN; pass one such as arn:aws:iam::123456789012:role/batchinf.`,
     );
   }
   return text;

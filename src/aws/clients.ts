@@ -21,6 +21,10 @@ export interface AwsSettings {
    * must not set the pace, e.g. tests on a virtual clock.
    */
   retryStrategy?: SFNClientConfig["retryStrategy"];
+  /** --assume-role: every client uses this role's sessions, renewed before they expire. */
+  assumeRole?: string;
+  /** The clock session renewal follows (the command's; injected in tests). */
+  now?: () => number;
 }
 
 export interface AwsClients {
@@ -73,17 +77,23 @@ export async function createAwsClients(
   log.info(`AWS Region ${region}, from ${why}`);
   if (ignored) log.warn(ignored);
   if (env.AWS_ENDPOINT_URL) log.info(`AWS endpoint ${env.AWS_ENDPOINT_URL}, from AWS_ENDPOINT_URL`);
-  const common = {
+  const calls: Record<string, number> = {};
+  const count = <C extends { middlewareStack: unknown }>(client: C): C => {
+    countCalls(client.middlewareStack as unknown as MiddlewareAdder, calls);
+    return client;
+  };
+  const settingsOfEveryClient = {
     region,
     ...(settings.profile ? { profile: settings.profile } : {}),
     ...(settings.retryStrategy
       ? { retryStrategy: settings.retryStrategy }
       : { retryMode: "adaptive", ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }) }),
   };
-  const calls: Record<string, number> = {};
-  const count = <C extends { middlewareStack: unknown }>(client: C): C => {
-    countCalls(client.middlewareStack as unknown as MiddlewareAdder, calls);
-    return client;
+  const common = {
+    ...settingsOfEveryClient,
+    ...(settings.assumeRole
+      ? { credentials: await assumedRole(settings, settingsOfEveryClient, env, log, count) }
+      : {}),
   };
   let ssm: SSMClient | undefined;
   const sfn = new Map<string, SFNClient>();
@@ -149,6 +159,33 @@ export async function createAwsClients(
       return client;
     },
   };
+}
+
+/**
+ * --assume-role: one shared, self-renewing session for every client, its STS
+ * client built with the same settings and counted like the others.
+ */
+async function assumedRole(
+  settings: AwsSettings & { assumeRole?: string },
+  clientConfig: Record<string, unknown> & { region: string },
+  env: Readonly<Record<string, string | undefined>>,
+  log: Logger,
+  count: (client: { middlewareStack: unknown }) => unknown,
+) {
+  const { assumeRoleCredentials, roleSessionName } = await import("./credentials.js");
+  const now = settings.now ?? Date.now;
+  log.info(
+    `AWS credentials: role ${settings.assumeRole} (--assume-role), renewed before each session expires`,
+  );
+  return assumeRoleCredentials({
+    roleArn: settings.assumeRole as string,
+    sessionName: roleSessionName(env.BUILD_TAG, now()),
+    region: clientConfig.region,
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    now,
+    clientConfig,
+    onStsClient: count,
+  });
 }
 
 interface MiddlewareAdder {

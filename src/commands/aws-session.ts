@@ -14,7 +14,7 @@ import type { CommandContext } from "./context.js";
  * same settings. `readLiveSsm` is prepareInput's reader of Terraform's outputs.
  */
 export function lazyClients(
-  options: { region?: string; profile?: string },
+  options: { region?: string; profile?: string; assumeRole?: string },
   ctx: CommandContext,
 ): {
   get(tfvarsRegion?: string): Promise<AwsClients>;
@@ -24,7 +24,14 @@ export function lazyClients(
   let clients: AwsClients | undefined;
   const get = async (tfvarsRegion?: string) => {
     clients ??= await createAwsClients(
-      { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
+      {
+        region: options.region,
+        profile: options.profile,
+        assumeRole: options.assumeRole,
+        now: ctx.now,
+        tfvarsRegion,
+        ...ctx.aws,
+      },
       ctx.log,
       ctx.io.env,
     );

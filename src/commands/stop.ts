@@ -49,6 +49,8 @@ export async function stopCommand(
     {
       region: options.region,
       profile: options.profile,
+      assumeRole: options.assumeRole,
+      now: ctx.now,
       known: { region: first.region, why: "the execution ARN" },
       ...ctx.aws,
     },

@@ -49,6 +49,8 @@ export async function waitCommand(
       {
         region: options.region,
         profile: options.profile,
+        assumeRole: options.assumeRole,
+        now: ctx.now,
         known: { region: ref.region, why: "the execution ARN" },
         ...ctx.aws,
       },

@@ -1,4 +1,5 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
+import { CredentialsExpiredError } from "../aws/errors.js";
 import { sanitizeAwsValue } from "../failure/cause.js";
 import type { Sleep } from "../io/sleep.js";
 import { parseJsonOrText } from "../json/parse-object.js";
@@ -168,6 +169,8 @@ async function follow(
       emit: deps.emit,
       ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
     });
+  } catch (error: unknown) {
+    throw credentialsRanOut(error, executionArn, report.status) ?? error;
   } finally {
     await deps.onFollowEnd?.(tracker);
   }
@@ -185,6 +188,18 @@ async function follow(
     report,
     { kind: "interrupted", signal: result.signal, action: options.onAbort, stopped, started: true },
     deps,
+  );
+}
+
+/**
+ * The credentials expired mid-wait and nothing can renew them: not the
+ * execution failing. It keeps running; say so, and how to attach again.
+ */
+function credentialsRanOut(error: unknown, executionArn: string, status: string): Error | undefined {
+  if (!(error instanceof CredentialsExpiredError)) return undefined;
+  return new CredentialsExpiredError(
+    `The AWS credentials expired while following execution ${executionArn} (still ${status}: it keeps running); renew them and attach again with: batchinf wait ${executionArn}, or pass --assume-role ROLE_ARN so batchinf renews them itself.`,
+    { cause: error },
   );
 }
 

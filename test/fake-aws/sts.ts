@@ -75,7 +75,8 @@ class FakeSts implements StsService {
       accessKeyId: `ASIA${randomBytes(8).toString("hex").toUpperCase()}`,
       secretAccessKey: randomBytes(30).toString("base64"),
       sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(96).toString("base64")}`,
-      expiresAt: this.clock.now() + durationSeconds * 1000,
+      // STS states Expiration to the second; the session ends when it says.
+      expiresAt: Math.floor((this.clock.now() + durationSeconds * 1000) / 1000) * 1000,
     };
     this.sessions.set(session.sessionToken, session);
     return session;
