@@ -2,7 +2,7 @@ import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { InputError } from "../errors.js";
 import { assertExecutionName, defaultExecutionName } from "../execution/execution-name.js";
-import { exitCodeOf } from "../execution/exit-code.js";
+import { exitCodeOf, outcomeOfError } from "../execution/exit-code.js";
 import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { startAndFollow } from "../execution/service.js";
@@ -28,7 +28,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, labels(ctx));
     const prices = await pricesOption(options, ctx);
-    const clientsOnDemand = lazyClients(options, ctx);
+    const clientsOnDemand = lazyClients(options, ctx, frame.interrupt);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // run --dry-run reads SSM and checks the state machine; only the start is skipped.
@@ -83,7 +83,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       );
     }
   } catch (error: unknown) {
-    report.outcome = { kind: "error", error };
+    report.outcome = outcomeOfError(error, options.onAbort);
     await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }

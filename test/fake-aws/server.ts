@@ -13,7 +13,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { errorXml, type StsService } from "./sts.js";
 import { AwsFault, type AwsService, type Clock, type RecordedCall, type RestJsonService } from "./types.js";
 
-export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied";
+export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied" | "hang";
 
 /**
  * One fault rule. Counters are per rule and count only the calls the rule
@@ -33,6 +33,13 @@ export interface FaultRule {
   count?: number;
   /** Delay for `latency` faults, in wall-clock milliseconds. */
   ms?: number;
+  /**
+   * `hang`: the request is read and never answered (a stalled NAT or proxy
+   * does this); the connection stays open until the client gives up. With
+   * `takeEffect` the service handles the call first (a StartExecution that
+   * started the execution) and only the answer is lost.
+   */
+  takeEffect?: boolean;
 }
 
 /** Live view of an added rule, for asserting how often it fired. */
@@ -220,6 +227,8 @@ async function dispatch(
     req.socket.destroy();
     return;
   }
+  if (decision.kind === "hang")
+    return hang(call, decision, () => service.handle(operation, input, { clock }));
   if (decision.kind) {
     return respondError(call, res, service.jsonVersion, injectedFault(decision.kind, service, operation));
   }
@@ -229,6 +238,17 @@ async function dispatch(
     sendJson(res, service.jsonVersion, 200, output);
   } catch (err) {
     respondError(call, res, service.jsonVersion, asFault(err));
+  }
+}
+
+/** Never answer: the socket stays open (close() destroys it); with takeEffect the call is handled first. */
+async function hang(call: RecordedCall, decision: FaultDecision, handle: () => unknown): Promise<void> {
+  call.outcome = "hung";
+  if (!decision.takeEffect) return;
+  try {
+    await handle();
+  } catch {
+    // Whatever it would have answered, the answer is what is lost.
   }
 }
 
@@ -268,6 +288,8 @@ async function handleRestJson(
     req.socket.destroy();
     return;
   }
+  if (decision.kind === "hang")
+    return hang(call, decision, () => service.handle(operation, input, { clock }));
   if (decision.kind) {
     const fault = injectedFault(decision.kind, service, operation);
     // restJson1 services answer an IAM denial with 403, as API Gateway-fronted AWS APIs do.
@@ -325,6 +347,7 @@ async function handleSts(scope: RequestScope, sts: StsService, body: string): Pr
   }
   const decision = faults.decide(sts.targetPrefix, call.operation);
   if (!(await delays.pass(decision, call, req))) return;
+  if (decision.kind === "hang") return hang(call, decision, () => sts.handleQuery(body, req.headers));
   if (decision.kind && decision.kind !== "drop") {
     const fault = injectedFault(decision.kind, { targetPrefix: "sts" } as AwsService, call.operation);
     return send(fault.status, errorXml(fault), fault.code);
@@ -366,7 +389,7 @@ function asFault(err: unknown): AwsFault {
 }
 
 function injectedFault(
-  kind: Exclude<FaultKind, "drop" | "latency">,
+  kind: Exclude<FaultKind, "drop" | "latency" | "hang">,
   service: AwsService | RestJsonService,
   op: string,
 ) {
@@ -467,6 +490,8 @@ interface FaultEntry {
 interface FaultDecision {
   latencyMs: number;
   kind?: Exclude<FaultKind, "latency">;
+  /** `hang` only: handle the call before never answering. */
+  takeEffect?: boolean;
 }
 
 class FaultTable implements FaultInjector {
@@ -510,6 +535,7 @@ class FaultTable implements FaultInjector {
         decision.latencyMs += entry.rule.ms ?? 0;
       } else if (!decision.kind) {
         decision.kind = entry.rule.kind;
+        if (entry.rule.takeEffect) decision.takeEffect = true;
       } else {
         continue;
       }
