@@ -162,7 +162,7 @@ export const OPTIONS = [
   {
     flags: "--poll-interval <duration>",
     name: "pollInterval",
-    help: "first interval between polls",
+    help: "shortest interval between polls",
     commands: WAITING,
     default: 2_000,
     defaultText: "2s",

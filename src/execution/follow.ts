@@ -5,6 +5,7 @@ import { formatDuration } from "../duration.js";
 import type { Sleep } from "../io/sleep.js";
 import type { HistoryReader } from "./history-reader.js";
 import type { Emit, TerminalStatus } from "./model.js";
+import { type Expectations, PollSchedule } from "./poll-schedule.js";
 import { type StopOutcome, stopWithin } from "./stop.js";
 import type { ExecutionTracker } from "./tracker.js";
 
@@ -32,6 +33,8 @@ export interface FollowDeps {
   emit: Emit;
   /** Called once per poll with the running state runs (--follow-logs); never throws. */
   onPoll?: (signal: AbortSignal) => Promise<void>;
+  /** What past runs say about this one, once known (asked each poll): the schedule polls densely around expected ends. */
+  expectations?: () => Expectations | undefined;
 }
 
 export type FollowResult =
@@ -52,12 +55,12 @@ const TERMINAL = new Set(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
 const DESCRIBE_TRIES = 5;
 
 /**
- * Follow an execution to its end. Each poll reads only new history events.
- * The interval starts at --poll-interval, grows by half with each quiet poll
- * up to --max-poll-interval (which bounds the delay between the execution's
- * end and our exit), and drops back when events arrive: states come in
- * bursts, and the end often follows a state's exit closely. Throttling
- * doubles the interval instead. Sleep and clock are injected.
+ * Follow an execution to its end. Each poll reads only new history events;
+ * when to poll next is the PollSchedule's: it follows what is running (and
+ * when past runs say each state should end), never waiting longer than
+ * --max-poll-interval, which bounds the delay between the execution's end
+ * and our exit. Throttling doubles the interval instead. Sleep and clock are
+ * injected.
  */
 export async function followExecution(
   executionArn: string,
@@ -69,6 +72,7 @@ export async function followExecution(
 ): Promise<FollowResult> {
   const { now } = deps;
   const deadline = options.timeout === undefined ? Number.POSITIVE_INFINITY : now() + options.timeout;
+  const schedule = new PollSchedule(options);
   let interval = options.pollInterval;
   let errorsInARow = 0;
   let failingSince = 0;
@@ -76,10 +80,15 @@ export async function followExecution(
 
   for (;;) {
     if (deps.interrupt.aborted) return interrupted(executionArn, options, deps);
-    let active = false;
     try {
-      active = (await reader.readNew(deps.interrupt)) > 0;
+      await reader.readNew(deps.interrupt);
       errorsInARow = 0;
+      const expectations = deps.expectations?.();
+      interval = schedule.next({
+        now: now(),
+        running: tracker.running(),
+        ...(expectations ? { expectations } : {}),
+      });
       if (reader.readsForward && !announcedForward) {
         announcedForward = true;
         deps.emit({
@@ -103,7 +112,7 @@ export async function followExecution(
         });
       }
       const throttled = classifyAwsError(error) === "throttling";
-      if (throttled) interval = Math.min(interval * 2, options.maxPollInterval);
+      interval = schedule.afterError(throttled);
       deps.emit({
         type: "poll-retry",
         at: now(),
@@ -124,7 +133,6 @@ export async function followExecution(
     if (deps.onPoll) await deps.onPoll(deps.interrupt);
     if (now() >= deadline) return timedOut(executionArn, options, deps);
     await deps.sleep(Math.max(0, Math.min(interval, deadline - now())), deps.interrupt);
-    interval = active ? options.pollInterval : Math.min(Math.round(interval * 1.5), options.maxPollInterval);
   }
 }
 

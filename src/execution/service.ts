@@ -14,6 +14,7 @@ import {
 } from "./follow.js";
 import { HistoryReader } from "./history-reader.js";
 import type { Emit, ExecutionReport, Failure, Outcome, StateRun } from "./model.js";
+import type { Expectations } from "./poll-schedule.js";
 import { type StartRequest, startIdempotently } from "./start.js";
 import { ExecutionTracker } from "./tracker.js";
 
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   describeFailure?(failure: Failure, run: StateRun | undefined): Promise<Failure>;
   /** Once per poll while following (--follow-logs), and once when following ends. */
   onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
+  /** What past runs say about this execution once known (--history): the poll schedule meets expected ends. */
+  expectations?(): Expectations | undefined;
   onFollowEnd?(): Promise<void>;
   /** --prices: unit prices that turn the usage into an estimated cost. */
   prices?: Prices;
@@ -166,6 +169,7 @@ async function follow(
       interrupt: deps.interrupt,
       emit: deps.emit,
       ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
+      ...(deps.expectations ? { expectations: () => deps.expectations?.() } : {}),
     });
   } finally {
     await deps.onFollowEnd?.();
