@@ -1,5 +1,7 @@
-import { loadAws } from "../aws/load.js";
+import { attachApiBudget } from "../aws/api-budget.js";
+import { BackfillBudget } from "../backfill/budget.js";
 import { backfillDates } from "../backfill/dates.js";
+import { findExistingExecutions } from "../backfill/existing.js";
 import { type DateJob, followDates } from "../backfill/follow-dates.js";
 import { assertAllValid, dateOverrides, inputsForDates } from "../backfill/inputs.js";
 import { summaryRows, summaryTable } from "../backfill/summary.js";
@@ -7,20 +9,16 @@ import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { InputError, toExit } from "../errors.js";
 import { defaultExecutionName } from "../execution/execution-name.js";
-import { exitCodeOfAll } from "../execution/exit-code.js";
+import { exitCodeOfAll, outcomeOfError } from "../execution/exit-code.js";
+import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
+import { startAndFollow } from "../execution/service.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { prepareInput } from "../input/prepare.js";
 import { totalUsage, usageText } from "../usage/usage.js";
+import { lazyClients } from "./aws-session.js";
 import type { CommandContext } from "./context.js";
-import {
-  closeQuietly,
-  followOptions,
-  lazyClients,
-  openFrame,
-  pricesOption,
-  serviceDeps,
-} from "./follow-shared.js";
+import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 import { assertSameAccount, chooseStateMachine } from "./run.js";
 
@@ -54,8 +52,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
       reports.push({ label: date, status: "NOT_STARTED", states: [], outcome: { kind: "started" } });
     }
     frame.reports.push(...reports);
-    const aws = await loadAws();
-    const clientsOnDemand = lazyClients(aws, options, ctx);
+    const clientsOnDemand = lazyClients(options, ctx, frame.interrupt);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // The sources are read once, composed for the first date; every other date is composed from the same layers.
@@ -107,18 +104,18 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     // One client, one budget: every HTTP attempt of every date (SDK retries included) takes a slot.
     const sharedClients = await getClients(prepared.tfvarsRegion);
     const client = sharedClients.sfn(machine.region);
-    const budget = new aws.BackfillBudget({
+    const budget = new BackfillBudget({
       ratePerSecond: options.maxApiRate,
       now: ctx.now,
       sleep: frame.sleep,
     });
-    aws.attachApiBudget(client, budget);
+    attachApiBudget(client, budget);
     // The abort path's client too: its stops skip the queue, its confirmations keep to the rate.
-    aws.attachApiBudget(sharedClients.sfnUrgent(machine.region), budget);
-    const facts = await aws.checkStateMachine(client, machine, frame.interrupt);
+    attachApiBudget(sharedClients.sfnUrgent(machine.region), budget);
+    const facts = await checkStateMachine(client, machine, frame.interrupt);
     for (const report of reports) report.definitionStates = facts.states;
 
-    const existing = await aws.findExistingExecutions(jobs, { client, signal: frame.interrupt });
+    const existing = await findExistingExecutions(jobs, { client, signal: frame.interrupt });
     if (existing.conflicts.length > 0) {
       throw new InputError(
         `${existing.conflicts.length === 1 ? "A date" : `${existing.conflicts.length} dates`} of this build already ${existing.conflicts.length === 1 ? "has an execution" : "have executions"} with a different input; nothing was started. Restore the input, or run the backfill as a new Jenkins build (its BUILD_TAG names new executions).`,
@@ -142,9 +139,9 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
         now: ctx.now,
       },
       {
-        startAndFollow: aws.startAndFollow,
+        startAndFollow,
         depsFor: (date) =>
-          serviceDeps(aws, {
+          serviceDeps({
             client,
             clients: sharedClients,
             frame,
@@ -191,10 +188,9 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     }
   } catch (error: unknown) {
     // Refused before the dates were known: one report says so.
-    if (reports.length === 0)
-      frame.reports.push({ status: "NOT_STARTED", states: [], outcome: { kind: "error", error } });
-    for (const report of reports)
-      if (report.status === "NOT_STARTED") report.outcome = { kind: "error", error };
+    const outcome = outcomeOfError(error, options.onAbort);
+    if (reports.length === 0) frame.reports.push({ status: "NOT_STARTED", states: [], outcome });
+    for (const report of reports) if (report.status === "NOT_STARTED") report.outcome = outcome;
     await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }

@@ -12,7 +12,7 @@ import { MASK, type Secrets } from "../secrets/secrets.js";
 import { formatProblem } from "../validate/format.js";
 import { maskProblem, type Problem, withoutUrlCredentials } from "../validate/problem.js";
 import type { CommandContext } from "./context.js";
-import { liveSsmReader } from "./live-ssm.js";
+import { listenForInterrupt } from "./interrupt.js";
 
 export interface RenderOptions extends Omit<InputOptions, "offline"> {
   dryRun: boolean;
@@ -21,6 +21,7 @@ export interface RenderOptions extends Omit<InputOptions, "offline"> {
   output: "text" | "json";
   region?: string;
   profile?: string;
+  requestTimeout: number;
 }
 
 /** `batchinf render`: compose + validate the input, print it on stdout. */
@@ -32,7 +33,17 @@ export async function renderCommand(options: RenderOptions, ctx: CommandContext)
       ...(ctx.optionLabel ? { label: ctx.optionLabel } : {}),
       env: ctx.io.env,
       now: ctx.now,
-      readLiveSsm: liveSsmReader(options, ctx),
+      // The SDK loads only if SSM is read: never with --dry-run. While it reads, SIGINT/SIGTERM
+      // cut the calls short (exit 130/143); before and after, a signal ends render as any process.
+      readLiveSsm: async (request) => {
+        const interrupt = listenForInterrupt(ctx);
+        try {
+          const { lazyClients } = await import("./aws-session.js");
+          return await lazyClients(options, ctx, interrupt.signal).readLiveSsm(request);
+        } finally {
+          interrupt.dispose();
+        }
+      },
     },
   );
   reportPrepared(prepared, options, ctx);

@@ -1,24 +1,19 @@
-import { loadAws } from "../aws/load.js";
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { InputError } from "../errors.js";
 import { assertExecutionName, defaultExecutionName } from "../execution/execution-name.js";
-import { exitCodeOf } from "../execution/exit-code.js";
+import { exitCodeOf, outcomeOfError } from "../execution/exit-code.js";
+import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
+import { startAndFollow } from "../execution/service.js";
 import { parseStateMachineArn, type StateMachineRef } from "../execution/state-machine.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { type PreparedInput, prepareInput } from "../input/prepare.js";
 import { checkAgainstStateMachine } from "../validate/checks.js";
 import type { Problem } from "../validate/problem.js";
+import { lazyClients } from "./aws-session.js";
 import type { CommandContext } from "./context.js";
-import {
-  closeQuietly,
-  followOptions,
-  lazyClients,
-  openFrame,
-  pricesOption,
-  serviceDeps,
-} from "./follow-shared.js";
+import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 
 export type RunOptions = OptionsOf<"run">;
@@ -33,8 +28,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, labels(ctx));
     const prices = await pricesOption(options, ctx);
-    const aws = await loadAws();
-    const clientsOnDemand = lazyClients(aws, options, ctx);
+    const clientsOnDemand = lazyClients(options, ctx, frame.interrupt);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // run --dry-run reads SSM and checks the state machine; only the start is skipped.
@@ -55,14 +49,14 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const name = options.executionName ?? defaultName(prepared, ctx);
     if (options.executionName !== undefined) assertExecutionName(name);
     const client = (await getClients(prepared.tfvarsRegion)).sfn(machine.region);
-    const facts = await aws.checkStateMachine(client, machine, frame.interrupt);
+    const facts = await checkStateMachine(client, machine, frame.interrupt);
     report.definitionStates = facts.states;
     for (const route of facts.routing ?? []) {
       ctx.log.info(
         `alias ${machine.qualifier?.kind === "alias" ? machine.qualifier.alias : "?"} routes ${route.weight}% to version ${route.version}`,
       );
     }
-    await aws.startAndFollow(
+    await startAndFollow(
       {
         machine,
         name,
@@ -72,7 +66,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       },
       { ...followOptions(options, ctx), wait: options.wait, dryRun: options.dryRun },
       report,
-      serviceDeps(aws, {
+      serviceDeps({
         client,
         clients: await getClients(prepared.tfvarsRegion),
         frame,
@@ -89,7 +83,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       );
     }
   } catch (error: unknown) {
-    report.outcome = { kind: "error", error };
+    report.outcome = outcomeOfError(error, options.onAbort);
     await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }

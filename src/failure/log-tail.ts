@@ -4,7 +4,7 @@ import { isRetryableLater } from "../aws/errors.js";
 import { loadLogs } from "../aws/load-logs.js";
 import type { LogLine } from "../aws/logs.js";
 import type { LogSource, TaskFailure } from "../execution/model.js";
-import { logStreamLink } from "./links.js";
+import { logStreamLink } from "../tasks/links.js";
 
 export interface LogTailDeps {
   logs: CloudWatchLogsClient;
@@ -14,7 +14,7 @@ export interface LogTailDeps {
   region?: string;
   /** The account, for the log group ARN in a denial warning; else read from the denial message. */
   account?: string;
-  abortSignal?: AbortSignal;
+  abortSignal: AbortSignal;
 }
 
 /** A backward walk stops after this many pages even if N lines were not found (empty pages cost calls too). */
