@@ -12,7 +12,7 @@ import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
 import { type Prices, readPrices } from "../usage/prices.js";
-import type { CommandContext } from "./context.js";
+import { type CommandContext, labelsOf } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
 /** The flags every following command shares, from their typed options. */
@@ -29,7 +29,7 @@ export async function pricesOption(
   ctx: CommandContext,
 ): Promise<Prices | undefined> {
   if (options.prices === undefined) return undefined;
-  return readPrices(options.prices, ctx.optionLabel?.("prices") ?? "--prices");
+  return readPrices(options.prices, labelsOf(ctx)("prices"));
 }
 
 export function followOptions(options: FollowFlags, ctx: CommandContext): FollowOptions {
