@@ -13,7 +13,7 @@ export interface AwsSettings {
   profile?: string;
   /** The input's region, the last resort for API calls. */
   tfvarsRegion?: string;
-  /** A region the command already knows and why (`wait ARN`: "the execution ARN"), below --region. */
+  /** A region the command's resource fixes, and why (`wait ARN`: "the execution ARN"); see resolveRegion. */
   known?: { region: string; why: string };
   /**
    * The SDK's retry strategy; default its adaptive mode. The caller injects
@@ -64,15 +64,14 @@ export async function createAwsClients(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<AwsClients> {
   await assertProfileExists(settings.profile, env);
-  const { region, why } =
-    settings.known && !settings.region
-      ? settings.known
-      : await resolveRegion({
-          flag: settings.region,
-          profile: settings.profile,
-          tfvarsRegion: settings.tfvarsRegion,
-        });
+  const { region, why, ignored } = await resolveRegion({
+    flag: settings.region,
+    profile: settings.profile,
+    tfvarsRegion: settings.tfvarsRegion,
+    ...(settings.known ? { fixed: settings.known } : {}),
+  });
   log.info(`AWS Region ${region}, from ${why}`);
+  if (ignored) log.warn(ignored);
   if (env.AWS_ENDPOINT_URL) log.info(`AWS endpoint ${env.AWS_ENDPOINT_URL}, from AWS_ENDPOINT_URL`);
   const common = {
     region,

@@ -6,6 +6,8 @@ export interface ResolvedRegion {
   region: string;
   /** Said in the log: which source won and why. */
   why: string;
+  /** A source that was given and not used, said as a warning (--region beside an execution ARN). */
+  ignored?: string;
 }
 
 /**
@@ -17,7 +19,23 @@ export async function resolveRegion(options: {
   flag?: string;
   profile?: string;
   tfvarsRegion?: string;
+  /**
+   * A region the command's resource fixes (`wait ARN`, `stop ARN`: the
+   * execution lives there, and every call about it goes there). It beats
+   * --region, which then only earns a warning when it differs: the log names
+   * one region, the one the calls use.
+   */
+  fixed?: { region: string; why: string };
 }): Promise<ResolvedRegion> {
+  if (options.fixed) {
+    const { region, why } = options.fixed;
+    if (options.flag === undefined || options.flag === region) return { region, why };
+    return {
+      region,
+      why,
+      ignored: `--region ${options.flag} is not used: the execution is in ${region} (${why}), and calls about it go there.`,
+    };
+  }
   // --region was checked where options are parsed; the other sources are checked here, each named.
   if (options.flag) return { region: options.flag, why: "--region" };
   const fromChain = await regionFromChain(options.profile);

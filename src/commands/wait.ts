@@ -41,9 +41,13 @@ export async function waitCommand(
       );
     }
     const ref = parsed;
-    ctx.log.info(`AWS Region ${ref.region}, from the execution ARN`);
     clients = await createAwsClients(
-      { region: options.region ?? ref.region, profile: options.profile },
+      {
+        region: options.region,
+        profile: options.profile,
+        known: { region: ref.region, why: "the execution ARN" },
+        ...ctx.aws,
+      },
       ctx.log,
       ctx.io.env,
     );

@@ -186,7 +186,19 @@ export type ExecutionEvent =
   | { type: "attempt-failed"; at: number; run: StateRun; attempt: Attempt }
   | { type: "state-retried"; at: number; run: StateRun; attempt: Attempt }
   | { type: "state-succeeded"; at: number; run: StateRun }
-  | { type: "state-failed"; at: number; run: StateRun; caught: boolean }
+  /**
+   * A state that did not succeed: `caught` when a Catch moved on; else the
+   * execution ended in it (`executionStatus`), its last attempt failed with
+   * no retry after it (`attemptFailed`) or still running.
+   */
+  | {
+      type: "state-failed";
+      at: number;
+      run: StateRun;
+      caught: boolean;
+      executionStatus?: TerminalStatus;
+      attemptFailed?: boolean;
+    }
   | { type: "execution-redriven"; at: number }
   /** A poll failed in a way that is absorbed; the loop tries again. */
   | {

@@ -174,6 +174,7 @@ export class ExecutionTracker {
     this.terminal = { status, ...details, at };
     for (const run of this.runs) {
       if (run.status !== "running") continue;
+      const attemptFailed = run.attempts.at(-1)?.status === "failed";
       run.status = status === "SUCCEEDED" ? "succeeded" : "failed";
       run.exitedAt = at;
       for (const attempt of run.attempts) {
@@ -181,7 +182,8 @@ export class ExecutionTracker {
         attempt.status = status === "SUCCEEDED" ? "succeeded" : "failed";
         attempt.endedAt = at;
       }
-      if (status !== "SUCCEEDED") this.emit({ type: "state-failed", at, run, caught: false });
+      if (status !== "SUCCEEDED")
+        this.emit({ type: "state-failed", at, run, caught: false, executionStatus: status, attemptFailed });
     }
   }
 

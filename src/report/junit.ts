@@ -35,7 +35,9 @@ interface Counts {
 
 export function renderJunit(reports: readonly ExecutionReport[], options: JunitOptions): string {
   const views = executionViews(reports, options);
-  const suites = views.map((view) => testsuite(view, options.now));
+  const suites = views.map((view, index) =>
+    testsuite(view, options.now, reports[index]?.outcome.kind === "started"),
+  );
   const total = suites.reduce(
     (sum, suite) => ({
       tests: sum.tests + suite.counts.tests,
@@ -56,7 +58,12 @@ export function renderJunit(reports: readonly ExecutionReport[], options: JunitO
   })}\n`;
 }
 
-function testsuite(view: ExecutionView, now: number): { node: XmlNode; counts: Counts } {
+/** `notFollowed`: started with --no-wait, so this build does not know how it ends. */
+function testsuite(
+  view: ExecutionView,
+  now: number,
+  notFollowed: boolean,
+): { node: XmlNode; counts: Counts } {
   const classname = `batchinf.${view.name.replaceAll(".", "_")}`;
   const cases = view.steps.map((step) => stepCase(step, view, classname));
   for (const state of view.skipped) {
@@ -73,7 +80,10 @@ function testsuite(view: ExecutionView, now: number): { node: XmlNode; counts: C
   // A failed or interrupted execution with no step to blame (it failed before
   // any step, or batchinf ended with an error) still shows as one red test.
   const flagged = cases.some((c) => c.kind === "failure" || c.kind === "error");
-  if (!flagged && view.tone !== "ok" && view.tone !== "unknown") cases.push(executionCase(view, classname));
+  // --no-wait is a start that succeeded, not a run that broke: skipped, so Jenkins stays green (an error made it UNSTABLE).
+  if (notFollowed && !flagged) cases.push(notFollowedCase(view, classname));
+  else if (!flagged && view.tone !== "ok" && view.tone !== "unknown")
+    cases.push(executionCase(view, classname));
   const counts: Counts = {
     tests: cases.length,
     failures: cases.filter((c) => c.kind === "failure").length,
@@ -180,6 +190,20 @@ function executionCase(view: ExecutionView, classname: string): { kind: CaseKind
     "#text": view.summary,
   };
   return { kind: "error", node };
+}
+
+function notFollowedCase(view: ExecutionView, classname: string): { kind: CaseKind; node: XmlNode } {
+  return {
+    kind: "skipped",
+    node: {
+      [`${ATTR}name`]: "(the execution)",
+      [`${ATTR}classname`]: classname,
+      [`${ATTR}time`]: "0",
+      skipped: {
+        [`${ATTR}message`]: "started and not followed (--no-wait): how it ends is not known to this build",
+      },
+    },
+  };
 }
 
 /** Error, cause, the failed task and its log tail: what one opens the console for. */

@@ -132,10 +132,11 @@ export class LogReporter implements Reporter {
         return;
       }
       case "state-failed":
-        info(
-          `${stamp(event.at)}${event.run.name} ${event.caught ? "left after a failure (caught)" : "ended unfinished"} after ${formatDuration(durationOf(event.run))}`,
-          { ...stateFields(event.run), durationMs: durationOf(event.run), caught: event.caught },
-        );
+        info(`${stamp(event.at)}${stateFailedText(event)}`, {
+          ...stateFields(event.run),
+          durationMs: durationOf(event.run),
+          caught: event.caught,
+        });
         return;
       case "execution-redriven":
         info(`${stamp(event.at)}execution redriven; following its new run`);
@@ -252,6 +253,25 @@ export class LogReporter implements Reporter {
       info(`  ${state.name.padEnd(width)}  ${state.status.padEnd(9)}  ${time.padStart(8)}${attempts}`);
     }
   }
+}
+
+/**
+ * What happened to a state that did not succeed, in words a newcomer reads
+ * right after "X attempt 1 failed" ("X ended unfinished" left them asking
+ * whether it would be retried).
+ */
+function stateFailedText(event: Extract<ExecutionEvent, { type: "state-failed" }>): string {
+  const { run } = event;
+  const after = formatDuration(durationOf(run));
+  if (event.caught) return `${run.name} failed after ${after}; a Catch moved on to the next state`;
+  const ended = event.executionStatus
+    ? `the execution ended ${event.executionStatus}`
+    : "the execution ended";
+  if (event.attemptFailed) {
+    const attempt = run.attempts.length > 1 ? `attempt ${run.attempts.length}` : "its attempt";
+    return `${run.name} failed after ${after}: ${attempt} failed and no retry followed (${ended})`;
+  }
+  return `${run.name} stopped after ${after} without finishing: ${ended} while it ran`;
 }
 
 function durationOf(run: StateRun): number {

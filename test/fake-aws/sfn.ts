@@ -1471,12 +1471,17 @@ interface ParsedArn {
   resourceType: string;
 }
 
+/** Names in an ARN are any names the service accepted (`a+b`, `rerun-été`): ':' never occurs in one. */
 function parseArn(arn: string): ParsedArn | undefined {
   const m =
-    /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(stateMachine|execution|express|activity):[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/.exec(
+    /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(stateMachine|execution|express|activity):([^:]+)(?::([^:]+))?$/.exec(
       arn,
     );
-  return m ? { resourceType: m[1] as string } : undefined;
+  if (!m) return undefined;
+  const names = [m[2], m[3]].filter((name): name is string => name !== undefined);
+  if (!names.every((name) => [...name].length <= MAX_NAME_LENGTH && validExecutionName(name)))
+    return undefined;
+  return { resourceType: m[1] as string };
 }
 
 function invalidArn(arn: string): AwsFault {
