@@ -217,7 +217,7 @@ export const OPTIONS = [
   {
     flags: "--log-lines <n>",
     name: "logLines",
-    help: "on a failed Glue/Batch task: its last N CloudWatch log lines (0: none, no logs call)",
+    help: "on a failed task: the last N lines of its CloudWatch log (0: none, no logs call)",
     commands: WAITING,
     default: 50,
     defaultText: "50",
@@ -226,7 +226,7 @@ export const OPTIONS = [
   {
     flags: "--follow-logs",
     name: "followLogs",
-    help: "copy a running Glue/Batch task's new log lines into the build log (at most 1 logs call/s)",
+    help: "copy a running task's new log lines into the build log (at most 1 logs call/s)",
     commands: WAITING,
     default: false,
   },

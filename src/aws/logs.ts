@@ -42,6 +42,8 @@ export interface LogEventsRequest {
   fromHead: boolean;
   /** Events per page; the service's default is as many as fit in 1 MB, up to 10,000. */
   limit?: number;
+  /** Only events at or after this time (epoch ms), for a first page without a token. */
+  startTime?: number;
 }
 
 /** One GetLogEvents page, in time order. */
@@ -57,6 +59,7 @@ export async function getLogEventsPage(
       startFromHead: request.fromHead,
       ...(request.token ? { nextToken: request.token } : {}),
       ...(request.limit ? { limit: request.limit } : {}),
+      ...(request.startTime !== undefined ? { startTime: request.startTime } : {}),
     }),
     abortSignal ? { abortSignal } : {},
   );

@@ -11,6 +11,7 @@ import { SharedLogFollowing } from "../failure/follow-task-logs.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
+import type { TaskClients } from "../tasks/kind.js";
 import { type Prices, readPrices } from "../usage/prices.js";
 import { type CommandContext, labelsOf } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
@@ -104,7 +105,10 @@ export function serviceDeps(setup: {
   const emit = frame.emitFor(setup.label);
   const logs = () => clients.logs(region);
   const following = options.followLogs
-    ? sharedFollowing(frame, ctx, logs, () => clients.batch(region)).forExecution(setup.label, emit)
+    ? sharedFollowing(frame, ctx, logs, { batch: () => clients.batch(region) }).forExecution(
+        setup.label,
+        emit,
+      )
     : undefined;
   return {
     client,
@@ -126,8 +130,8 @@ export function serviceDeps(setup: {
     ...(setup.prices ? { prices: setup.prices } : {}),
     ...(following
       ? {
-          onPoll: (tracker) => following.onPoll(tracker.running(), ctx.now()),
-          onFollowEnd: () => following.finish(),
+          onPoll: (tracker) => following.onPoll(tracker.runs, ctx.now()),
+          onFollowEnd: (tracker) => following.finish(tracker.runs, frame.interrupt),
         }
       : {}),
   };
@@ -139,13 +143,13 @@ function sharedFollowing(
   frame: CommandFrame,
   ctx: CommandContext,
   logs: () => ReturnType<AwsClients["logs"]>,
-  batch: () => ReturnType<AwsClients["batch"]>,
+  taskClients: TaskClients,
 ): SharedLogFollowing {
   let shared = followers.get(frame);
   if (!shared) {
     shared = new SharedLogFollowing({
       logs,
-      batch,
+      clients: taskClients,
       now: ctx.now,
       sleep: frame.sleep,
       emit: frame.emitFor(undefined),

@@ -6,18 +6,13 @@
  * into output. All times are epoch milliseconds.
  */
 
-import type { LogLine } from "../aws/logs.js";
+import type { LogLine, TaskFailure, TaskRef } from "../tasks/types.js";
 import type { AttemptUsage, Usage } from "../usage/usage.js";
 
-export type TerminalStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+// What a task is, whatever its kind, is the task kinds' vocabulary (src/tasks/).
+export type { LogLine, LogSource, TaskFailure, TaskRef } from "../tasks/types.js";
 
-/** The AWS job a task attempt submitted: a Glue job run or a Batch job. */
-export interface TaskRef {
-  kind: "glue" | "batch";
-  /** Glue `JobRunId` / Batch `JobId`. */
-  id?: string;
-  jobName?: string;
-}
+export type TerminalStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
 /** One attempt of a Task state: a Retry gives one attempt per try. */
 export interface Attempt {
@@ -46,41 +41,6 @@ export interface StateRun {
   /** `caught`: an attempt failed and a Catch moved on; `failed`: the execution ended inside it or it failed. */
   status: "running" | "succeeded" | "failed" | "caught";
   attempts: Attempt[];
-}
-
-/** Where a task's log may be: one CloudWatch Logs stream (or, with `prefix`, the streams whose name starts with `stream`). */
-export interface LogSource {
-  group: string;
-  stream: string;
-  /** Glue continuous logging: one stream per driver and executor, each named after the run id. */
-  prefix?: boolean;
-}
-
-/** What a person would open the console for: the failed Glue run or Batch job and its log tail. */
-export interface TaskFailure {
-  kind: "glue" | "batch";
-  jobName?: string;
-  /** Glue run id / Batch job id. */
-  id?: string;
-  /** Glue JobRunState / Batch Status. */
-  status?: string;
-  /** Batch StatusReason. */
-  statusReason?: string;
-  /** Glue ErrorMessage. */
-  errorMessage?: string;
-  /** Batch: the last attempt's container exit code and reason. */
-  exitCode?: number;
-  containerReason?: string;
-  links: Array<{ label: string; url: string }>;
-  /** Where the log should be, in the order to look (read from the cause); the first with lines is shown. */
-  logSources?: LogSource[];
-  log?: {
-    group: string;
-    stream: string;
-    lines: LogLine[];
-  };
-  /** Why the log could not be shown (denied, missing group or stream): said once, never fatal. */
-  warnings: string[];
 }
 
 /** The state to blame, and why. */

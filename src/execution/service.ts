@@ -28,11 +28,12 @@ export interface ServiceDeps {
   interrupt: AbortSignal;
   emit: Emit;
   consoleUrl(executionArn: string): string | undefined;
-  /** Adds the failed task's details (Glue/Batch, log tail) to a failure; must not throw. */
+  /** Adds the failed task's details (its kind's, log tail) to a failure; must not throw. */
   describeFailure?(failure: Failure, run: StateRun | undefined): Promise<Failure>;
   /** Once per poll while following (--follow-logs), and once when following ends. */
   onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
-  onFollowEnd?(): Promise<void>;
+  /** Following ended: the tracker holds every state run, ended ones too (their logs get a last read). */
+  onFollowEnd?(tracker: ExecutionTracker): Promise<void>;
   /** --prices: unit prices that turn the usage into an estimated cost. */
   prices?: Prices;
 }
@@ -168,7 +169,7 @@ async function follow(
       ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
     });
   } finally {
-    await deps.onFollowEnd?.();
+    await deps.onFollowEnd?.(tracker);
   }
   report.history = { events: tracker.events, fetched: reader.fetched, calls: reader.calls };
   measureUsage(tracker, report, deps);

@@ -1,7 +1,7 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { sanitizeAwsValue } from "../failure/cause.js";
-import { taskKindOf } from "../failure/task-failure.js";
 import { parseJsonObject } from "../json/parse-object.js";
+import { kindOfResource } from "../tasks/registry.js";
 import { attemptUsageOf } from "../usage/usage.js";
 import type { Attempt, Emit, Failure, StateRun, TaskRef, TerminalStatus } from "./model.js";
 
@@ -91,6 +91,8 @@ export class ExecutionTracker {
       if (open?.attempt) {
         open.attempt.status = "succeeded";
         open.attempt.endedAt = at;
+        const ended = succeededTask(open.run, event.taskSucceededEventDetails?.output);
+        if (ended && open.attempt.task) open.attempt.task = { ...open.attempt.task, ...ended };
         this.measure(open, event.taskSucceededEventDetails?.output);
       }
     } else if (ATTEMPT_FAILED.test(type) || type === "MapStateFailed" || type === "ParallelStateFailed") {
@@ -131,11 +133,16 @@ export class ExecutionTracker {
     if (details?.resourceType && details.resource) {
       open.run.resource = `arn:aws:states:::${details.resourceType}:${details.resource}`;
     }
+    // A legacy Task names its resource (a Lambda function's ARN) as it is.
+    const legacy = event.lambdaFunctionScheduledEventDetails?.resource;
+    if (legacy) open.run.resource = legacy;
     const retried = open.attempt?.status === "failed";
     const attempt = this.newAttempt(open, at);
-    const jobName = jobNameOf(details?.parameters);
-    const kind = taskKindOf(open.run.resource);
-    if (kind) attempt.task = { kind, ...(jobName ? { jobName } : {}) };
+    const kind = kindOfResource(open.run.resource);
+    if (kind && open.run.resource) {
+      const parameters = details?.parameters ? parseJsonObject(details.parameters) : undefined;
+      attempt.task = { kind: kind.id, ...kind.scheduled(parameters, open.run.resource) };
+    }
     if (retried) {
       this.stateTransitions++;
       this.emit({ type: "state-retried", at, run: open.run, attempt });
@@ -144,9 +151,9 @@ export class ExecutionTracker {
 
   /** The attempt's usage, read from its job document at once (the document itself is not kept). */
   private measure(open: OpenRun, document: string | undefined): void {
-    const kind = taskKindOf(open.run.resource);
+    const kind = kindOfResource(open.run.resource);
     if (!kind || !open.attempt) return;
-    const usage = attemptUsageOf(kind, document);
+    const usage = attemptUsageOf(kind.id, document);
     if (usage) open.attempt.usage = usage;
   }
 
@@ -275,23 +282,17 @@ export function failureDetails(event: HistoryEvent): { error?: string; cause?: s
   return out;
 }
 
-function jobNameOf(parameters: string | undefined): string | undefined {
-  const parsed = parameters ? parseJsonObject(parameters) : undefined;
-  return typeof parsed?.JobName === "string" ? parsed.JobName : undefined;
+/** What the TaskSubmitted output adds to the attempt's task, by its kind (the resource's). */
+function submittedTask(run: StateRun | undefined, output: string | undefined): TaskRef | undefined {
+  const kind = kindOfResource(run?.resource);
+  const parsed = output ? parseJsonObject(output) : undefined;
+  if (!kind || !parsed) return undefined;
+  return { kind: kind.id, ...kind.submitted(parsed) };
 }
 
-/** Glue's StartJobRun answers JobRunId, Batch's SubmitJob JobId and JobName. */
-function submittedTask(run: StateRun | undefined, output: string | undefined): TaskRef | undefined {
-  const parsed = output ? parseJsonObject(output) : undefined;
-  if (!parsed) return undefined;
-  if (typeof parsed.JobRunId === "string") return { kind: "glue", id: parsed.JobRunId };
-  if (typeof parsed.JobId === "string") {
-    return {
-      kind: "batch",
-      id: parsed.JobId,
-      ...(typeof parsed.JobName === "string" ? { jobName: parsed.JobName } : {}),
-    };
-  }
-  const kind = taskKindOf(run?.resource);
-  return kind ? { kind } : undefined;
+/** What the TaskSucceeded output adds (a synchronous call's request id), for kinds that read it. */
+function succeededTask(run: StateRun, output: string | undefined): Partial<TaskRef> | undefined {
+  const kind = kindOfResource(run.resource);
+  const parsed = output && kind?.succeeded ? parseJsonObject(output) : undefined;
+  return parsed ? kind?.succeeded?.(parsed) : undefined;
 }

@@ -4,7 +4,7 @@ import { isRetryableLater } from "../aws/errors.js";
 import { loadLogs } from "../aws/load-logs.js";
 import type { LogLine } from "../aws/logs.js";
 import type { LogSource, TaskFailure } from "../execution/model.js";
-import { logStreamLink } from "./links.js";
+import { logStreamLink } from "../tasks/links.js";
 
 export interface LogTailDeps {
   logs: CloudWatchLogsClient;

@@ -13,6 +13,7 @@
 
 import type { ExecutionReport } from "../execution/model.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { TASK_KINDS } from "../tasks/registry.js";
 import { usageText } from "../usage/usage.js";
 import { escapeHtml as esc } from "./escape.js";
 import {
@@ -130,9 +131,12 @@ function legend(): string {
     return `<li>${swatch} ${esc(text)}</li>`;
   });
   return `<section class="legend"><h2>How to read this page</h2>
-<p>Each row of a timeline is one step of the pipeline (a state of its AWS Step Functions state machine): a Glue job, a Batch job, or a step that only passes data on or decides where to go. Its bar runs from the moment the step started to the moment it ended, on the time axis at the top. The status is written next to every bar; hover over a bar or a name for the exact times.</p>
+<p>Each row of a timeline is one step of the pipeline (a state of its AWS Step Functions state machine): ${esc(KIND_EXAMPLES)}, or a step that only passes data on or decides where to go. Its bar runs from the moment the step started to the moment it ended, on the time axis at the top. The status is written next to every bar; hover over a bar or a name for the exact times.</p>
 <ul>${items.join("")}</ul></section>`;
 }
+
+/** "a Glue job, a Batch job": the kinds of work a step can be, from the registry. */
+const KIND_EXAMPLES = TASK_KINDS.map((kind) => `a ${kind.labels.step}`).join(", ");
 
 function summaryTable(views: readonly ExecutionView[], sectioned: (view: ExecutionView) => boolean): string {
   const rows = views.map(

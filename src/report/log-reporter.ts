@@ -2,6 +2,7 @@ import { formatDuration } from "../duration.js";
 import type { ExecutionEvent, ExecutionReport, Reporter, StateRun } from "../execution/model.js";
 import { explainCause } from "../failure/cause.js";
 import type { Logger } from "../io/log.js";
+import { taskWords } from "../tasks/registry.js";
 import { roundedUsage, usageText } from "../usage/usage.js";
 
 /**
@@ -90,9 +91,9 @@ export class LogReporter implements Reporter {
         );
         return;
       case "task-submitted": {
-        const what = event.task.kind === "glue" ? "Glue job run" : "Batch job";
+        const { what, name } = taskWords(event.task);
         info(
-          `${stamp(event.at)}${event.run.name} submitted ${what} ${event.task.id ?? "?"}${event.task.jobName ? ` (${event.task.jobName})` : ""}`,
+          `${stamp(event.at)}${event.run.name} submitted ${what} ${event.task.id ?? "?"}${name ? ` (${name})` : ""}`,
           {
             ...stateFields(event.run),
             task: event.task,
@@ -293,7 +294,7 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** The headline of a known cause (Glue run, Batch job), else the cause itself, on one line; masked before it is cut. */
+/** The headline of a cause a task kind knows, else the cause itself, on one line; masked before it is cut. */
 function causeSummary(cause: string, mask: (text: string) => string): string {
   const lines = explainCause(cause);
   const at = lines.indexOf("cause:");

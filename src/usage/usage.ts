@@ -39,7 +39,8 @@ export interface Cost {
  * StartJobRun's bare answer) gives nothing.
  */
 export function attemptUsageOf(
-  kind: "glue" | "batch",
+  /** A task kind's id (src/tasks/registry.ts). */
+  kind: string,
   document: string | undefined,
 ): AttemptUsage | undefined {
   if (!document) return undefined;
