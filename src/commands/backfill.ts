@@ -8,7 +8,7 @@ import { summaryRows, summaryTable } from "../backfill/summary.js";
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { InputError, toExit } from "../errors.js";
-import { exitCodeOfAll } from "../execution/exit-code.js";
+import { exitCodeOfAll, outcomeOfError } from "../execution/exit-code.js";
 import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { startAndFollow } from "../execution/service.js";
@@ -50,7 +50,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
       reports.push({ label: date, status: "NOT_STARTED", states: [], outcome: { kind: "started" } });
     }
     frame.reports.push(...reports);
-    const clientsOnDemand = lazyClients(options, ctx);
+    const clientsOnDemand = lazyClients(options, ctx, frame.interrupt);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // The sources are read once, composed for the first date; every other date is composed from the same layers.
@@ -188,10 +188,9 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     }
   } catch (error: unknown) {
     // Refused before the dates were known: one report says so.
-    if (reports.length === 0)
-      frame.reports.push({ status: "NOT_STARTED", states: [], outcome: { kind: "error", error } });
-    for (const report of reports)
-      if (report.status === "NOT_STARTED") report.outcome = { kind: "error", error };
+    const outcome = outcomeOfError(error, options.onAbort);
+    if (reports.length === 0) frame.reports.push({ status: "NOT_STARTED", states: [], outcome });
+    for (const report of reports) if (report.status === "NOT_STARTED") report.outcome = outcome;
     await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }

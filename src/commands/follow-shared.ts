@@ -118,6 +118,7 @@ export function serviceDeps(setup: {
     sleep: frame.sleep,
     interrupt: frame.interrupt,
     emit,
+    flushReports: () => frame.flush(),
     consoleUrl: (executionArn) => consoleUrl(region, executionArn, consoleDomain(region)),
     describeFailure: (failure, run) =>
       describeTaskFailure(failure, run, {

@@ -4,6 +4,7 @@ import { type InputOptions, prepareInput } from "../input/prepare.js";
 import { describeProblem, maskedInput, reportPrepared } from "../plan/prepared.js";
 import { MASK } from "../secrets/secrets.js";
 import { type CommandContext, labelsOf } from "./context.js";
+import { listenForInterrupt } from "./interrupt.js";
 
 export interface RenderOptions extends Omit<InputOptions, "offline"> {
   dryRun: boolean;
@@ -12,6 +13,7 @@ export interface RenderOptions extends Omit<InputOptions, "offline"> {
   output: "text" | "json";
   region?: string;
   profile?: string;
+  requestTimeout: number;
 }
 
 /** `batchinf render`: compose + validate the input, print it on stdout. */
@@ -23,9 +25,17 @@ export async function renderCommand(options: RenderOptions, ctx: CommandContext)
       label: labelsOf(ctx),
       env: ctx.io.env,
       now: ctx.now,
-      // The SDK loads only if SSM is read: never with --dry-run.
-      readLiveSsm: async (request) =>
-        (await import("./aws-session.js")).lazyClients(options, ctx).readLiveSsm(request),
+      // The SDK loads only if SSM is read: never with --dry-run. While it reads, SIGINT/SIGTERM
+      // cut the calls short (exit 130/143); before and after, a signal ends render as any process.
+      readLiveSsm: async (request) => {
+        const interrupt = listenForInterrupt(ctx);
+        try {
+          const { lazyClients } = await import("./aws-session.js");
+          return await lazyClients(options, ctx, interrupt.signal).readLiveSsm(request);
+        } finally {
+          interrupt.dispose();
+        }
+      },
     },
   );
   reportPrepared(prepared, options, ctx.log);

@@ -1,6 +1,6 @@
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
-import { exitCodeOf } from "../execution/exit-code.js";
+import { exitCodeOf, outcomeOfError } from "../execution/exit-code.js";
 import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { startAndFollow } from "../execution/service.js";
@@ -23,7 +23,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, labelsOf(ctx));
     const prices = await pricesOption(options, ctx);
-    const clientsOnDemand = lazyClients(options, ctx);
+    const clientsOnDemand = lazyClients(options, ctx, frame.interrupt);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // run --dry-run reads SSM and checks the state machine; only the start is skipped.
@@ -75,7 +75,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       );
     }
   } catch (error: unknown) {
-    report.outcome = { kind: "error", error };
+    report.outcome = outcomeOfError(error, options.onAbort);
     await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }
