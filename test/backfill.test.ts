@@ -124,7 +124,8 @@ describe("backfill", () => {
     const buildTag = nextBuildTag();
     // The first build is killed (detached) while its first 2 dates run.
     world.onSleep = () => {
-      if (world.fake.callsTo("GetExecutionHistory").length >= 4) {
+      // Both first dates running (each start waits for the result file to name it).
+      if (world.fake.callsTo("GetExecutionHistory").length >= 4 && executionsOf(machine).length >= 2) {
         world.onSleep = undefined;
         world.signals.fire("SIGTERM");
       }
@@ -287,7 +288,8 @@ describe("backfill", () => {
   it("SIGTERM mid-backfill: every running execution stopped exactly once, the rest not started, exit 143", async () => {
     const machine = newMachine({ states: pipelineStates(SHORT).slice(0, 2), outcome: "NEVER_ENDS" });
     world.onSleep = () => {
-      if (world.fake.callsTo("GetExecutionHistory").length >= 6) {
+      // Mid-backfill: the first three dates running (each start waits for the result file to name it).
+      if (world.fake.callsTo("GetExecutionHistory").length >= 6 && executionsOf(machine).length >= 3) {
         world.onSleep = undefined;
         world.signals.fire("SIGTERM");
       }

@@ -57,7 +57,7 @@ function reader(arn: string) {
   const read = async () => {
     const calls = r.calls;
     const fetched = r.fetched;
-    const applied = await r.readNew();
+    const applied = await r.readNew(new AbortController().signal);
     reads.push({ calls: r.calls - calls, applied, fetched: r.fetched - fetched });
     return applied;
   };

@@ -1,7 +1,7 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
 import { awsErrorName, awsFailure, classifyAwsError } from "../aws/errors.js";
 import { describeExecution, redriveExecution, startExecution } from "../aws/sfn.js";
-import { EnvironmentError, InputError } from "../errors.js";
+import { EnvironmentError, InputError, isCallCutShort } from "../errors.js";
 import { parseJsonObject } from "../json/parse-object.js";
 import { MASK, type Secrets } from "../secrets/secrets.js";
 import type { TerminalStatus } from "./model.js";
@@ -9,6 +9,12 @@ import { executionArnOf, type StateMachineRef } from "./state-machine.js";
 
 export type StartResult =
   | { kind: "started" | "attached" | "redriven"; executionArn: string; startedAt: number; status?: string }
+  /**
+   * StartExecution was sent and its answer never came (cut short by the
+   * signal, or no answer within the request timeout on every attempt): the
+   * execution may have started. `error` is why the answer is missing.
+   */
+  | { kind: "unanswered"; executionArn: string; error: unknown }
   /** Same name and input, already ended and not redriven: `hint` says how to go on when it failed. */
   | {
       kind: "found-ended";
@@ -44,7 +50,13 @@ export interface StartDeps {
   client: SFNClient;
   secrets: Secrets;
   now: () => number;
-  signal?: AbortSignal;
+  /** Cuts every call short, the start included: the interrupt. */
+  signal: AbortSignal;
+  /**
+   * Awaited right before StartExecution is sent, with the ARN the execution
+   * will have: the result file names it before the start can happen.
+   */
+  beforeStart?(executionArn: string): Promise<void>;
 }
 
 const TERMINAL = new Set<string>(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
@@ -63,12 +75,13 @@ export async function startIdempotently(request: StartRequest, deps: StartDeps):
       ? (request.known ?? undefined)
       : await describeIfExists(executionArn, request, deps);
   if (existing) return sameName(existing, executionArn, request, deps);
+  await deps.beforeStart?.(executionArn);
   const calledAt = deps.now();
   try {
     const started = await startExecution(
       deps.client,
       { stateMachineArn: request.machine.arn, name: request.name, input: request.input },
-      callOptions(deps),
+      deps.signal,
     );
     return {
       kind: "started",
@@ -76,6 +89,7 @@ export async function startIdempotently(request: StartRequest, deps: StartDeps):
       startedAt: started.startDate?.getTime() ?? calledAt,
     };
   } catch (error: unknown) {
+    if (answerNeverCame(error)) return { kind: "unanswered", executionArn, error };
     const name = awsErrorName(error);
     if (name === "ExecutionAlreadyExists") {
       const raced = await describeIfExists(executionArn, request, deps);
@@ -101,6 +115,18 @@ export async function startIdempotently(request: StartRequest, deps: StartDeps):
   }
 }
 
+/**
+ * The request may have reached Step Functions but no answer came back: cut
+ * short, timed out, or the connection dropped. An HTTP answer (an error
+ * code) means the service decided, and said so.
+ */
+function answerNeverCame(error: unknown): boolean {
+  if (isCallCutShort(error)) return !error.unsent;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  return status === undefined && classifyAwsError(error) === "transient";
+}
+
 /** The execution a start of this job would meet under its name, if any (not cut short by a signal). */
 export function lookUpExecution(
   request: Pick<StartRequest, "machine" | "name">,
@@ -115,7 +141,7 @@ async function describeIfExists(
   deps: Pick<StartDeps, "client" | "signal">,
 ): Promise<DescribeExecutionCommandOutput | undefined> {
   try {
-    return await describeExecution(deps.client, executionArn, callOptions(deps));
+    return await describeExecution(deps.client, executionArn, deps.signal);
   } catch (error: unknown) {
     if (awsErrorName(error) === "ExecutionDoesNotExist") return undefined;
     throw awsFailure(error, {
@@ -164,12 +190,7 @@ async function sameName(
     };
   }
   try {
-    await redriveExecution(
-      deps.client,
-      executionArn,
-      redriveToken(request.name, existing),
-      callOptions(deps),
-    );
+    await redriveExecution(deps.client, executionArn, redriveToken(request.name, existing), deps.signal);
   } catch (error: unknown) {
     if (awsErrorName(error) === "ExecutionNotRedrivable") {
       return {
@@ -247,8 +268,4 @@ function lengthOf(value: unknown): number {
 
 function parseObject(text: string | undefined): Record<string, unknown> | undefined {
   return text === undefined ? undefined : parseJsonObject(text);
-}
-
-function callOptions(deps: Pick<StartDeps, "signal">): { abortSignal?: AbortSignal } {
-  return deps.signal ? { abortSignal: deps.signal } : {};
 }
