@@ -304,6 +304,7 @@ export const backfillSchedulerWith = (variant: SchedulerVariant): Contender => (
         input: plan.inputFor(date),
         redrive: false,
         secretKeys: new Set<string>(),
+        ssmKeys: new Set<string>(),
       },
     }));
     const notices: Notice[] = [];

@@ -417,6 +417,16 @@ export function envName(spec: OptionSpec): string {
   return `BATCHINF_${longFlag(spec).replace(/^--/, "").replaceAll("-", "_").toUpperCase()}`;
 }
 
+/**
+ * How a message names an option when no one said where its value came from:
+ * its long flag (`pollInterval` -> `--poll-interval`, `wait` -> `--no-wait`).
+ * CommandContext.optionLabel knows more (the BATCHINF_* variable it came from).
+ */
+export function flagOf(option: string): string {
+  const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
+  return spec ? longFlag(spec) : `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 export function longFlag(spec: OptionSpec): string {
   return spec.flags.split(/[ ,]/)[0] ?? spec.flags;
 }
