@@ -178,7 +178,7 @@ export const OPTIONS = [
   {
     flags: "--poll-interval <duration>",
     name: "pollInterval",
-    help: "first interval between polls",
+    help: "shortest interval between polls",
     commands: WAITING,
     default: 2_000,
     defaultText: "2s",
@@ -433,6 +433,16 @@ function parseRoleArn(raw: string, flag: string): string {
 /** `--ssm-path <prefix>` -> `BATCHINF_SSM_PATH`; `--no-wait` -> `BATCHINF_NO_WAIT`. */
 export function envName(spec: OptionSpec): string {
   return `BATCHINF_${longFlag(spec).replace(/^--/, "").replaceAll("-", "_").toUpperCase()}`;
+}
+
+/**
+ * How a message names an option when no one said where its value came from:
+ * its long flag (`pollInterval` -> `--poll-interval`, `wait` -> `--no-wait`).
+ * CommandContext.optionLabel knows more (the BATCHINF_* variable it came from).
+ */
+export function flagOf(option: string): string {
+  const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
+  return spec ? longFlag(spec) : `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 export function longFlag(spec: OptionSpec): string {

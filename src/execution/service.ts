@@ -16,6 +16,7 @@ import {
 } from "./follow.js";
 import { HistoryReader } from "./history-reader.js";
 import type { Emit, ExecutionReport, Failure, Outcome, StateRun } from "./model.js";
+import type { Expectations } from "./poll-schedule.js";
 import { type StartRequest, type StartResult, startIdempotently } from "./start.js";
 import type { StopOutcome } from "./stop.js";
 import { ExecutionTracker } from "./tracker.js";
@@ -35,6 +36,8 @@ export interface ServiceDeps {
   describeFailure?(failure: Failure, run: StateRun | undefined): Promise<Failure>;
   /** Once per poll while following (--follow-logs), and once when following ends. */
   onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
+  /** What past runs say about this execution once known (--history): the poll schedule meets expected ends. */
+  expectations?(): Expectations | undefined;
   /** Following ended: the tracker holds every state run, ended ones too (their logs get a last read). */
   onFollowEnd?(tracker: ExecutionTracker): Promise<void>;
   /**
@@ -195,6 +198,7 @@ async function follow(
       interrupt: deps.interrupt,
       emit: deps.emit,
       ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
+      ...(deps.expectations ? { expectations: () => deps.expectations?.() } : {}),
     });
   } catch (error: unknown) {
     throw credentialsRanOut(error, executionArn, report.status) ?? error;
