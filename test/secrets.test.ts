@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { checkPollIntervals, MAX_TIMER_MS, parseDuration, timerSteps } from "../src/duration.js";
 import { type Io, Logger } from "../src/io/log.js";
 import { clipText, escapeControl, jsonLine, optionValue, quoteValue } from "../src/io/one-line.js";
-import { encodings, MASK, Secrets } from "../src/secrets/secrets.js";
+import { MASK, Secrets } from "../src/secrets/secrets.js";
 import { cleanUrl, cleanUrlParts, cleanUrlsInText, credentialsInText } from "../src/secrets/url.js";
 import { checkAgainstStateMachine } from "../src/validate/checks.js";
+import { leakForms } from "./helpers/leaks.js";
 
 function memoryIo(): Io & { writes: string[] } {
   const writes: string[] = [];
@@ -18,7 +19,7 @@ describe("Secrets: free text", () => {
     secrets.add(secret);
     const text = [secret, JSON.stringify(secret), encodeURIComponent(secret), encodeURI(secret)].join(" | ");
     const masked = secrets.maskText(text);
-    for (const form of encodings(secret)) expect(masked).not.toContain(form);
+    for (const form of leakForms(secret)) expect(masked).not.toContain(form);
     expect(masked).toBe(`${MASK} | "${MASK}" | ${MASK} | ${MASK}`);
   });
 
@@ -65,6 +66,33 @@ describe("Secrets: free text", () => {
     const secrets = new Secrets();
     secrets.add("hidden-key");
     expect(secrets.maskValue({ "hidden-key": ["hidden-key"] })).toEqual({ [MASK]: [MASK] });
+  });
+});
+
+describe("URL credentials: one choke point", () => {
+  it("every masked text loses URL credentials, with no secret known and with --show-secrets", () => {
+    for (const secrets of [new Secrets(), new Secrets(true)]) {
+      expect(secrets.maskText("GET http://u:pw@host/x?token=t1&a=1 failed")).toBe(
+        "GET http://host/x?a=1 failed",
+      );
+      expect(secrets.maskValue({ url: "https://ci:k3y@jenkins/job/1/" })).toEqual({
+        url: "https://jenkins/job/1/",
+      });
+    }
+    // A URL without a credential is content: kept exactly, fragment and all.
+    const console = "https://console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions";
+    expect(new Secrets().maskText(console)).toBe(console);
+  });
+
+  it("the log knows the credentials of the command line and of URL variables from its first line", () => {
+    const io = memoryIo();
+    io.env = {
+      AWS_ENDPOINT_URL: "http://svc:end%2Fpoint-pw@localhost:4566/",
+      HTTPS_PROXY: "http://p:proxy-pw@proxy:3128",
+    };
+    const log = new Logger(io, { argv: ["stop", "https://jenkins:arg-pw-1@ci.example/"] });
+    log.warn("auth end/point-pw, proxy-pw and arg-pw-1 refused; escaped end\\/point-pw");
+    expect(io.writes).toEqual([`warning: auth ${MASK}, ${MASK} and ${MASK} refused; escaped ${MASK}\n`]);
   });
 });
 

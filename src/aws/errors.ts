@@ -1,5 +1,7 @@
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
-import { EnvironmentError, InputError } from "../errors.js";
+import { formatDuration } from "../duration.js";
+import { EnvironmentError, InputError, isCallCutShort } from "../errors.js";
+import { ENDPOINT_NOTE, type EndpointNote } from "./endpoint-note.js";
 
 interface SdkError {
   name?: string;
@@ -52,7 +54,7 @@ const INVALID = new Set(["ValidationException", "InvalidArn", "InvalidName", "In
 export function classifyAwsError(error: unknown): AwsErrorKind {
   if (error === null || typeof error !== "object") return "other";
   const e = error as SdkError & Error;
-  if (e.name === "AbortError") return "aborted";
+  if (e.name === "AbortError" || isCallCutShort(error)) return "aborted";
   if (CREDENTIALS.has(e.name ?? "") || /Could not load credentials/i.test(e.message ?? ""))
     return "credentials";
   if (isThrottlingError(e as never)) return "throttling";
@@ -87,6 +89,8 @@ export function awsFailure(
   error: unknown,
   context: { operation: string; region: string; resource?: string },
 ): Error {
+  // Cut short by the interrupt or the deadline: its own exit code (130/143/4), not an AWS failure.
+  if (isCallCutShort(error)) return error;
   const e = (error ?? {}) as SdkError;
   const name = e.name ?? "Error";
   const attempts = e.$metadata?.attempts;
@@ -122,6 +126,14 @@ export function awsFailure(
     case "aborted":
       return new EnvironmentError(`${where} was cut short (interrupted).`, { cause: error });
     case "transient": {
+      const note = (error as { [ENDPOINT_NOTE]?: EndpointNote })[ENDPOINT_NOTE];
+      if (name === "TimeoutError" && note) {
+        const tries = attempts ?? 1;
+        return new EnvironmentError(
+          `${where}: no answer from ${note.host} within --request-timeout ${formatDuration(note.requestTimeoutMs)}, ${tries} ${tries === 1 ? "attempt" : "attempts"}; check the network, proxy or AWS_ENDPOINT_URL, or raise --request-timeout.`,
+          { cause: error },
+        );
+      }
       const status = e.$metadata?.httpStatusCode;
       if (status !== undefined && status >= 500) {
         return new EnvironmentError(

@@ -12,6 +12,7 @@ import {
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { cleanCredentialUrlsInText } from "../secrets/url.js";
+import { send } from "./send.js";
 
 // A running Batch job's stream is known to batch:DescribeJobs alone: its thin call rides in this bundle too.
 export { BatchClient, type BatchJobLog, createBatchClient, describeBatchJobLog } from "./batch-log.js";
@@ -52,9 +53,10 @@ export interface LogEventsRequest {
 export async function getLogEventsPage(
   client: CloudWatchLogsClient,
   request: LogEventsRequest,
-  abortSignal?: AbortSignal,
+  abortSignal: AbortSignal,
 ): Promise<LogEventsPage> {
-  const out = await client.send(
+  const out = await send(
+    client,
     new GetLogEventsCommand({
       logGroupName: request.group,
       logStreamName: request.stream,
@@ -64,7 +66,7 @@ export async function getLogEventsPage(
       ...(request.startTime !== undefined ? { startTime: request.startTime } : {}),
       ...(request.endTime !== undefined ? { endTime: request.endTime } : {}),
     }),
-    abortSignal ? { abortSignal } : {},
+    abortSignal,
   );
   const page: LogEventsPage = {
     lines: (out.events ?? []).map((event) => ({
@@ -91,9 +93,10 @@ export interface FilteredEvent extends LogLine {
 export async function filterLogEventsPage(
   client: CloudWatchLogsClient,
   request: { group: string; phrase: string; startTime: number; endTime?: number; token?: string },
-  abortSignal?: AbortSignal,
+  signal: AbortSignal,
 ): Promise<{ events: FilteredEvent[]; nextToken?: string }> {
-  const out = await client.send(
+  const out = await send(
+    client,
     new FilterLogEventsCommand({
       logGroupName: request.group,
       // A quoted term matches the phrase as it is, `:` and `-` included.
@@ -102,7 +105,7 @@ export async function filterLogEventsPage(
       ...(request.endTime !== undefined ? { endTime: request.endTime } : {}),
       ...(request.token ? { nextToken: request.token } : {}),
     }),
-    abortSignal ? { abortSignal } : {},
+    signal,
   );
   const events = (out.events ?? []).map((event) => ({
     stream: event.logStreamName ?? "",
@@ -117,11 +120,12 @@ export async function logStreamsWithPrefix(
   client: CloudWatchLogsClient,
   group: string,
   prefix: string,
-  abortSignal?: AbortSignal,
+  abortSignal: AbortSignal,
 ): Promise<string[]> {
-  const out = await client.send(
+  const out = await send(
+    client,
     new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix }),
-    abortSignal ? { abortSignal } : {},
+    abortSignal,
   );
   return (out.logStreams ?? []).flatMap((stream) => stream.logStreamName ?? []);
 }

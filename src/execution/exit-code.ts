@@ -1,4 +1,4 @@
-import { ExitCode, toExit } from "../errors.js";
+import { ExitCode, isCallCutShort, toExit } from "../errors.js";
 import type { Outcome } from "./model.js";
 
 /**
@@ -33,6 +33,21 @@ export function exitCodeOf(outcome: Outcome): ExitCode {
     case "error":
       return toExit(outcome.error).code;
   }
+}
+
+/**
+ * What a thrown error means for an execution not yet started: a call cut
+ * short by SIGINT/SIGTERM is an interruption before the start (130/143), by
+ * the --timeout deadline a timeout (4); anything else is the error itself.
+ */
+export function outcomeOfError(error: unknown, onAbort: "stop" | "detach"): Outcome {
+  if (isCallCutShort(error)) {
+    if (error.reason === "SIGINT" || error.reason === "SIGTERM") {
+      return { kind: "interrupted", signal: error.reason, action: onAbort, stopped: false, started: false };
+    }
+    return { kind: "timeout", stopped: false };
+  }
+  return { kind: "error", error };
 }
 
 /**

@@ -194,7 +194,7 @@ export class LogFollower {
    * make one call for it: GetLogEvents, emitting its new lines, or one call of
    * a kind's locator. Returns false when nothing is followed (no call made).
    */
-  async tick(signal?: AbortSignal): Promise<boolean> {
+  async tick(signal: AbortSignal): Promise<boolean> {
     this.expire();
     const next = this.nextDue();
     if (!next) return false;
@@ -202,7 +202,7 @@ export class LogFollower {
     const due = this.dueAt(unit);
     const wait = Math.min(due, task.deadline ?? due) - this.options.now();
     if (wait > 0) await this.options.sleep(wait, signal);
-    if (this.expire() || signal?.aborted || this.tasks.get(task.state) !== task || !task.units.includes(unit))
+    if (this.expire() || signal.aborted || this.tasks.get(task.state) !== task || !task.units.includes(unit))
       return true;
     if (unit.type === "locate") {
       if (unit.locator.budget === "logs") this.nextCallAt = this.options.now() + this.interval;
@@ -262,7 +262,7 @@ export class LogFollower {
   }
 
   /** One call of the task's locator: once it names streams, they are read like any other. */
-  private async locate(task: Followed, unit: LocateUnit, signal?: AbortSignal): Promise<void> {
+  private async locate(task: Followed, unit: LocateUnit, signal: AbortSignal): Promise<void> {
     if (unit.locator.budget === "logs") this.calls += 1;
     else this.batchCalls += 1;
     try {
@@ -271,7 +271,7 @@ export class LogFollower {
         logs: await this.logsClient(),
         clients: this.options,
         ending: unit.last,
-        ...(signal ? { signal } : {}),
+        signal,
       });
       // A retry's new attempt took its place while we asked: leave that one alone.
       if (this.tasks.get(task.state) !== task) return;
@@ -331,7 +331,7 @@ export class LogFollower {
     if (unit.last) this.replace(task, unit, []);
   }
 
-  private async read(task: Followed, unit: StreamUnit, signal: AbortSignal | undefined): Promise<void> {
+  private async read(task: Followed, unit: StreamUnit, signal: AbortSignal): Promise<void> {
     const { source } = unit;
     const api = await loadLogs();
     const client = await this.logsClient();
@@ -375,7 +375,7 @@ export class LogFollower {
   private readFailed(task: Followed, unit: StreamUnit, error: unknown): void {
     const name = error instanceof Error ? error.name : "";
     // Cut short because following stopped (the task or the execution ended): nothing went wrong.
-    if (name === "AbortError") {
+    if (name === "AbortError" || classifyAwsError(error) === "aborted") {
       this.drop(task);
       return;
     }

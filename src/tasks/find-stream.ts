@@ -22,7 +22,7 @@ export async function findStream(
   api: Pick<LogsModule, "filterLogEventsPage">,
   client: CloudWatchLogsClient,
   source: LogSource,
-  signal?: AbortSignal,
+  signal: AbortSignal,
 ): Promise<FoundStream> {
   const find = source.find;
   const start = source.window?.start ?? 0;

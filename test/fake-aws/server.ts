@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { AwsFault, type AwsService, type Clock, type RecordedCall, type RestJsonService } from "./types.js";
 
-export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied";
+export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied" | "hang";
 
 /**
  * One fault rule. Counters are per rule and count only the calls the rule
@@ -32,6 +32,13 @@ export interface FaultRule {
   count?: number;
   /** Delay for `latency` faults, in wall-clock milliseconds. */
   ms?: number;
+  /**
+   * `hang`: the request is read and never answered (a stalled NAT or proxy
+   * does this); the connection stays open until the client gives up. With
+   * `takeEffect` the service handles the call first (a StartExecution that
+   * started the execution) and only the answer is lost.
+   */
+  takeEffect?: boolean;
 }
 
 /** Live view of an added rule, for asserting how often it fired. */
@@ -208,6 +215,8 @@ async function dispatch(
     req.socket.destroy();
     return;
   }
+  if (decision.kind === "hang")
+    return hang(call, decision, () => service.handle(operation, input, { clock }));
   if (decision.kind) {
     return respondError(call, res, service.jsonVersion, injectedFault(decision.kind, service, operation));
   }
@@ -217,6 +226,17 @@ async function dispatch(
     sendJson(res, service.jsonVersion, 200, output);
   } catch (err) {
     respondError(call, res, service.jsonVersion, asFault(err));
+  }
+}
+
+/** Never answer: the socket stays open (close() destroys it); with takeEffect the call is handled first. */
+async function hang(call: RecordedCall, decision: FaultDecision, handle: () => unknown): Promise<void> {
+  call.outcome = "hung";
+  if (!decision.takeEffect) return;
+  try {
+    await handle();
+  } catch {
+    // Whatever it would have answered, the answer is what is lost.
   }
 }
 
@@ -255,6 +275,8 @@ async function handleRestJson(
     req.socket.destroy();
     return;
   }
+  if (decision.kind === "hang")
+    return hang(call, decision, () => service.handle(operation, input, { clock }));
   if (decision.kind) {
     const fault = injectedFault(decision.kind, service, operation);
     // restJson1 services answer an IAM denial with 403, as API Gateway-fronted AWS APIs do.
@@ -303,7 +325,7 @@ function asFault(err: unknown): AwsFault {
 }
 
 function injectedFault(
-  kind: Exclude<FaultKind, "drop" | "latency">,
+  kind: Exclude<FaultKind, "drop" | "latency" | "hang">,
   service: AwsService | RestJsonService,
   op: string,
 ) {
@@ -404,6 +426,8 @@ interface FaultEntry {
 interface FaultDecision {
   latencyMs: number;
   kind?: Exclude<FaultKind, "latency">;
+  /** `hang` only: handle the call before never answering. */
+  takeEffect?: boolean;
 }
 
 class FaultTable implements FaultInjector {
@@ -447,6 +471,7 @@ class FaultTable implements FaultInjector {
         decision.latencyMs += entry.rule.ms ?? 0;
       } else if (!decision.kind) {
         decision.kind = entry.rule.kind;
+        if (entry.rule.takeEffect) decision.takeEffect = true;
       } else {
         continue;
       }
