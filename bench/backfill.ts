@@ -286,6 +286,7 @@ export const backfillScheduler: Contender = {
         input: plan.inputFor(date),
         redrive: false,
         secretKeys: new Set<string>(),
+        ssmKeys: new Set<string>(),
       },
     }));
     const notices: Notice[] = [];

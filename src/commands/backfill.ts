@@ -98,6 +98,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
           input: JSON.stringify(input.composition.input),
           redrive: options.redrive,
           secretKeys: new Set(INPUT_KEYS.filter((key) => input.composition.provenance[key]?.secret)),
+          ssmKeys: new Set(INPUT_KEYS.filter((key) => input.composition.provenance[key]?.source === "ssm")),
         },
       };
     });

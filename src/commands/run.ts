@@ -56,6 +56,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         input: JSON.stringify(prepared.composition.input),
         redrive: options.redrive,
         secretKeys: new Set(INPUT_KEYS.filter((key) => prepared.composition.provenance[key]?.secret)),
+        ssmKeys: new Set(INPUT_KEYS.filter((key) => prepared.composition.provenance[key]?.source === "ssm")),
       },
       { ...followOptions(options, ctx), wait: options.wait, dryRun: options.dryRun },
       report,
