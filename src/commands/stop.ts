@@ -52,6 +52,8 @@ export async function stopCommand(
     {
       region: options.region,
       profile: options.profile,
+      assumeRole: options.assumeRole,
+      now: ctx.now,
       known: { region: first.region, why: "the execution ARN" },
       requestTimeout: options.requestTimeout,
       ...ctx.aws,

@@ -10,7 +10,7 @@ import type { ExecutionReport } from "../execution/model.js";
 import { attachAndFollow } from "../execution/service.js";
 import { parseExecutionArn, parseStateMachineArn } from "../execution/state-machine.js";
 import { parseJsonOrText } from "../json/parse-object.js";
-import type { CommandContext } from "./context.js";
+import { type CommandContext, labelsOf } from "./context.js";
 import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 
 export type WaitOptions = OptionsOf<"wait">;
@@ -32,11 +32,7 @@ export async function waitCommand(
   frame.reports.push(report);
   let clients: AwsClients | undefined;
   try {
-    checkPollIntervals(
-      options.pollInterval,
-      options.maxPollInterval,
-      (option) => ctx.optionLabel?.(option) ?? option,
-    );
+    checkPollIntervals(options.pollInterval, options.maxPollInterval, labelsOf(ctx));
     const prices = await pricesOption(options, ctx);
     const parsed = parseExecutionArn(executionArn);
     if (!parsed) {
@@ -49,6 +45,8 @@ export async function waitCommand(
       {
         region: options.region,
         profile: options.profile,
+        assumeRole: options.assumeRole,
+        now: ctx.now,
         known: { region: ref.region, why: "the execution ARN" },
         requestTimeout: options.requestTimeout,
         ...ctx.aws,

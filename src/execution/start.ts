@@ -33,6 +33,12 @@ export interface StartRequest {
   /** Keys whose values are secret (any length): never shown in the differing-input message. */
   secretKeys: ReadonlySet<string>;
   /**
+   * Keys whose value in this run comes from SSM: the existing execution's
+   * value of such a key is not shown either (it may have been a SecureString
+   * when that execution read it), only its length.
+   */
+  ssmKeys: ReadonlySet<string>;
+  /**
    * The execution of this name as already looked up (backfill looks up every
    * date before it starts any); `null`: looked up, there is none. Undefined:
    * look it up now.
@@ -157,13 +163,7 @@ async function sameName(
     throw new InputError(
       `An execution named ${request.name} already exists (${existing.status}) with a different input (${differing.join(", ")}); nothing was started. Pass --execution-name NEW to start a new one, or restore the input.`,
       {
-        details: describeDifferences(
-          existing.input,
-          request.input,
-          differing,
-          request.secretKeys,
-          deps.secrets,
-        ),
+        details: describeDifferences(existing.input, request.input, differing, request, deps.secrets),
       },
     );
   }
@@ -232,27 +232,38 @@ export function differingKeys(previous: string | undefined, next: string): strin
 }
 
 /**
- * Both sides of each differing key, secrets masked by key (any length) and
- * as values (the earlier execution may hold a secret this run no longer has).
+ * Both sides of each differing key. This run's side: secret keys as MASK
+ * (any length), other values masked as values. The existing execution's
+ * side is shown only for keys whose value in this run does not come from
+ * SSM: the value it read then may have been a SecureString that this run
+ * cannot know as one (rotated, or turned into a String since); those are
+ * MASK with their length, which is what tells a rotated value apart.
  */
 function describeDifferences(
   previous: string | undefined,
   next: string,
   keys: string[],
-  secretKeys: ReadonlySet<string>,
+  request: Pick<StartRequest, "secretKeys" | "ssmKeys">,
   secrets: Secrets,
 ): string[] {
   const a = parseObject(previous) ?? {};
   const b = parseObject(next) ?? {};
-  const show = (key: string, value: unknown) =>
-    secretKeys.has(key)
-      ? MASK
-      : value === undefined
-        ? "(absent)"
-        : JSON.stringify(secrets.maskEntry(key, value));
+  const shown = (key: string, value: unknown) =>
+    value === undefined ? "(absent)" : JSON.stringify(secrets.maskEntry(key, value));
+  const existing = (key: string, value: unknown) =>
+    value !== undefined && (request.ssmKeys.has(key) || request.secretKeys.has(key) || !(key in b))
+      ? `${MASK} (${lengthOf(value)} characters)`
+      : shown(key, value);
+  const current = (key: string, value: unknown) => (request.secretKeys.has(key) ? MASK : shown(key, value));
   return keys.map(
-    (key) => `${key}: the existing execution has ${show(key, a[key])}, this run has ${show(key, b[key])}`,
+    (key) =>
+      `${key}: the existing execution has ${existing(key, a[key])}, this run has ${current(key, b[key])}`,
   );
+}
+
+/** A value's length as the input held it: a string's characters, else its JSON's. */
+function lengthOf(value: unknown): number {
+  return typeof value === "string" ? value.length : (JSON.stringify(value) ?? "").length;
 }
 
 function parseObject(text: string | undefined): Record<string, unknown> | undefined {
