@@ -445,6 +445,13 @@ export function flagOf(option: string): string {
   return spec ? longFlag(spec) : `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** The BATCHINF_* variable of an option, by its name (`resultFile` -> `BATCHINF_RESULT_FILE`). */
+export function envNameOf(option: string): string {
+  const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
+  if (!spec) throw new Error(`no option named ${option}`);
+  return envName(spec);
+}
+
 export function longFlag(spec: OptionSpec): string {
   return spec.flags.split(/[ ,]/)[0] ?? spec.flags;
 }
