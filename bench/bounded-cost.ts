@@ -129,8 +129,8 @@ for (let round = 0; round <= RUNS; round++) {
       if (code !== 0) throw new Error(`${build} ${name} exited ${code}`);
       if (round === 0) continue;
       const key = `${name}/${build}`;
-      (times[key] ??= []).push(ms);
-      (calls[key] ??= []).push(fake.calls.length);
+      times[key] = [...(times[key] ?? []), ms];
+      calls[key] = [...(calls[key] ?? []), fake.calls.length];
     }
   }
 }
