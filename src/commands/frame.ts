@@ -1,10 +1,8 @@
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import { dirname } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { InputError } from "../errors.js";
 import type { Emit, ExecutionEvent, ExecutionReport, Reporter } from "../execution/model.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
+import { assertFilesApart } from "../io/output-paths.js";
 import type { Sleep } from "../io/sleep.js";
 import { FileReporter } from "../report/file-reporter.js";
 import { LogReporter } from "../report/log-reporter.js";
@@ -93,20 +91,20 @@ export class CommandFrame {
 
   private readonly renderResult: FrameRenderers["result"];
 
-  /** Check the output files before anything starts: an unwritable path fails now, not after an hour. */
+  /**
+   * Check the output files before anything starts (an unwritable path fails
+   * now, not after an hour), against each other and every input file before
+   * any is read or written: the placeholder result file once destroyed a
+   * --tfvars of the same name before it was read.
+   */
   static async open(
     ctx: CommandContext,
     options: FrameOptions,
     renderers: FrameRenderers,
   ): Promise<CommandFrame> {
+    await assertFilesApart(options, ctx.optionLabel);
     const placeholder = renderers.result([]);
     if (options.resultFile) await assertWritable(options.resultFile, "--result-file", placeholder);
-    for (const [flag, file] of [
-      ["--junit", options.junit],
-      ["--report-html", options.reportHtml],
-    ] as const) {
-      if (file) await assertDirectoryWritable(file, flag);
-    }
     return new CommandFrame(ctx, options, renderers);
   }
 
@@ -143,17 +141,6 @@ async function assertWritable(file: string, flag: string, text: string): Promise
   } catch (error: unknown) {
     throw new InputError(
       `Cannot write ${flag} ${file}: ${(error as Error).message}; create its directory or choose another path.`,
-      { cause: error },
-    );
-  }
-}
-
-async function assertDirectoryWritable(file: string, flag: string): Promise<void> {
-  try {
-    await access(dirname(file), constants.W_OK);
-  } catch (error: unknown) {
-    throw new InputError(
-      `Cannot write ${flag} ${file}: its directory ${dirname(file)} does not exist or is not writable; create it or choose another path.`,
       { cause: error },
     );
   }

@@ -1,15 +1,17 @@
+import { type CommandName, envName, longFlag, optionsFor } from "../cli-options.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
+import { assertFilesApart } from "../io/output-paths.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
 import type { Secrets } from "../secrets/secrets.js";
 
 const FOLLOWING = new Set(["run", "wait", "backfill"]);
-const FILES = [
-  { flag: "--result-file", variable: "BATCHINF_RESULT_FILE", what: "result" },
-  { flag: "--junit", variable: "BATCHINF_JUNIT", what: "junit" },
-  { flag: "--report-html", variable: "BATCHINF_REPORT_HTML", what: "html" },
+const REPORTS = [
+  { option: "resultFile", what: "result" },
+  { option: "junit", what: "junit" },
+  { option: "reportHtml", what: "html" },
 ] as const;
 
 /**
@@ -29,6 +31,18 @@ export async function writeUsageErrorReports(
 ): Promise<void> {
   const command = argv.find((arg) => !arg.startsWith("-"));
   if (!command || !FOLLOWING.has(command)) return;
+  // The files the command would have had, from the raw arguments: a report is never written over an input.
+  const files: Record<string, string | undefined> = {};
+  for (const spec of optionsFor(command as CommandName)) {
+    if (spec.file === undefined) continue;
+    const fallback = typeof spec.default === "string" ? spec.default : undefined;
+    files[spec.name] = flagValue(argv, longFlag(spec)) ?? env[envName(spec)] ?? fallback;
+  }
+  const apart = await assertFilesApart(files).then(
+    () => true,
+    () => false,
+  );
+  if (!apart) return;
   const report: ExecutionReport = { status: "NOT_STARTED", states: [], outcome: { kind: "error", error } };
   const render = {
     result: () =>
@@ -37,8 +51,8 @@ export async function writeUsageErrorReports(
     html: () => renderHtml([report], { secrets: deps.secrets, now: deps.now }),
   };
   await Promise.all(
-    FILES.map(async ({ flag, variable, what }) => {
-      const file = flagValue(argv, flag) ?? env[variable];
+    REPORTS.map(async ({ option, what }) => {
+      const file = files[option];
       if (!file) return;
       await writeFileAtomic(file, render[what]()).catch(() => undefined);
     }),
