@@ -225,8 +225,10 @@ describe("backfill", () => {
   });
 
   it("--timeout that runs out just as a date succeeds: the dates it kept from starting make the exit 4, not 0", async () => {
-    // SHORT runs 16 minutes; the deadline falls between the first date's end and the second's start.
-    const machine = newMachine();
+    // The execution runs 16m10s; the deadline falls after the first date's end
+    // and before the poll that would follow it (the Batch job is polled every
+    // 20 s): the poll at the deadline sees the end, and no date starts after it.
+    const machine = newMachine(pipelineSucceeds({ ...SHORT, batchMs: SHORT.batchMs + 10_000 }));
     const run = await backfill(machine, [
       "--from",
       "2023-10-01",
@@ -235,7 +237,7 @@ describe("backfill", () => {
       "--concurrency",
       "1",
       "--timeout",
-      "16m05s",
+      "16m15s",
     ]);
     expect(startsOn(machine)).toHaveLength(1);
     expect(run.result.results[0]?.status).toBe("SUCCEEDED");

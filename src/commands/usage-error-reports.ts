@@ -2,17 +2,10 @@ import { type CommandName, envName, longFlag, optionsFor } from "../cli-options.
 import type { ExecutionReport } from "../execution/model.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import { assertFilesApart } from "../io/output-paths.js";
-import { renderHtml } from "../report/html.js";
-import { renderJunit } from "../report/junit.js";
-import { backfillResultOf, resultOf } from "../report/result.js";
+import { REPORT_DOCUMENTS } from "../report/documents.js";
 import type { Secrets } from "../secrets/secrets.js";
 
 const FOLLOWING = new Set(["run", "wait", "backfill"]);
-const REPORTS = [
-  { option: "resultFile", what: "result" },
-  { option: "junit", what: "junit" },
-  { option: "reportHtml", what: "html" },
-] as const;
 
 /**
  * The reports of a command that never began because its own flags were
@@ -44,17 +37,18 @@ export async function writeUsageErrorReports(
   );
   if (!apart) return;
   const report: ExecutionReport = { status: "NOT_STARTED", states: [], outcome: { kind: "error", error } };
-  const render = {
-    result: () =>
-      `${JSON.stringify(deps.secrets.maskValue(command === "backfill" ? backfillResultOf([report]) : resultOf(report)), null, 2)}\n`,
-    junit: () => renderJunit([report], { secrets: deps.secrets, now: deps.now, name: `batchinf ${command}` }),
-    html: () => renderHtml([report], { secrets: deps.secrets, now: deps.now }),
+  const context = {
+    secrets: deps.secrets,
+    now: () => deps.now,
+    command,
+    several: command === "backfill",
+    withoutPayloads: false,
   };
   await Promise.all(
-    REPORTS.map(async ({ option, what }) => {
-      const file = files[option];
+    REPORT_DOCUMENTS.map(async (document) => {
+      const file = files[document.option];
       if (!file) return;
-      await writeFileAtomic(file, render[what]()).catch(() => undefined);
+      await writeFileAtomic(file, document.render([report], context)).catch(() => undefined);
     }),
   );
 }

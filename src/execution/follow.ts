@@ -6,6 +6,7 @@ import type { Sleep } from "../io/sleep.js";
 import { deadlineSignal } from "./deadline.js";
 import type { HistoryReader } from "./history-reader.js";
 import type { Emit, TerminalStatus } from "./model.js";
+import { type Expectations, PollSchedule } from "./poll-schedule.js";
 import { type StopOutcome, stopWithin } from "./stop.js";
 import type { ExecutionTracker } from "./tracker.js";
 
@@ -33,6 +34,8 @@ export interface FollowDeps {
   emit: Emit;
   /** Called once per poll with the running state runs (--follow-logs); never throws. */
   onPoll?: (signal: AbortSignal) => Promise<void>;
+  /** What past runs say about this one, once known (asked each poll): the schedule polls densely around expected ends. */
+  expectations?: () => Expectations | undefined;
 }
 
 export type FollowResult =
@@ -53,12 +56,12 @@ const TERMINAL = new Set(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
 const DESCRIBE_TRIES = 5;
 
 /**
- * Follow an execution to its end. Each poll reads only new history events.
- * The interval starts at --poll-interval, grows by half with each quiet poll
- * up to --max-poll-interval (which bounds the delay between the execution's
- * end and our exit), and drops back when events arrive: states come in
- * bursts, and the end often follows a state's exit closely. Throttling
- * doubles the interval instead. Sleep and clock are injected.
+ * Follow an execution to its end. Each poll reads only new history events;
+ * when to poll next is the PollSchedule's: it follows what is running (and
+ * when past runs say each state should end), never waiting longer than
+ * --max-poll-interval, which bounds the delay between the execution's end
+ * and our exit. Throttling doubles the interval instead. Sleep and clock are
+ * injected.
  */
 export async function followExecution(
   executionArn: string,
@@ -75,6 +78,7 @@ export async function followExecution(
   // Every call of the loop is cut short by the interrupt or by the deadline, whichever comes first.
   const signal = AbortSignal.any([deps.interrupt, deadline.signal]);
   try {
+    const schedule = new PollSchedule(options);
     let interval = options.pollInterval;
     let errorsInARow = 0;
     let failingSince = 0;
@@ -83,10 +87,15 @@ export async function followExecution(
     for (;;) {
       if (deps.interrupt.aborted) return interrupted(executionArn, options, deps);
       if (deadline.signal.aborted) return timedOut(executionArn, options, deps);
-      let active = false;
       try {
-        active = (await reader.readNew(signal)) > 0;
+        await reader.readNew(signal);
         errorsInARow = 0;
+        const expectations = deps.expectations?.();
+        interval = schedule.next({
+          now: now(),
+          running: tracker.running(),
+          ...(expectations ? { expectations } : {}),
+        });
         if (reader.readsForward && !announcedForward) {
           announcedForward = true;
           deps.emit({
@@ -112,7 +121,7 @@ export async function followExecution(
           });
         }
         const throttled = classifyAwsError(error) === "throttling";
-        if (throttled) interval = Math.min(interval * 2, options.maxPollInterval);
+        interval = schedule.afterError(throttled);
         deps.emit({
           type: "poll-retry",
           at: now(),
@@ -133,9 +142,6 @@ export async function followExecution(
       if (deps.onPoll) await deps.onPoll(signal);
       if (now() >= deadlineAt || deadline.signal.aborted) return timedOut(executionArn, options, deps);
       await deps.sleep(Math.max(0, Math.min(interval, deadlineAt - now())), signal);
-      interval = active
-        ? options.pollInterval
-        : Math.min(Math.round(interval * 1.5), options.maxPollInterval);
     }
   } finally {
     deadline.dispose();

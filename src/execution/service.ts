@@ -1,5 +1,5 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
-import { awsFailure } from "../aws/errors.js";
+import { awsFailure, CredentialsExpiredError } from "../aws/errors.js";
 import { EnvironmentError, isCallCutShort } from "../errors.js";
 import { sanitizeAwsValue } from "../failure/cause.js";
 import type { Sleep } from "../io/sleep.js";
@@ -16,6 +16,7 @@ import {
 } from "./follow.js";
 import { HistoryReader } from "./history-reader.js";
 import type { Emit, ExecutionReport, Failure, Outcome, StateRun } from "./model.js";
+import type { Expectations } from "./poll-schedule.js";
 import { type StartRequest, type StartResult, startIdempotently } from "./start.js";
 import type { StopOutcome } from "./stop.js";
 import { ExecutionTracker } from "./tracker.js";
@@ -35,6 +36,8 @@ export interface ServiceDeps {
   describeFailure?(failure: Failure, run: StateRun | undefined): Promise<Failure>;
   /** Once per poll while following (--follow-logs), and once when following ends. */
   onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
+  /** What past runs say about this execution once known (--history): the poll schedule meets expected ends. */
+  expectations?(): Expectations | undefined;
   /** Following ended: the tracker holds every state run, ended ones too (their logs get a last read). */
   onFollowEnd?(tracker: ExecutionTracker): Promise<void>;
   /**
@@ -195,7 +198,10 @@ async function follow(
       interrupt: deps.interrupt,
       emit: deps.emit,
       ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
+      ...(deps.expectations ? { expectations: () => deps.expectations?.() } : {}),
     });
+  } catch (error: unknown) {
+    throw credentialsRanOut(error, executionArn, report.status) ?? error;
   } finally {
     await deps.onFollowEnd?.(tracker);
   }
@@ -212,6 +218,18 @@ async function follow(
     report,
     { kind: "interrupted", signal: result.signal, action: options.onAbort, stopped, started: true },
     deps,
+  );
+}
+
+/**
+ * The credentials expired mid-wait and nothing can renew them: not the
+ * execution failing. It keeps running; say so, and how to attach again.
+ */
+function credentialsRanOut(error: unknown, executionArn: string, status: string): Error | undefined {
+  if (!(error instanceof CredentialsExpiredError)) return undefined;
+  return new CredentialsExpiredError(
+    `The AWS credentials expired while following execution ${executionArn} (still ${status}: it keeps running); renew them and attach again with: batchinf wait ${executionArn}, or pass --assume-role ROLE_ARN so batchinf renews them itself.`,
+    { cause: error },
   );
 }
 
