@@ -259,6 +259,15 @@ export const OPTIONS = [
     commands: WAITING,
   },
   {
+    flags: "--history <n>",
+    name: "history",
+    help: "read the last N successful runs (in the background) for each state's median and the expected end (0: off)",
+    commands: WAITING,
+    default: 10,
+    defaultText: "10",
+    parse: countParser(0, 1000),
+  },
+  {
     flags: "--prices <file>",
     name: "prices",
     help: "JSON object of unit prices (glueDpuHour, batchVcpuHour, batchGibHour, stateTransition, currency): adds an estimated cost to the usage",
@@ -294,8 +303,8 @@ export const OPTIONS = [
   {
     flags: "--max-api-rate <n>",
     name: "maxApiRate",
-    help: "Step Functions calls per second for all executions together",
-    commands: ["backfill"],
+    help: "Step Functions calls per second: backfill's executions together; run and wait: the --history read",
+    commands: WAITING,
     default: 5,
     defaultText: "5",
     parse: countParser(1, 100),
@@ -443,6 +452,13 @@ export function envName(spec: OptionSpec): string {
 export function flagOf(option: string): string {
   const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
   return spec ? longFlag(spec) : `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The BATCHINF_* variable of an option, by its name (`resultFile` -> `BATCHINF_RESULT_FILE`). */
+export function envNameOf(option: string): string {
+  const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
+  if (!spec) throw new Error(`no option named ${option}`);
+  return envName(spec);
 }
 
 export function longFlag(spec: OptionSpec): string {
