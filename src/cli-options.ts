@@ -271,6 +271,15 @@ export const OPTIONS = [
     commands: WAITING,
   },
   {
+    flags: "--history <n>",
+    name: "history",
+    help: "read the last N successful runs (in the background) for each state's median and the expected end (0: off)",
+    commands: WAITING,
+    default: 10,
+    defaultText: "10",
+    parse: countParser(0, 1000),
+  },
+  {
     flags: "--prices <file>",
     name: "prices",
     file: "read",
@@ -307,8 +316,8 @@ export const OPTIONS = [
   {
     flags: "--max-api-rate <n>",
     name: "maxApiRate",
-    help: "Step Functions calls per second for all executions together",
-    commands: ["backfill"],
+    help: "Step Functions calls per second: backfill's executions together; run and wait: the --history read",
+    commands: WAITING,
     default: 5,
     defaultText: "5",
     parse: countParser(1, 100),
