@@ -118,7 +118,7 @@ export function serviceDeps(setup: {
     },
     onFollowEnd: async (tracker) => {
       watch?.finish();
-      await following?.finish(tracker.runs, frame.interrupt);
+      await following?.finish(tracker.runs, frame.interrupt, tracker.terminal !== undefined);
     },
   };
 }
