@@ -126,6 +126,13 @@ export const OPTIONS = [
   },
   { flags: "--profile <name>", name: "profile", help: "AWS shared-config profile", commands: AWS },
   {
+    flags: "--assume-role <arn>",
+    name: "assumeRole",
+    help: "assume this IAM role with the AWS chain's credentials, renewing the session before it expires (waits longer than a role session)",
+    commands: AWS,
+    parse: parseRoleArn,
+  },
+  {
     flags: "--request-timeout <duration>",
     name: "requestTimeout",
     help: "longest wait for one AWS call's answer (each attempt; retried like a 5xx), 1s to 5m",
@@ -412,6 +419,17 @@ function parseRegion(raw: string, flag: string): string {
   return text;
 }
 
+/** An IAM role ARN, refused here (usage, exit 2) rather than by STS later. */
+function parseRoleArn(raw: string, flag: string): string {
+  const text = raw.trim();
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(text)) {
+    throw new InputError(
+      `${optionValue(flag, raw)} is not an IAM role ARN; pass one such as arn:aws:iam::123456789012:role/batchinf.`,
+    );
+  }
+  return text;
+}
+
 /** `--ssm-path <prefix>` -> `BATCHINF_SSM_PATH`; `--no-wait` -> `BATCHINF_NO_WAIT`. */
 export function envName(spec: OptionSpec): string {
   return `BATCHINF_${longFlag(spec).replace(/^--/, "").replaceAll("-", "_").toUpperCase()}`;
@@ -425,6 +443,13 @@ export function envName(spec: OptionSpec): string {
 export function flagOf(option: string): string {
   const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
   return spec ? longFlag(spec) : `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The BATCHINF_* variable of an option, by its name (`resultFile` -> `BATCHINF_RESULT_FILE`). */
+export function envNameOf(option: string): string {
+  const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
+  if (!spec) throw new Error(`no option named ${option}`);
+  return envName(spec);
 }
 
 export function longFlag(spec: OptionSpec): string {

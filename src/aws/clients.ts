@@ -25,6 +25,10 @@ export interface AwsSettings {
   retryStrategy?: SFNClientConfig["retryStrategy"];
   /** `--request-timeout`: how long one attempt of any call may wait for its answer, in ms. */
   requestTimeout: number;
+  /** --assume-role: every client uses this role's sessions, renewed before they expire. */
+  assumeRole?: string;
+  /** The clock session renewal follows (the command's; injected in tests). */
+  now?: () => number;
 }
 
 export interface AwsClients {
@@ -77,9 +81,15 @@ export async function createAwsClients(
   log.info(`AWS Region ${region}, from ${why}`);
   if (ignored) log.warn(ignored);
   if (env.AWS_ENDPOINT_URL) log.info(`AWS endpoint ${env.AWS_ENDPOINT_URL}, from AWS_ENDPOINT_URL`);
+  const calls: Record<string, number> = {};
+  const count = <C extends { middlewareStack: unknown }>(client: C): C => {
+    countCalls(client.middlewareStack as unknown as MiddlewareAdder, calls);
+    noteEndpointOnErrors(client.middlewareStack as unknown as MiddlewareAdder, settings.requestTimeout);
+    return client;
+  };
   // Every client is built from `common` and passes through `count`: each one,
   // a client added later too, gets the time bound and its calls counted.
-  const common = {
+  const settingsOfEveryClient = {
     region,
     requestHandler: boundedRequestHandler(settings.requestTimeout),
     ...(settings.profile ? { profile: settings.profile } : {}),
@@ -87,11 +97,11 @@ export async function createAwsClients(
       ? { retryStrategy: settings.retryStrategy }
       : { retryMode: "adaptive", ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }) }),
   };
-  const calls: Record<string, number> = {};
-  const count = <C extends { middlewareStack: unknown }>(client: C): C => {
-    countCalls(client.middlewareStack as unknown as MiddlewareAdder, calls);
-    noteEndpointOnErrors(client.middlewareStack as unknown as MiddlewareAdder, settings.requestTimeout);
-    return client;
+  const common = {
+    ...settingsOfEveryClient,
+    ...(settings.assumeRole
+      ? { credentials: await assumedRole(settings, settingsOfEveryClient, env, log, count) }
+      : {}),
   };
   let ssm: SSMClient | undefined;
   const sfn = new Map<string, SFNClient>();
@@ -157,6 +167,33 @@ export async function createAwsClients(
       return client;
     },
   };
+}
+
+/**
+ * --assume-role: one shared, self-renewing session for every client, its STS
+ * client built with the same settings and counted like the others.
+ */
+async function assumedRole(
+  settings: AwsSettings & { assumeRole?: string },
+  clientConfig: Record<string, unknown> & { region: string },
+  env: Readonly<Record<string, string | undefined>>,
+  log: Logger,
+  count: (client: { middlewareStack: unknown }) => unknown,
+) {
+  const { assumeRoleCredentials, roleSessionName } = await import("./credentials.js");
+  const now = settings.now ?? Date.now;
+  log.info(
+    `AWS credentials: role ${settings.assumeRole} (--assume-role), renewed before each session expires`,
+  );
+  return assumeRoleCredentials({
+    roleArn: settings.assumeRole as string,
+    sessionName: roleSessionName(env.BUILD_TAG, now()),
+    region: clientConfig.region,
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    now,
+    clientConfig,
+    onStsClient: count,
+  });
 }
 
 interface MiddlewareAdder {

@@ -14,7 +14,7 @@ import type { CommandContext } from "./context.js";
  * same settings. `readLiveSsm` is prepareInput's reader of Terraform's outputs.
  */
 export function lazyClients(
-  options: { region?: string; profile?: string; requestTimeout: number },
+  options: { region?: string; profile?: string; assumeRole?: string; requestTimeout: number },
   ctx: CommandContext,
   /** Cuts the SSM reads short: the command's interrupt. */
   signal: AbortSignal,
@@ -29,6 +29,8 @@ export function lazyClients(
       {
         region: options.region,
         profile: options.profile,
+        assumeRole: options.assumeRole,
+        now: ctx.now,
         requestTimeout: options.requestTimeout,
         tfvarsRegion,
         ...ctx.aws,

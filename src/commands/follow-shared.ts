@@ -3,14 +3,10 @@ import { consoleDomain } from "../aws/arn.js";
 import type { AwsClients } from "../aws/clients.js";
 import { consoleUrl } from "../aws/sfn.js";
 import type { FollowOptions } from "../execution/follow.js";
-import type { ExecutionReport } from "../execution/model.js";
 import type { ServiceDeps } from "../execution/service.js";
 import { describeTaskFailure } from "../failure/describe.js";
 import { failureBlockLines } from "../failure/failure-block.js";
 import { SharedLogFollowing } from "../failure/follow-task-logs.js";
-import { renderHtml } from "../report/html.js";
-import { renderJunit } from "../report/junit.js";
-import { backfillResultOf, resultOf } from "../report/result.js";
 import type { TaskClients } from "../tasks/kind.js";
 import { type Prices, readPrices } from "../usage/prices.js";
 import { type CommandContext, labelsOf } from "./context.js";
@@ -45,41 +41,21 @@ export function followOptions(options: FollowFlags, ctx: CommandContext): Follow
   };
 }
 
-/**
- * The frame with its reporters. Every document is masked as a value before
- * it is serialised (the secrets boundary), never as text afterwards.
- */
+/** The frame with its reporters (REPORT_DOCUMENTS, masked at one choke point before they are serialised). */
 export function openFrame(
   ctx: CommandContext,
   options: FollowFlags,
   shape: { several?: boolean; withoutPayloads?: boolean; command?: string } = {},
 ): Promise<CommandFrame> {
-  const { secrets } = ctx.log;
-  const json = (value: unknown) => `${JSON.stringify(secrets.maskValue(value), null, 2)}\n`;
-  // wait cannot tell SecureString values apart: its reports leave the payloads out too.
-  const payloadsOut = (reports: readonly ExecutionReport[]) =>
-    shape.withoutPayloads ? reports.map(({ input: _input, output: _output, ...rest }) => rest) : reports;
   return CommandFrame.open(ctx, options, {
-    result: (reports: readonly ExecutionReport[], apiCalls?: Record<string, number>) => {
-      const resultOptions = {
-        ...(apiCalls ? { apiCalls } : {}),
-        withoutPayloads: shape.withoutPayloads === true,
-      };
-      if (shape.several) return json(backfillResultOf(reports, resultOptions));
-      const report = reports[0] ?? {
-        status: "NOT_STARTED",
-        states: [],
-        outcome: { kind: "started" as const },
-      };
-      return json(resultOf(report, resultOptions));
+    documents: {
+      secrets: ctx.log.secrets,
+      now: ctx.now,
+      command: shape.command ?? "run",
+      several: shape.several === true,
+      // wait cannot tell SecureString values apart: its reports leave the payloads out.
+      withoutPayloads: shape.withoutPayloads === true,
     },
-    junit: (reports) =>
-      renderJunit(payloadsOut(reports), {
-        secrets,
-        now: ctx.now(),
-        name: `batchinf ${shape.command ?? "run"}`,
-      }),
-    html: (reports) => renderHtml(payloadsOut(reports), { secrets, now: ctx.now() }),
     failureLines: (report) => (report.failure?.task ? failureBlockLines(report.failure.task) : []),
   });
 }

@@ -45,6 +45,8 @@ export async function waitCommand(
       {
         region: options.region,
         profile: options.profile,
+        assumeRole: options.assumeRole,
+        now: ctx.now,
         known: { region: ref.region, why: "the execution ARN" },
         requestTimeout: options.requestTimeout,
         ...ctx.aws,

@@ -84,7 +84,11 @@ export function reasonOf(outcome: Outcome): string {
       return "timeout";
     case "interrupted":
       return outcome.action === "detach" ? "detached" : "interrupted";
-    case "error":
+    case "error": {
+      // An error that names its own reason (credentials-expired) keeps it: the execution did not fail.
+      const own = (outcome.error as { reason?: unknown } | null)?.reason;
+      if (typeof own === "string") return own;
       return toExit(outcome.error).code === ExitCode.invalidInput ? "invalid-input" : "error";
+    }
   }
 }

@@ -1,5 +1,5 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
-import { awsFailure } from "../aws/errors.js";
+import { awsFailure, CredentialsExpiredError } from "../aws/errors.js";
 import { EnvironmentError, isCallCutShort } from "../errors.js";
 import { sanitizeAwsValue } from "../failure/cause.js";
 import type { Sleep } from "../io/sleep.js";
@@ -200,6 +200,8 @@ async function follow(
       ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
       ...(deps.expectations ? { expectations: () => deps.expectations?.() } : {}),
     });
+  } catch (error: unknown) {
+    throw credentialsRanOut(error, executionArn, report.status) ?? error;
   } finally {
     await deps.onFollowEnd?.(tracker);
   }
@@ -216,6 +218,18 @@ async function follow(
     report,
     { kind: "interrupted", signal: result.signal, action: options.onAbort, stopped, started: true },
     deps,
+  );
+}
+
+/**
+ * The credentials expired mid-wait and nothing can renew them: not the
+ * execution failing. It keeps running; say so, and how to attach again.
+ */
+function credentialsRanOut(error: unknown, executionArn: string, status: string): Error | undefined {
+  if (!(error instanceof CredentialsExpiredError)) return undefined;
+  return new CredentialsExpiredError(
+    `The AWS credentials expired while following execution ${executionArn} (still ${status}: it keeps running); renew them and attach again with: batchinf wait ${executionArn}, or pass --assume-role ROLE_ARN so batchinf renews them itself.`,
+    { cause: error },
   );
 }
 

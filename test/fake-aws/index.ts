@@ -5,5 +5,6 @@ export * from "./logs.js";
 export * from "./server.js";
 export * from "./sfn.js";
 export * from "./ssm.js";
+export * from "./sts.js";
 export * from "./task-logs.js";
 export * from "./types.js";

@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { errorXml, type StsService } from "./sts.js";
 import { AwsFault, type AwsService, type Clock, type RecordedCall, type RestJsonService } from "./types.js";
 
 export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied" | "hang";
@@ -67,6 +68,11 @@ export interface FaultInjector {
 export interface FakeAwsOptions {
   services?: Array<AwsService | RestJsonService>;
   clock?: Clock;
+  /**
+   * STS: answers AssumeRole (requests signed for `sts`), and is asked by every
+   * service whether a request's session has expired (then ExpiredTokenException).
+   */
+  sts?: StsService;
 }
 
 /** SDK client settings that aim a real client at the fake. */
@@ -116,10 +122,12 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   const faults = new FaultTable();
   const delays = new Delays();
   const server = createServer((req, res) => {
-    handleRequest({ req, res, services, routes, clock, calls, faults, delays }).catch((err: unknown) => {
-      // A bug in the fake itself; answer so the client does not hang on it.
-      sendError(res, "1.1", new AwsFault("InternalServerError", String(err), 500));
-    });
+    handleRequest({ req, res, services, routes, clock, calls, faults, delays, sts: options.sts }).catch(
+      (err: unknown) => {
+        // A bug in the fake itself; answer so the client does not hang on it.
+        sendError(res, "1.1", new AwsFault("InternalServerError", String(err), 500));
+      },
+    );
   });
   const sockets = trackSockets(server);
   const port = await listen(server);
@@ -170,11 +178,14 @@ interface RequestScope {
   calls: RecordedCall[];
   faults: FaultTable;
   delays: Delays;
+  sts: StsService | undefined;
 }
 
 async function handleRequest(scope: RequestScope): Promise<void> {
   const { req, res, services, clock, calls } = scope;
   const body = await readBody(req);
+  if (scope.sts && signingServiceOf(req.headers.authorization) === "sts")
+    return handleSts(scope, scope.sts, body);
   const route =
     req.headers["x-amz-target"] === undefined
       ? scope.routes.get(`${req.method} ${(req.url ?? "").split("?")[0]}`)
@@ -208,6 +219,7 @@ async function dispatch(
   input: Record<string, unknown>,
 ): Promise<void> {
   const { req, res, clock, faults, delays } = scope;
+  if (scope.sts?.isExpired(req.headers)) return respondError(call, res, service.jsonVersion, expiredToken());
   const decision = faults.decide(service.targetPrefix, operation);
   const closing = decision.latencyMs > 0 && !(await delays.wait(decision.latencyMs));
   if (closing || decision.kind === "drop") {
@@ -268,6 +280,7 @@ async function handleRestJson(
   };
   if (input instanceof AwsFault) return fail(input);
   call.input = input;
+  if (scope.sts?.isExpired(req.headers)) return fail(expiredToken());
   const decision = faults.decide(service.targetPrefix, operation);
   const closing = decision.latencyMs > 0 && !(await delays.wait(decision.latencyMs));
   if (closing || decision.kind === "drop") {
@@ -291,6 +304,57 @@ async function handleRestJson(
   } catch (err) {
     fail(asFault(err));
   }
+}
+
+/** What every service answers a request signed with a session that has run out. */
+function expiredToken(): AwsFault {
+  return new AwsFault("ExpiredTokenException", "The security token included in the request is expired", 400);
+}
+
+/** `Credential=AKID/DATE/REGION/SERVICE/aws4_request` -> SERVICE: how query-protocol services are told apart. */
+function signingServiceOf(authorization: string | string[] | undefined): string | undefined {
+  if (typeof authorization !== "string") return undefined;
+  return /Credential=[^/]*\/\d{8}\/[^/]*\/([^/]+)\/aws4_request/.exec(authorization)?.[1];
+}
+
+/** An STS call (query protocol): recorded and fault-injected like the others, answered in XML. */
+async function handleSts(scope: RequestScope, sts: StsService, body: string): Promise<void> {
+  const { req, res, clock, calls, faults, delays } = scope;
+  const params = new URLSearchParams(body);
+  const call: RecordedCall = {
+    service: sts.targetPrefix,
+    operation: params.get("Action") ?? "",
+    input: Object.fromEntries([...params].filter(([key]) => key !== "Action" && key !== "Version")),
+    outcome: 0,
+    at: clock.now(),
+  };
+  calls.push(call);
+  const send = (status: number, xml: string, code?: string) => {
+    call.outcome = status;
+    if (code) call.errorCode = code;
+    if (res.destroyed || res.headersSent) return;
+    res.writeHead(status, {
+      "Content-Type": "text/xml",
+      "Content-Length": Buffer.byteLength(xml),
+      "x-amzn-RequestId": randomUUID(),
+    });
+    res.end(xml);
+  };
+  // STS names the expired session in its own words: ExpiredToken, in XML.
+  if (sts.isExpired(req.headers)) {
+    const fault = new AwsFault("ExpiredToken", "The security token included in the request is expired", 400);
+    return send(fault.status, errorXml(fault), fault.code);
+  }
+  const decision = faults.decide(sts.targetPrefix, call.operation);
+  if (!(await delays.pass(decision, call, req))) return;
+  if (decision.kind === "hang") return hang(call, decision, () => sts.handleQuery(body, req.headers));
+  if (decision.kind && decision.kind !== "drop") {
+    const fault = injectedFault(decision.kind, { targetPrefix: "sts" } as AwsService, call.operation);
+    return send(fault.status, errorXml(fault), fault.code);
+  }
+  const answer = sts.handleQuery(body, req.headers);
+  const code = answer.status === 200 ? undefined : /<Code>([^<]*)<\/Code>/.exec(answer.body)?.[1];
+  send(answer.status, answer.body, code);
 }
 
 function sendRestJson(res: ServerResponse, status: number, body: unknown): void {
@@ -508,6 +572,22 @@ class Delays {
       const cancel = () => finish(false);
       this.pending.add(cancel);
     });
+  }
+
+  /**
+   * A decision's latency, then its drop: false when the connection was
+   * destroyed instead of answered (dropped, or the server closing meanwhile).
+   */
+  async pass(
+    decision: { latencyMs: number; kind?: string },
+    call: RecordedCall,
+    req: IncomingMessage,
+  ): Promise<boolean> {
+    const closing = decision.latencyMs > 0 && !(await this.wait(decision.latencyMs));
+    if (!closing && decision.kind !== "drop") return true;
+    call.outcome = "dropped";
+    req.socket.destroy();
+    return false;
   }
 
   cancelAll(): void {

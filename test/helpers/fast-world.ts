@@ -8,10 +8,12 @@ import {
   createLogsService,
   createSfnService,
   createSsmService,
+  createStsService,
   type FakeAws,
   type LogsService,
   type SfnService,
   type SsmService,
+  type StsService,
   startFakeAws,
 } from "../fake-aws/index.js";
 import { SSM_PATH, seedParameterStore } from "../fake-aws/seed.js";
@@ -36,6 +38,8 @@ export interface FastWorld {
   sfn: SfnService;
   logs: LogsService;
   batch: BatchService;
+  /** STS: AssumeRole for --assume-role, and the judge of expired sessions for every service. */
+  sts: StsService;
   stateMachineArn: string;
   /** The virtual clock the fake AWS and the command share. */
   now(): number;
@@ -67,7 +71,12 @@ export function useFastWorld(options: { start?: number } = {}): FastWorld {
     world.batch = createBatchService({ sfn: world.sfn, clock });
     seedParameterStore(world.ssm);
     world.stateMachineArn = seedSsm().state_machine_arn as string;
-    world.fake = await startFakeAws({ services: [world.ssm, world.sfn, world.logs, world.batch], clock });
+    world.sts = createStsService({ accountId: "731580992380", clock });
+    world.fake = await startFakeAws({
+      services: [world.ssm, world.sfn, world.logs, world.batch],
+      clock,
+      sts: world.sts,
+    });
     for (const [key, value] of Object.entries(world.fake.env({ region: "ap-south-1" })))
       vi.stubEnv(key, value);
   });
