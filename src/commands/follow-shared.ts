@@ -9,6 +9,7 @@ import { failureBlockLines } from "../failure/failure-block.js";
 import { SharedLogFollowing } from "../failure/follow-task-logs.js";
 import type { TaskClients } from "../tasks/kind.js";
 import { type Prices, readPrices } from "../usage/prices.js";
+import { HistoryWatch } from "../watch/history-watch.js";
 import { type CommandContext, labelsOf } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
@@ -18,6 +19,8 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   logLines: number;
   followLogs: boolean;
   prices?: string;
+  history: number;
+  maxApiRate: number;
 }
 
 /** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
@@ -73,12 +76,16 @@ export function serviceDeps(setup: {
   region: string;
   /** The state machine's account: log group ARNs in permission warnings name it. */
   account?: string;
-  options: Pick<FollowFlags, "logLines" | "followLogs">;
+  options: Pick<FollowFlags, "logLines" | "followLogs" | "history" | "maxApiRate">;
   label?: string;
   prices?: Prices;
 }): ServiceDeps {
   const { client, clients, frame, ctx, region, options } = setup;
-  const emit = frame.emitFor(setup.label);
+  const watch =
+    options.history > 0
+      ? sharedHistory(frame, ctx, client, options).forExecution(frame.emitFor(setup.label))
+      : undefined;
+  const emit = watch ? watch.onEvent : frame.emitFor(setup.label);
   const logs = () => clients.logs(region);
   const following = options.followLogs
     ? sharedFollowing(frame, ctx, logs, { batch: () => clients.batch(region) }).forExecution(
@@ -105,13 +112,38 @@ export function serviceDeps(setup: {
         ...(setup.account ? { account: setup.account } : {}),
       }),
     ...(setup.prices ? { prices: setup.prices } : {}),
-    ...(following
-      ? {
-          onPoll: (tracker) => following.onPoll(tracker.runs, ctx.now()),
-          onFollowEnd: (tracker) => following.finish(tracker.runs, frame.interrupt),
-        }
-      : {}),
+    onPoll: async (tracker) => {
+      watch?.onPoll(tracker.running());
+      await following?.onPoll(tracker.runs, ctx.now());
+    },
+    onFollowEnd: async (tracker) => {
+      watch?.finish();
+      await following?.finish(tracker.runs, frame.interrupt);
+    },
   };
+}
+
+/** One --history read per command, however many executions of the machine it follows. */
+const histories = new WeakMap<CommandFrame, HistoryWatch>();
+function sharedHistory(
+  frame: CommandFrame,
+  ctx: CommandContext,
+  client: SFNClient,
+  options: Pick<FollowFlags, "history" | "maxApiRate">,
+): HistoryWatch {
+  let shared = histories.get(frame);
+  if (!shared) {
+    shared = new HistoryWatch({
+      client,
+      count: options.history,
+      ratePerSecond: options.maxApiRate,
+      now: ctx.now,
+      sleep: frame.sleep,
+      interrupt: frame.interrupt,
+    });
+    histories.set(frame, shared);
+  }
+  return shared;
 }
 
 /** One --follow-logs budget per command, however many executions share the log. */

@@ -1,6 +1,6 @@
 import { toExit } from "../errors.js";
 import { exitCodeOf, exitCodeOfAll, reasonOf } from "../execution/exit-code.js";
-import type { ExecutionReport, Failure, Outcome, StateRun } from "../execution/model.js";
+import type { ExecutionReport, Expected, Failure, Outcome, StateRun } from "../execution/model.js";
 import { roundedUsage, totalUsage, type Usage } from "../usage/usage.js";
 
 /** What --result-file and --output json hold for one execution, in every ending. */
@@ -35,6 +35,14 @@ export interface RunResult {
   apiCalls?: Record<string, number>;
   /** How the history was read: events seen, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
+  /** --history: the medians of the last successful runs and the expected end. */
+  expected?: {
+    basedOn: number;
+    medianMs?: number;
+    endDate?: string;
+    states: Record<string, number>;
+    note?: string;
+  };
   /** What the execution used (from its history), and its estimated cost with --prices. */
   usage?: Usage;
 }
@@ -77,9 +85,15 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     })),
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
     ...(report.history ? { history: report.history } : {}),
+    ...(report.expected ? { expected: expectedOf(report.expected) } : {}),
     ...(report.usage ? { usage: roundedUsage(report.usage) } : {}),
   };
   return result;
+}
+
+function expectedOf(expected: Expected): NonNullable<RunResult["expected"]> {
+  const { endAt, ...rest } = expected;
+  return { ...rest, ...(endAt !== undefined ? { endDate: new Date(endAt).toISOString() } : {}) };
 }
 
 function outcomeOf(outcome: Outcome): RunResult["outcome"] {
