@@ -26,6 +26,8 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   maxApiRate: number;
   stuckAfter: number;
   onStuck: "warn" | "stop";
+  /** --request-timeout: one attempt's bound; the failure's log tail gets two of them in all. */
+  requestTimeout: number;
 }
 
 /** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
@@ -83,7 +85,14 @@ export function serviceDeps(setup: {
   account?: string;
   options: Pick<
     FollowFlags,
-    "logLines" | "followLogs" | "history" | "maxApiRate" | "stuckAfter" | "onStuck" | "abortTimeout"
+    | "logLines"
+    | "followLogs"
+    | "history"
+    | "maxApiRate"
+    | "stuckAfter"
+    | "onStuck"
+    | "abortTimeout"
+    | "requestTimeout"
   >;
   label?: string;
   prices?: Prices;
@@ -136,7 +145,9 @@ export function serviceDeps(setup: {
         region,
         logLines: options.logLines,
         logs,
-        signal: frame.interrupt,
+        // The failure block must come: a log tail that does not answer gets two request
+        // timeouts in all (a minute by default, the AWS CLI's read timeout), then is a warning.
+        signal: AbortSignal.any([frame.interrupt, AbortSignal.timeout(2 * options.requestTimeout)]),
         ...(setup.account ? { account: setup.account } : {}),
       }),
     ...(setup.prices ? { prices: setup.prices } : {}),
@@ -147,7 +158,7 @@ export function serviceDeps(setup: {
     },
     onFollowEnd: async (tracker) => {
       watch?.finish();
-      await following?.finish(tracker.runs, frame.interrupt);
+      await following?.finish(tracker.runs, frame.interrupt, tracker.terminal !== undefined);
     },
   };
 }

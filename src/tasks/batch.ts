@@ -1,6 +1,6 @@
 import { batchUsageOf } from "../usage/usage.js";
 import { dropUndefined, int, isRecord, str } from "./fields.js";
-import { DESCRIBE_JOBS, type KindCause, type TaskKind } from "./kind.js";
+import { DESCRIBE_JOBS, integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { TaskFailure } from "./types.js";
 
@@ -53,6 +53,7 @@ export const batch: TaskKind<BatchJobCause> = {
   labels: { step: "Batch job", task: "Batch job", failureTitle: "The failed Batch job" },
 
   matches: (resource) => RESOURCE.test(resource),
+  pollHint: integrationPollHint,
 
   scheduled(parameters) {
     const jobName = str(parameters?.JobName);

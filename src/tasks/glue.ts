@@ -1,6 +1,6 @@
 import { glueUsageOf } from "../usage/usage.js";
 import { dropUndefined, isRecord, str } from "./fields.js";
-import { GET_JOB_RUN, type KindCause, type TaskKind } from "./kind.js";
+import { GET_JOB_RUN, integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { LogSource, TaskFailure } from "./types.js";
 
@@ -37,6 +37,7 @@ export const glue: TaskKind<GlueRunCause> = {
   labels: { step: "Glue job", task: "Glue job run", failureTitle: "The failed Glue job run" },
 
   matches: (resource) => RESOURCE.test(resource),
+  pollHint: integrationPollHint,
 
   scheduled(parameters) {
     const jobName = str(parameters?.JobName);

@@ -57,6 +57,8 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
   readonly waiting?: WaitingStatuses;
   /** What one attempt used, from the job document its `.sync` integration put in the history (TaskSucceeded's output, a failure's cause). */
   usage?(document: Record<string, unknown>): AttemptUsage | undefined;
+  /** How long the work behind `resource` usually runs, for the poll schedule (most kinds: `integrationPollHint`). */
+  pollHint(resource: string): PollHint;
 
   // Room for what builds on this interface next, one member each (not declared
   // until their issues settle the shapes):
@@ -64,9 +66,6 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
   //   resources the integration needs (a Glue job, a Batch queue and job
   //   definition, a Lambda function) with a check of each, and the IAM actions
   //   its role needs on them (glue:StartJobRun, batch:SubmitJob, lambda:InvokeFunction...).
-  // - issue 18, watching: how a running attempt can be stuck (Batch RUNNABLE,
-  //   Glue WAITING/STARTING, read with DescribeJobs/GetJobRun), and what it
-  //   used, from its `.sync` output (DPU-seconds, vCPU and memory hours).
 }
 
 /** The calls that read a waiting task's status (--stuck-after). */
@@ -78,6 +77,22 @@ export interface WaitingStatuses {
   statuses: readonly string[];
   /** The call that reads the status: DescribeJobs (100 ids a call) or GetJobRun (one run a call). */
   readBy: typeof DESCRIBE_JOBS | typeof GET_JOB_RUN;
+}
+
+/**
+ * How long a running task's work usually takes, for the poll schedule:
+ * `minutes` for a job the state starts and waits for, `seconds` for a call
+ * that answers at once.
+ */
+export type PollHint = "minutes" | "seconds";
+
+/**
+ * The hint any integration's resource gives: a `.sync` integration starts a
+ * job and waits for it to finish, a `.waitForTaskToken` one waits for a
+ * callback (minutes); a request-response call answers at once (seconds).
+ */
+export function integrationPollHint(resource: string): PollHint {
+  return /\.(sync(:\d+)?|waitForTaskToken)$/.test(resource) ? "minutes" : "seconds";
 }
 
 /** Words for a kind, as someone who never opened the Step Functions console reads them. */
