@@ -82,8 +82,15 @@ export class CommandFrame {
 
   private readonly documents: FrameRenderers["documents"];
 
+  /** Set once the command ends: the documents written from then on are final. */
+  private closing = false;
+
   private documentContext(): DocumentContext {
-    return { ...this.documents, ...(this.apiCalls ? { apiCalls: this.apiCalls } : {}) };
+    return {
+      ...this.documents,
+      ...(this.apiCalls ? { apiCalls: this.apiCalls } : {}),
+      ...(this.closing ? {} : { inProgress: true }),
+    };
   }
 
   /** Check the output files before anything starts: an unwritable path fails now, not after an hour. */
@@ -96,7 +103,8 @@ export class CommandFrame {
       const file = options[document.option];
       if (!file) continue;
       const flag = flagOf(document.option);
-      if (document.placeholder) await assertWritable(file, flag, document.render([], renderers.documents));
+      if (document.placeholder)
+        await assertWritable(file, flag, document.render([], { ...renderers.documents, inProgress: true }));
       else await assertDirectoryWritable(file, flag);
     }
     return new CommandFrame(ctx, options, renderers);
@@ -120,6 +128,7 @@ export class CommandFrame {
 
   /** Write every report, print the result on stdout with --output json, stop listening for signals. */
   async close(): Promise<void> {
+    this.closing = true;
     try {
       await Promise.all(this.reporters.map((reporter) => reporter.close?.(this.reports)));
       if (this.options.output === "json") {
