@@ -31,33 +31,36 @@ function queueNeverEnding(): void {
   });
 }
 
-function spawnRun(args: string[], onSpawn: (pid: number) => void, cwd = seedWorkspace()) {
+/** `batchinf run` against the local endpoint with fast polls, as a smoke test spawns it. */
+function runArgs(args: string[], cwd: string): string[] {
+  return [
+    "run",
+    "--ssm-path",
+    SSM_PATH,
+    "--date",
+    SEED_DATE,
+    "--poll-interval",
+    "50ms",
+    "--max-poll-interval",
+    "200ms",
+    "--result-file",
+    join(cwd, "result.json"),
+    ...args,
+  ];
+}
+
+/** A fresh Jenkins build's environment, aimed at the local endpoint. */
+function buildEnv(): Record<string, string> {
   buildNumber += 1;
-  return runCli(
-    [
-      "run",
-      "--ssm-path",
-      SSM_PATH,
-      "--date",
-      SEED_DATE,
-      "--poll-interval",
-      "50ms",
-      "--max-poll-interval",
-      "200ms",
-      "--result-file",
-      join(cwd, "result.json"),
-      ...args,
-    ],
-    {
-      cwd,
-      env: {
-        ...world.fake.env({ region: "ap-south-1" }),
-        BUILD_TAG: `jenkins-smoke-${buildNumber}-${process.pid}`,
-        BUILD_URL: "https://jenkins.example/job/ml/42/",
-      },
-      onSpawn,
-    },
-  ).then((result) => ({ ...result, cwd }));
+  return {
+    ...world.fake.env({ region: "ap-south-1" }),
+    BUILD_TAG: `jenkins-smoke-${buildNumber}-${process.pid}`,
+    BUILD_URL: "https://jenkins.example/job/ml/42/",
+  };
+}
+
+function spawnRun(args: string[], onSpawn: (pid: number) => void, cwd = seedWorkspace()) {
+  return runCli(runArgs(args, cwd), { cwd, env: buildEnv(), onSpawn }).then((result) => ({ ...result, cwd }));
 }
 
 function resultFile(cwd: string) {
@@ -209,34 +212,12 @@ describe("the built binary under Jenkins' signals", () => {
 
 /** `batchinf run ... 2>&1 | head -3`: the reader takes three lines of the log and goes away. */
 function runIntoHead(args: string[], cwd = seedWorkspace()) {
-  buildNumber += 1;
   return new Promise<{ code: number | null; cwd: string; seen: string[] }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        "run",
-        "--ssm-path",
-        SSM_PATH,
-        "--date",
-        SEED_DATE,
-        "--poll-interval",
-        "50ms",
-        "--max-poll-interval",
-        "200ms",
-        "--result-file",
-        join(cwd, "result.json"),
-        ...args,
-      ],
-      {
-        cwd,
-        env: cleanEnv({
-          ...world.fake.env({ region: "ap-south-1" }),
-          BUILD_TAG: `jenkins-head-${buildNumber}-${process.pid}`,
-        }),
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, [BIN, ...runArgs(args, cwd)], {
+      cwd,
+      env: cleanEnv(buildEnv()),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const seen: string[] = [];
     let buffered = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), 25_000);
