@@ -25,6 +25,13 @@ export interface OptionSpec {
   repeatable?: boolean;
   /** Turn the raw string (flag or env) into the option's value. */
   parse?: (raw: string, flag: string) => unknown;
+  /**
+   * A file the commands that follow an execution read or write: all of them
+   * are checked against each other before anything runs, so an output can
+   * never overwrite an input (src/io/output-paths.ts). Every `<file>`
+   * option says which (a test checks it).
+   */
+  file?: "read" | "written";
 }
 
 const INPUT = ["render", "run", "backfill"] as const;
@@ -36,6 +43,7 @@ export const OPTIONS = [
   {
     flags: "--tfvars <file>",
     name: "tfvars",
+    file: "read",
     help: "Terraform variables file (region, use_case_name)",
     commands: INPUT,
     default: "./tfvars.json",
@@ -57,6 +65,7 @@ export const OPTIONS = [
   {
     flags: "--ssm-file <file>",
     name: "ssmFile",
+    file: "read",
     help: "JSON object of key -> value that replaces SSM (no AWS call)",
     commands: INPUT,
   },
@@ -218,6 +227,7 @@ export const OPTIONS = [
   {
     flags: "--result-file <file>",
     name: "resultFile",
+    file: "written",
     help: "write the result JSON here in every ending (stop: read the execution ARN from it)",
     commands: [...WAITING, "stop"],
   },
@@ -249,12 +259,14 @@ export const OPTIONS = [
   {
     flags: "--junit <file>",
     name: "junit",
+    file: "written",
     help: "write the run as JUnit XML (a testsuite per execution, a testcase per state)",
     commands: WAITING,
   },
   {
     flags: "--report-html <file>",
     name: "reportHtml",
+    file: "written",
     help: "write a self-contained HTML page with a timeline of the states",
     commands: WAITING,
   },
@@ -270,6 +282,7 @@ export const OPTIONS = [
   {
     flags: "--prices <file>",
     name: "prices",
+    file: "read",
     help: "JSON object of unit prices (glueDpuHour, batchVcpuHour, batchGibHour, stateTransition, currency): adds an estimated cost to the usage",
     commands: WAITING,
   },

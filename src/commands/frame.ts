@@ -1,11 +1,9 @@
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import { dirname } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { flagOf } from "../cli-options.js";
 import { InputError } from "../errors.js";
 import type { Emit, ExecutionEvent, ExecutionReport, Reporter } from "../execution/model.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
+import { assertFilesApart } from "../io/output-paths.js";
 import type { Sleep } from "../io/sleep.js";
 import { type DocumentContext, REPORT_DOCUMENTS } from "../report/documents.js";
 import { FileReporter } from "../report/file-reporter.js";
@@ -93,19 +91,27 @@ export class CommandFrame {
     };
   }
 
-  /** Check the output files before anything starts: an unwritable path fails now, not after an hour. */
+  /**
+   * Check the output files before anything starts (an unwritable path fails
+   * now, not after an hour), against each other and every input file before
+   * any is read or written: the placeholder result file once destroyed a
+   * --tfvars of the same name before it was read.
+   */
   static async open(
     ctx: CommandContext,
     options: FrameOptions,
     renderers: FrameRenderers,
   ): Promise<CommandFrame> {
+    await assertFilesApart(options, ctx.optionLabel);
     for (const document of REPORT_DOCUMENTS) {
       const file = options[document.option];
-      if (!file) continue;
-      const flag = flagOf(document.option);
-      if (document.placeholder)
-        await assertWritable(file, flag, document.render([], { ...renderers.documents, inProgress: true }));
-      else await assertDirectoryWritable(file, flag);
+      if (file && document.placeholder) {
+        await assertWritable(
+          file,
+          flagOf(document.option),
+          document.render([], { ...renderers.documents, inProgress: true }),
+        );
+      }
     }
     return new CommandFrame(ctx, options, renderers);
   }
@@ -148,17 +154,6 @@ async function assertWritable(file: string, flag: string, text: string): Promise
   } catch (error: unknown) {
     throw new InputError(
       `Cannot write ${flag} ${file}: ${(error as Error).message}; create its directory or choose another path.`,
-      { cause: error },
-    );
-  }
-}
-
-async function assertDirectoryWritable(file: string, flag: string): Promise<void> {
-  try {
-    await access(dirname(file), constants.W_OK);
-  } catch (error: unknown) {
-    throw new InputError(
-      `Cannot write ${flag} ${file}: its directory ${dirname(file)} does not exist or is not writable; create it or choose another path.`,
       { cause: error },
     );
   }

@@ -1,6 +1,7 @@
-import { envNameOf, flagOf } from "../cli-options.js";
+import { type CommandName, envName, longFlag, optionsFor } from "../cli-options.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
+import { assertFilesApart } from "../io/output-paths.js";
 import { REPORT_DOCUMENTS } from "../report/documents.js";
 import type { Secrets } from "../secrets/secrets.js";
 
@@ -23,6 +24,18 @@ export async function writeUsageErrorReports(
 ): Promise<void> {
   const command = argv.find((arg) => !arg.startsWith("-"));
   if (!command || !FOLLOWING.has(command)) return;
+  // The files the command would have had, from the raw arguments: a report is never written over an input.
+  const files: Record<string, string | undefined> = {};
+  for (const spec of optionsFor(command as CommandName)) {
+    if (spec.file === undefined) continue;
+    const fallback = typeof spec.default === "string" ? spec.default : undefined;
+    files[spec.name] = flagValue(argv, longFlag(spec)) ?? env[envName(spec)] ?? fallback;
+  }
+  const apart = await assertFilesApart(files).then(
+    () => true,
+    () => false,
+  );
+  if (!apart) return;
   const report: ExecutionReport = { status: "NOT_STARTED", states: [], outcome: { kind: "error", error } };
   const context = {
     secrets: deps.secrets,
@@ -33,7 +46,7 @@ export async function writeUsageErrorReports(
   };
   await Promise.all(
     REPORT_DOCUMENTS.map(async (document) => {
-      const file = flagValue(argv, flagOf(document.option)) ?? env[envNameOf(document.option)];
+      const file = files[document.option];
       if (!file) return;
       await writeFileAtomic(file, document.render([report], context)).catch(() => undefined);
     }),

@@ -1,5 +1,5 @@
 import { dropUndefined, int, isRecord, str } from "./fields.js";
-import type { KindCause, TaskKind } from "./kind.js";
+import { integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { TaskFailure } from "./types.js";
 
@@ -50,6 +50,7 @@ export const batch: TaskKind<BatchJobCause> = {
   labels: { step: "Batch job", task: "Batch job", failureTitle: "The failed Batch job" },
 
   matches: (resource) => RESOURCE.test(resource),
+  pollHint: integrationPollHint,
 
   scheduled(parameters) {
     const jobName = str(parameters?.JobName);

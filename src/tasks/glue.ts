@@ -1,5 +1,5 @@
 import { dropUndefined, isRecord, str } from "./fields.js";
-import type { KindCause, TaskKind } from "./kind.js";
+import { integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { LogSource, TaskFailure } from "./types.js";
 
@@ -34,6 +34,7 @@ export const glue: TaskKind<GlueRunCause> = {
   labels: { step: "Glue job", task: "Glue job run", failureTitle: "The failed Glue job run" },
 
   matches: (resource) => RESOURCE.test(resource),
+  pollHint: integrationPollHint,
 
   scheduled(parameters) {
     const jobName = str(parameters?.JobName);
