@@ -18,6 +18,7 @@ async function follow(
   state: ScriptedState,
   seed: (executionArn: string) => void,
   args: string[] = [],
+  code = 0,
 ): Promise<FastRun> {
   if (!machineAdded) {
     world.sfn.addStateMachine({
@@ -34,7 +35,7 @@ async function follow(
     seed(execution.executionArn);
   };
   const outcome = await runFast(world, ["run", "--follow-logs", ...args]);
-  expect(outcome.code, outcome.stderr).toBe(0);
+  expect(outcome.code, outcome.stderr).toBe(code);
   return outcome;
 }
 

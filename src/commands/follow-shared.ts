@@ -21,6 +21,8 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   prices?: string;
   history: number;
   maxApiRate: number;
+  /** --request-timeout: one attempt's bound; the failure's log tail gets two of them in all. */
+  requestTimeout: number;
 }
 
 /** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
@@ -76,7 +78,7 @@ export function serviceDeps(setup: {
   region: string;
   /** The state machine's account: log group ARNs in permission warnings name it. */
   account?: string;
-  options: Pick<FollowFlags, "logLines" | "followLogs" | "history" | "maxApiRate">;
+  options: Pick<FollowFlags, "logLines" | "followLogs" | "history" | "maxApiRate" | "requestTimeout">;
   label?: string;
   prices?: Prices;
 }): ServiceDeps {
@@ -108,7 +110,9 @@ export function serviceDeps(setup: {
         region,
         logLines: options.logLines,
         logs,
-        signal: frame.interrupt,
+        // The failure block must come: a log tail that does not answer gets two request
+        // timeouts in all (a minute by default, the AWS CLI's read timeout), then is a warning.
+        signal: AbortSignal.any([frame.interrupt, AbortSignal.timeout(2 * options.requestTimeout)]),
         ...(setup.account ? { account: setup.account } : {}),
       }),
     ...(setup.prices ? { prices: setup.prices } : {}),
@@ -118,7 +122,7 @@ export function serviceDeps(setup: {
     },
     onFollowEnd: async (tracker) => {
       watch?.finish();
-      await following?.finish(tracker.runs, frame.interrupt);
+      await following?.finish(tracker.runs, frame.interrupt, tracker.terminal !== undefined);
     },
   };
 }

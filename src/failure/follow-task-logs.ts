@@ -151,14 +151,16 @@ export class TaskLogFollowing {
   }
 
   /**
-   * The execution ended: its tasks (those seen in `runs` too, if they ran
-   * between two polls) are read to the end once more, within the budget and
-   * at most LAST_READS_LIMIT_MS, unless `signal` (the interrupt) cut it short;
-   * then copying stops (the shared loop stops with the last execution).
+   * Following ended. When the execution ended (`ended`), its tasks (those
+   * seen in `runs` too, if they ran between two polls) are read to the end
+   * once more, within the budget and at most LAST_READS_LIMIT_MS on the
+   * clock, unless `signal` (the interrupt) cuts it short; after a timeout, an
+   * interrupt or an error nothing more is read (the wait is bounded). Then
+   * copying stops (the shared loop stops with the last execution).
    */
-  async finish(runs: readonly StateRun[] = [], signal?: AbortSignal): Promise<void> {
+  async finish(runs: readonly StateRun[] = [], signal?: AbortSignal, ended = true): Promise<void> {
     const follower = this.shared.inner;
-    if (!signal?.aborted) {
+    if (ended && !signal?.aborted) {
       await this.onPoll(runs, this.shared.now());
       // An interrupt cuts the last reads short: the abort budget is for stopping, not for copying logs.
       const stop = () => follower.dropAll(this.prefix);
