@@ -18,7 +18,8 @@ export interface RunResult {
   /** started, attached, redriven or found-ended: what this run (a rerun, say) found under the name. */
   start?: ExecutionReport["start"];
   /** How batchinf ended: the exit code and a word for it. */
-  outcome: { exitCode: number; reason: string; message?: string };
+  /** No exit code while the command is still at work (reason "in-progress"). */
+  outcome: { exitCode?: number; reason: string; message?: string };
   startDate?: string;
   stopDate?: string;
   durationMs?: number;
@@ -53,6 +54,8 @@ export interface ResultOptions {
   apiCalls?: Record<string, number>;
   /** `wait` cannot tell which values came from SecureStrings: it leaves input and output out. */
   withoutPayloads?: boolean;
+  /** Written before the command ended: the outcome is not known yet. */
+  inProgress?: boolean;
 }
 
 /** The result of one execution: a pure function of its report. */
@@ -66,7 +69,7 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     ...(report.alias ? { alias: report.alias } : {}),
     status: report.status,
     ...(report.start ? { start: report.start } : {}),
-    outcome: outcomeOf(report.outcome),
+    outcome: options.inProgress ? IN_PROGRESS : outcomeOf(report.outcome),
     ...(report.startedAt !== undefined ? { startDate: new Date(report.startedAt).toISOString() } : {}),
     ...(report.stoppedAt !== undefined ? { stopDate: new Date(report.stoppedAt).toISOString() } : {}),
     ...(report.startedAt !== undefined && report.stoppedAt !== undefined
@@ -99,6 +102,8 @@ function expectedOf(expected: Expected): NonNullable<RunResult["expected"]> {
   return { ...rest, ...(endAt !== undefined ? { endDate: new Date(endAt).toISOString() } : {}) };
 }
 
+const IN_PROGRESS: RunResult["outcome"] = { reason: "in-progress" };
+
 function outcomeOf(outcome: Outcome): RunResult["outcome"] {
   return {
     exitCode: exitCodeOf(outcome),
@@ -108,7 +113,7 @@ function outcomeOf(outcome: Outcome): RunResult["outcome"] {
 }
 
 export interface BackfillResult {
-  outcome: { exitCode: number };
+  outcome: { exitCode?: number; reason?: string };
   totals: Record<string, number>;
   /** Every date's usage added up. */
   usage?: Usage;
@@ -125,7 +130,9 @@ export function backfillResultOf(
   for (const report of reports) totals[report.status] = (totals[report.status] ?? 0) + 1;
   const usage = totalUsage(reports.map((report) => report.usage));
   return {
-    outcome: { exitCode: exitCodeOfAll(reports.map((report) => report.outcome)) },
+    outcome: options.inProgress
+      ? IN_PROGRESS
+      : { exitCode: exitCodeOfAll(reports.map((report) => report.outcome)) },
     totals,
     ...(usage ? { usage: roundedUsage(usage) } : {}),
     results: reports.map((report) => resultOf(report, { ...options, apiCalls: undefined })),
