@@ -33,7 +33,7 @@ it("a 6-hour run: the history read is 11 calls for 10 past runs, stuck detection
     };
   };
   const v2 = await count(["--history", "0", "--stuck-after", "30d"]);
-  const watched = await count([]);
+  const watched = await count(["--history", "10"]);
   expect(v2.history).toBe(0);
   expect(v2.batch).toBe(0);
   // One ListExecutions and one page per past history (each under 1,000 events).
