@@ -1,6 +1,6 @@
 import { toExit } from "../errors.js";
 import { exitCodeOf, exitCodeOfAll, reasonOf } from "../execution/exit-code.js";
-import type { ExecutionReport, Expected, Failure, Outcome, StateRun } from "../execution/model.js";
+import type { ExecutionReport, Expected, Failure, Outcome, StateRun, Stuck } from "../execution/model.js";
 import { roundedUsage, totalUsage, type Usage } from "../usage/usage.js";
 
 /** What --result-file and --output json hold for one execution, in every ending. */
@@ -36,6 +36,8 @@ export interface RunResult {
   apiCalls?: Record<string, number>;
   /** How the history was read: events seen, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
+  /** --stuck-after: the task found waiting for capacity, and whether the execution was stopped for it. */
+  stuck?: Stuck;
   /** --history: the medians of the last successful runs and the expected end. */
   expected?: {
     basedOn: number;
@@ -88,6 +90,7 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     })),
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
     ...(report.history ? { history: report.history } : {}),
+    ...(report.stuck ? { stuck: report.stuck } : {}),
     ...(report.expected ? { expected: expectedOf(report.expected) } : {}),
     ...(report.usage ? { usage: roundedUsage(report.usage) } : {}),
   };

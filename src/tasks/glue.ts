@@ -1,5 +1,6 @@
+import { glueUsageOf } from "../usage/usage.js";
 import { dropUndefined, isRecord, str } from "./fields.js";
-import { integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
+import { GET_JOB_RUN, integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { LogSource, TaskFailure } from "./types.js";
 
@@ -31,6 +32,8 @@ const RESOURCE = /^arn:aws[a-z-]*:states:::glue:startJobRun(\.sync(:2)?|\.waitFo
 
 export const glue: TaskKind<GlueRunCause> = {
   id: "glue",
+  waiting: { statuses: ["WAITING", "STARTING"], readBy: GET_JOB_RUN },
+  usage: glueUsageOf,
   labels: { step: "Glue job", task: "Glue job run", failureTitle: "The failed Glue job run" },
 
   matches: (resource) => RESOURCE.test(resource),

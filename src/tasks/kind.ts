@@ -1,6 +1,7 @@
 import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogsModule } from "../aws/load-logs.js";
+import type { AttemptUsage } from "../usage/usage.js";
 import type { AttemptFacts, LogSource, TaskFailure, TaskRef } from "./types.js";
 
 /**
@@ -48,6 +49,14 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
   /** `--follow-logs`: where a running attempt logs, or how to find out, or why it cannot be followed. */
   follow(state: string, attempt: AttemptFacts, clients: TaskClients): FollowPlan;
 
+  /**
+   * --stuck-after: how this kind's work can wait for capacity instead of
+   * running: the statuses that mean it (Batch RUNNABLE, Glue WAITING/STARTING)
+   * and the API that reports them; a kind that cannot be stuck leaves it out.
+   */
+  readonly waiting?: WaitingStatuses;
+  /** What one attempt used, from the job document its `.sync` integration put in the history (TaskSucceeded's output, a failure's cause). */
+  usage?(document: Record<string, unknown>): AttemptUsage | undefined;
   /** How long the work behind `resource` usually runs, for the poll schedule (most kinds: `integrationPollHint`). */
   pollHint(resource: string): PollHint;
 
@@ -57,9 +66,17 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
   //   resources the integration needs (a Glue job, a Batch queue and job
   //   definition, a Lambda function) with a check of each, and the IAM actions
   //   its role needs on them (glue:StartJobRun, batch:SubmitJob, lambda:InvokeFunction...).
-  // - issue 18, watching: how a running attempt can be stuck (Batch RUNNABLE,
-  //   Glue WAITING/STARTING, read with DescribeJobs/GetJobRun), and what it
-  //   used, from its `.sync` output (DPU-seconds, vCPU and memory hours).
+}
+
+/** The calls that read a waiting task's status (--stuck-after). */
+export const DESCRIBE_JOBS = "batch:DescribeJobs";
+export const GET_JOB_RUN = "glue:GetJobRun";
+
+/** How a kind's work is seen waiting for capacity (--stuck-after). */
+export interface WaitingStatuses {
+  statuses: readonly string[];
+  /** The call that reads the status: DescribeJobs (100 ids a call) or GetJobRun (one run a call). */
+  readBy: typeof DESCRIBE_JOBS | typeof GET_JOB_RUN;
 }
 
 /**

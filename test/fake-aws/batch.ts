@@ -38,6 +38,9 @@ export interface FakeBatchJob {
   /** Infinity while nothing in the timeline ends it. */
   endedAt: number;
   succeeded: boolean;
+  /** holdRunnable: RUNNABLE until this time, and why. */
+  heldUntil?: number;
+  runnableReason?: string;
 }
 
 export interface BatchService extends RestJsonService {
@@ -54,6 +57,36 @@ export interface BatchService extends RestJsonService {
   setLogDriver(jobDefinitionName: string, driver: string): void;
   /** From submission to RUNNING, for jobs described from now on (still at most a quarter of the attempt). */
   setStartupMs(ms: number): void;
+  /**
+   * Jobs of this state stay RUNNABLE (with this status reason, if any) for
+   * `ms` after submission before they start: a queue with no capacity. The
+   * execution's own timeline is unchanged; script the state's durationMs to
+   * cover the wait.
+   */
+  holdRunnable(state: string, ms: number, statusReason?: string): void;
+  /** A job queue DescribeJobQueues knows (by name or ARN). */
+  addJobQueue(queue: FakeJobQueue): void;
+  /** A compute environment DescribeComputeEnvironments knows (by name or ARN). */
+  addComputeEnvironment(environment: FakeComputeEnvironment): void;
+}
+
+export interface FakeJobQueue {
+  name: string;
+  state?: "ENABLED" | "DISABLED";
+  status?: "CREATING" | "UPDATING" | "DELETING" | "DELETED" | "VALID" | "INVALID";
+  statusReason?: string;
+  /** Compute environment names, in order. */
+  computeEnvironments: string[];
+}
+
+export interface FakeComputeEnvironment {
+  name: string;
+  state?: "ENABLED" | "DISABLED";
+  status?: "CREATING" | "UPDATING" | "DELETING" | "DELETED" | "VALID" | "INVALID";
+  statusReason?: string;
+  type?: "MANAGED" | "UNMANAGED";
+  desiredvCpus?: number;
+  maxvCpus?: number;
 }
 
 export function createBatchService(options: BatchServiceOptions): BatchService {
@@ -72,7 +105,14 @@ const EXECUTION_ENDS = new Set([
 class FakeBatch implements BatchService {
   readonly protocol = "restJson1" as const;
   readonly targetPrefix = "AWSBatch";
-  readonly routes = { "POST /v1/describejobs": "DescribeJobs" };
+  readonly routes = {
+    "POST /v1/describejobs": "DescribeJobs",
+    "POST /v1/describejobqueues": "DescribeJobQueues",
+    "POST /v1/describecomputeenvironments": "DescribeComputeEnvironments",
+  };
+  private readonly held = new Map<string, { ms: number; statusReason?: string }>();
+  private readonly queues = new Map<string, FakeJobQueue>();
+  private readonly environments = new Map<string, FakeComputeEnvironment>();
   private readonly logGroups = new Map<string, string>();
   private readonly logDrivers = new Map<string, string>();
   private startupMs: number;
@@ -93,22 +133,52 @@ class FakeBatch implements BatchService {
     this.startupMs = ms;
   }
 
+  holdRunnable(state: string, ms: number, statusReason?: string): void {
+    this.held.set(state, { ms, ...(statusReason ? { statusReason } : {}) });
+  }
+
+  addJobQueue(queue: FakeJobQueue): void {
+    this.queues.set(queue.name, queue);
+  }
+
+  addComputeEnvironment(environment: FakeComputeEnvironment): void {
+    this.environments.set(environment.name, environment);
+  }
+
   jobs(): FakeBatchJob[] {
     return this.options.sfn
       .executions(Number.POSITIVE_INFINITY)
-      .flatMap((view) => batchJobsOf(view, this.startupMs));
+      .flatMap((view) => batchJobsOf(view, this.startupMs))
+      .map((job) => {
+        const held = this.held.get(job.state);
+        if (!held) return job;
+        // RUNNABLE from a second after submission until the hold ends, then STARTING for a second.
+        const runningAt = Math.min(job.endedAt, job.submittedAt + held.ms + 1_000);
+        return {
+          ...job,
+          runningAt,
+          heldUntil: job.submittedAt + held.ms,
+          ...(held.statusReason ? { runnableReason: held.statusReason } : {}),
+        };
+      });
   }
 
   statusOf(job: FakeBatchJob, now: number): string | undefined {
     if (now < job.submittedAt) return undefined;
     if (now >= job.endedAt) return job.succeeded ? "SUCCEEDED" : "FAILED";
     if (now >= job.runningAt) return "RUNNING";
+    if (job.heldUntil !== undefined) {
+      if (now < job.submittedAt + 1_000) return "SUBMITTED";
+      return now < job.heldUntil ? "RUNNABLE" : "STARTING";
+    }
     const third = (job.runningAt - job.submittedAt) / 3;
     if (now < job.submittedAt + third) return "SUBMITTED";
     return now < job.submittedAt + 2 * third ? "RUNNABLE" : "STARTING";
   }
 
   handle(operation: string, input: Record<string, unknown>, ctx: ServiceContext): unknown {
+    if (operation === "DescribeJobQueues") return this.describeJobQueues(input);
+    if (operation === "DescribeComputeEnvironments") return this.describeComputeEnvironments(input);
     if (operation !== "DescribeJobs") throw new AwsFault("ClientException", `${operation} is not modelled`);
     const ids = input.jobs;
     if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string"))
@@ -123,6 +193,72 @@ class FakeBatch implements BatchService {
         const job = known.get(id);
         const status = job && this.statusOf(job, now);
         return job && status ? [this.detail(job, status)] : [];
+      }),
+    };
+  }
+
+  /** DescribeJobQueues: the queues named (by name or ARN); unknown ones are left out, as the service does. */
+  private describeJobQueues(input: Record<string, unknown>): unknown {
+    const { region, accountId } = this.options.sfn;
+    const names = namesIn(input.jobQueues, "jobQueues");
+    return {
+      jobQueues: names.flatMap((name) => {
+        const queue = this.queues.get(name.replace(/^.*job-queue\//, ""));
+        if (!queue) return [];
+        return [
+          {
+            jobQueueName: queue.name,
+            jobQueueArn: `arn:aws:batch:${region}:${accountId}:job-queue/${queue.name}`,
+            state: queue.state ?? "ENABLED",
+            status: queue.status ?? "VALID",
+            ...(queue.statusReason ? { statusReason: queue.statusReason } : {}),
+            priority: 1,
+            computeEnvironmentOrder: queue.computeEnvironments.map((ce, i) => ({
+              order: i + 1,
+              computeEnvironment: `arn:aws:batch:${region}:${accountId}:compute-environment/${ce}`,
+            })),
+            jobStateTimeLimitActions: [],
+            tags: {},
+          },
+        ];
+      }),
+    };
+  }
+
+  /** DescribeComputeEnvironments: the environments named (by name or ARN); unknown ones are left out. */
+  private describeComputeEnvironments(input: Record<string, unknown>): unknown {
+    const { region, accountId } = this.options.sfn;
+    const names = namesIn(input.computeEnvironments, "computeEnvironments");
+    return {
+      computeEnvironments: names.flatMap((name) => {
+        const ce = this.environments.get(name.replace(/^.*compute-environment\//, ""));
+        if (!ce) return [];
+        const managed = (ce.type ?? "MANAGED") === "MANAGED";
+        return [
+          {
+            computeEnvironmentName: ce.name,
+            computeEnvironmentArn: `arn:aws:batch:${region}:${accountId}:compute-environment/${ce.name}`,
+            type: ce.type ?? "MANAGED",
+            state: ce.state ?? "ENABLED",
+            status: ce.status ?? "VALID",
+            ...(ce.statusReason ? { statusReason: ce.statusReason } : {}),
+            ...(managed
+              ? {
+                  computeResources: {
+                    type: "EC2",
+                    minvCpus: 0,
+                    desiredvCpus: ce.desiredvCpus ?? 0,
+                    maxvCpus: ce.maxvCpus ?? 256,
+                    instanceTypes: ["optimal"],
+                    subnets: ["subnet-0a1b2c3d"],
+                    securityGroupIds: ["sg-0a1b2c3d"],
+                  },
+                }
+              : {}),
+            serviceRole: `arn:aws:iam::${accountId}:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch`,
+            tags: {},
+          },
+        ];
       }),
     };
   }
@@ -162,6 +298,7 @@ class FakeBatch implements BatchService {
       status,
       createdAt: job.submittedAt,
       ...(status === "RUNNING" || ended ? { startedAt: job.runningAt } : {}),
+      ...(status === "RUNNABLE" && job.runnableReason ? { statusReason: job.runnableReason } : {}),
       ...(ended
         ? {
             stoppedAt: job.endedAt,
@@ -237,6 +374,14 @@ export function batchJobsOf(view: ExecutionView, startupMs = 20_000): FakeBatchJ
     if (event.type === "TaskFailed") end(event.at, false, true);
   }
   return jobs;
+}
+
+/** A list of names or ARNs (at most 100, as the API reference says); absent means all, which the fake does not model. */
+function namesIn(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
+    throw new AwsFault("ClientException", `${field} must be a list of names or ARNs`);
+  if (value.length > 100) throw new AwsFault("ClientException", `${field}: at most 100`);
+  return value as string[];
 }
 
 /** `arn:...:job-definition/NAME:REV`, `NAME:REV` or `NAME`: NAME. */
