@@ -10,6 +10,7 @@
 // SUCCEEDED or FAILED; an execution that ends first (stopped, timed out) takes
 // its running job down with it, FAILED.
 
+import { BatchResources } from "./batch-resources.js";
 import { BATCH_SYNC_RESOURCE, type ExecutionView, type SfnService, submittedTaskOf } from "./sfn.js";
 import { AwsFault, type Clock, type RestJsonService, type ServiceContext } from "./types.js";
 
@@ -54,6 +55,8 @@ export interface BatchService extends RestJsonService {
   setLogDriver(jobDefinitionName: string, driver: string): void;
   /** From submission to RUNNING, for jobs described from now on (still at most a quarter of the attempt). */
   setStartupMs(ms: number): void;
+  /** Job queues, compute environments and job definitions (DescribeJobQueues and its kin). */
+  readonly resources: BatchResources;
 }
 
 export function createBatchService(options: BatchServiceOptions): BatchService {
@@ -72,13 +75,20 @@ const EXECUTION_ENDS = new Set([
 class FakeBatch implements BatchService {
   readonly protocol = "restJson1" as const;
   readonly targetPrefix = "AWSBatch";
-  readonly routes = { "POST /v1/describejobs": "DescribeJobs" };
+  readonly routes = {
+    "POST /v1/describejobs": "DescribeJobs",
+    "POST /v1/describejobqueues": "DescribeJobQueues",
+    "POST /v1/describecomputeenvironments": "DescribeComputeEnvironments",
+    "POST /v1/describejobdefinitions": "DescribeJobDefinitions",
+  };
+  readonly resources: BatchResources;
   private readonly logGroups = new Map<string, string>();
   private readonly logDrivers = new Map<string, string>();
   private startupMs: number;
 
   constructor(private readonly options: BatchServiceOptions) {
     this.startupMs = options.startupMs ?? 20_000;
+    this.resources = new BatchResources(options.sfn.accountId, options.sfn.region);
   }
 
   setLogGroup(jobDefinitionName: string, group: string): void {
@@ -109,6 +119,7 @@ class FakeBatch implements BatchService {
   }
 
   handle(operation: string, input: Record<string, unknown>, ctx: ServiceContext): unknown {
+    if (this.resources.handles(operation)) return this.resources.handle(operation, input);
     if (operation !== "DescribeJobs") throw new AwsFault("ClientException", `${operation} is not modelled`);
     const ids = input.jobs;
     if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string"))

@@ -6,10 +6,13 @@
 // deterministic fault injection so every service gets them for free. A
 // restJson1 service (AWS Batch: `POST /v1/describejobs`) plugs in through
 // RestJsonService and is reached by its route when a request has no target.
+// S3, IAM, SNS and Lambda plug in through HttpService (http-service.ts) and are
+// reached by the service name their requests are signed for.
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { type HttpAnswer, type HttpRequest, type HttpService, signingNameOf } from "./http-service.js";
 import { AwsFault, type AwsService, type Clock, type RecordedCall, type RestJsonService } from "./types.js";
 
 export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied";
@@ -58,7 +61,7 @@ export interface FaultInjector {
 }
 
 export interface FakeAwsOptions {
-  services?: Array<AwsService | RestJsonService>;
+  services?: Array<AwsService | RestJsonService | HttpService>;
   clock?: Clock;
 }
 
@@ -92,13 +95,17 @@ const IAM_PREFIX: Record<string, string> = {
   AWSStepFunctions: "states",
   Logs_20140328: "logs",
   AWSBatch: "batch",
+  AWSGlue: "glue",
+  DynamoDB_20120810: "dynamodb",
+  AWSEvents: "events",
 };
 
 export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const clock = options.clock ?? { now: () => Date.now() };
   const all = options.services ?? [];
+  const http = new Map(all.filter(isHttp).map((s) => [s.signingName, s] as const));
   const services = new Map(
-    all.filter((s): s is AwsService => !isRestJson(s)).map((s) => [s.targetPrefix, s] as const),
+    all.filter((s): s is AwsService => !isRestJson(s) && !isHttp(s)).map((s) => [s.targetPrefix, s] as const),
   );
   const routes = new Map(
     all
@@ -109,10 +116,12 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   const faults = new FaultTable();
   const delays = new Delays();
   const server = createServer((req, res) => {
-    handleRequest({ req, res, services, routes, clock, calls, faults, delays }).catch((err: unknown) => {
-      // A bug in the fake itself; answer so the client does not hang on it.
-      sendError(res, "1.1", new AwsFault("InternalServerError", String(err), 500));
-    });
+    handleRequest({ req, res, services, routes, http, clock, calls, faults, delays }).catch(
+      (err: unknown) => {
+        // A bug in the fake itself; answer so the client does not hang on it.
+        sendError(res, "1.1", new AwsFault("InternalServerError", String(err), 500));
+      },
+    );
   });
   const sockets = trackSockets(server);
   const port = await listen(server);
@@ -159,6 +168,7 @@ interface RequestScope {
   res: ServerResponse;
   services: Map<string, AwsService>;
   routes: Map<string, { service: RestJsonService; op: string }>;
+  http: Map<string, HttpService>;
   clock: Clock;
   calls: RecordedCall[];
   faults: FaultTable;
@@ -168,6 +178,11 @@ interface RequestScope {
 async function handleRequest(scope: RequestScope): Promise<void> {
   const { req, res, services, clock, calls } = scope;
   const body = await readBody(req);
+  const httpService =
+    req.headers["x-amz-target"] === undefined
+      ? scope.http.get(signingNameOf(req.headers.authorization) ?? "")
+      : undefined;
+  if (httpService) return handleHttp(scope, httpService, body);
   const route =
     req.headers["x-amz-target"] === undefined
       ? scope.routes.get(`${req.method} ${(req.url ?? "").split("?")[0]}`)
@@ -220,8 +235,81 @@ async function dispatch(
   }
 }
 
-function isRestJson(service: AwsService | RestJsonService): service is RestJsonService {
+function isRestJson(service: AwsService | RestJsonService | HttpService): service is RestJsonService {
   return "protocol" in service && service.protocol === "restJson1";
+}
+
+function isHttp(service: AwsService | RestJsonService | HttpService): service is HttpService {
+  return "protocol" in service && service.protocol === "http";
+}
+
+/** An S3, IAM, SNS or Lambda call: recorded, fault-injected and answered in the service's own framing. */
+async function handleHttp(scope: RequestScope, service: HttpService, body: string): Promise<void> {
+  const { req, res, clock, calls } = scope;
+  const url = new URL(req.url ?? "/", "http://fake");
+  const request: HttpRequest = {
+    method: req.method ?? "GET",
+    path: decodeURIComponent(url.pathname),
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+  };
+  const operation = service.operationOf(request);
+  const call: RecordedCall = {
+    service: service.targetPrefix,
+    operation: operation ?? "",
+    input: {},
+    outcome: 0,
+    at: clock.now(),
+  };
+  calls.push(call);
+  const answer = (fault: AwsFault) => {
+    call.outcome = fault.status;
+    call.errorCode = fault.code;
+    sendHttp(res, request, service.errorAnswer(fault, request));
+  };
+  if (!operation) {
+    return answer(new AwsFault("MethodNotAllowed", `${request.method} ${request.path} is not modelled`, 405));
+  }
+  call.input = service.inputOf(request);
+  const fault = await dueFault(scope, service.targetPrefix, operation, call);
+  if (fault === "dropped") return;
+  if (fault) return answer(service.injected?.(fault, operation) ?? injectedFault(fault, service, operation));
+  try {
+    const output = await service.handle(operation, request, { clock });
+    call.outcome = output.status;
+    sendHttp(res, request, output);
+  } catch (err) {
+    answer(asFault(err));
+  }
+}
+
+/** Wait out the latency due on a call; drop its connection, or name the error to answer with, if one is due. */
+async function dueFault(
+  scope: RequestScope,
+  service: string,
+  operation: string,
+  call: RecordedCall,
+): Promise<"dropped" | Exclude<FaultKind, "drop" | "latency"> | undefined> {
+  const decision = scope.faults.decide(service, operation);
+  const closing = decision.latencyMs > 0 && !(await scope.delays.wait(decision.latencyMs));
+  if (closing || decision.kind === "drop") {
+    call.outcome = "dropped";
+    scope.req.socket.destroy();
+    return "dropped";
+  }
+  return decision.kind;
+}
+
+function sendHttp(res: ServerResponse, req: HttpRequest, answer: HttpAnswer): void {
+  if (res.destroyed || res.headersSent) return;
+  const body = req.method === "HEAD" ? "" : (answer.body ?? "");
+  res.writeHead(answer.status, {
+    "x-amzn-RequestId": randomUUID(),
+    ...answer.headers,
+    "Content-Length": answer.headers?.["Content-Length"] ?? Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 /** A restJson1 call: recorded, fault-injected and answered like the awsJson ones, in its own framing. */
@@ -304,7 +392,7 @@ function asFault(err: unknown): AwsFault {
 
 function injectedFault(
   kind: Exclude<FaultKind, "drop" | "latency">,
-  service: AwsService | RestJsonService,
+  service: AwsService | RestJsonService | HttpService,
   op: string,
 ) {
   switch (kind) {
@@ -319,7 +407,7 @@ function injectedFault(
   }
 }
 
-function accessDenied(service: AwsService | RestJsonService, op: string): AwsFault {
+function accessDenied(service: AwsService | RestJsonService | HttpService, op: string): AwsFault {
   const action = `${IAM_PREFIX[service.targetPrefix] ?? service.targetPrefix.toLowerCase()}:${op}`;
   return new AwsFault(
     "AccessDeniedException",
