@@ -4,7 +4,10 @@
 //   dist/batchinf-logs.mjs the CloudWatch Logs client (and the Batch one, for
 //                          --follow-logs of a running Batch job), loaded only
 //                          when a log is read (a failed task's tail, --follow-logs)
-//   dist/batchinf-shared-*.mjs  the SDK core both of the above use
+//   dist/batchinf-preflight.mjs the Glue, S3, DynamoDB, SNS, EventBridge, IAM
+//                          and Lambda clients and preflight's checks, loaded
+//                          only when preflight runs
+//   dist/batchinf-shared-*.mjs  the SDK core the above share
 // The bin imports the second file only when a command calls AWS, so
 // `--version`, `render --dry-run`, `validate` and `schema` never parse the
 // SDK (about 700 KB). The package has no runtime dependencies.
@@ -49,6 +52,11 @@ const awsAsSibling = {
     b.onResolve({ filter: /^\.\/index\.js$/ }, (args) =>
       args.importer.endsWith("/src/aws/load.ts") ? { path: "./batchinf-aws.mjs", external: true } : undefined,
     );
+    b.onResolve({ filter: /^\.\/aws\.js$/ }, (args) =>
+      args.importer.endsWith("/src/preflight/load.ts")
+        ? { path: "./batchinf-preflight.mjs", external: true }
+        : undefined,
+    );
     b.onResolve({ filter: /^\.\/logs\.js$/ }, (args) =>
       args.importer.endsWith("/src/aws/load-logs.ts")
         ? { path: "./batchinf-logs.mjs", external: true }
@@ -78,7 +86,11 @@ const results = await Promise.all([
   // src/aws/load-logs.ts's dynamic import becomes `import("./batchinf-logs.mjs")`.
   build({
     ...common,
-    entryPoints: { "batchinf-aws": "src/aws/index.ts", "batchinf-logs": "src/aws/logs.ts" },
+    entryPoints: {
+      "batchinf-aws": "src/aws/index.ts",
+      "batchinf-logs": "src/aws/logs.ts",
+      "batchinf-preflight": "src/preflight/aws.ts",
+    },
     outdir: "dist",
     outExtension: { ".js": ".mjs" },
     splitting: true,

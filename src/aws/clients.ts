@@ -4,6 +4,8 @@ import { SFNClient, type SFNClientConfig } from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import type { Logger } from "../io/log.js";
+import type { PreflightClients } from "../preflight/clients.js";
+import { loadPreflight } from "../preflight/load.js";
 import { loadLogs } from "./load-logs.js";
 import { resolveRegion } from "./region.js";
 
@@ -41,6 +43,11 @@ export interface AwsClients {
    * task; its SDK rides in the CloudWatch Logs bundle, loaded on the first call.
    */
   batch(region?: string): Promise<BatchClient>;
+  /**
+   * The clients preflight calls (Glue, S3, DynamoDB, SNS, EventBridge, IAM,
+   * Lambda, Batch, SSM); their SDKs (a bundle of their own) load on the first call.
+   */
+  preflight(region?: string): Promise<PreflightClients>;
   /** Operations called, by name (SDK retries not counted): for the result and the benchmark. */
   readonly calls: Record<string, number>;
 }
@@ -89,6 +96,17 @@ export async function createAwsClients(
   const urgent = new Map<string, SFNClient>();
   const logs = new Map<string, Promise<CloudWatchLogsClient>>();
   const batch = new Map<string, Promise<BatchClient>>();
+  const preflight = new Map<string, Promise<PreflightClients>>();
+  const batchClient = (batchRegion: string) => {
+    let client = batch.get(batchRegion);
+    if (!client) {
+      client = loadLogs().then(({ createBatchClient }) =>
+        count(createBatchClient({ ...common, region: batchRegion })),
+      );
+      batch.set(batchRegion, client);
+    }
+    return client;
+  };
   return {
     region,
     calls,
@@ -137,15 +155,17 @@ export async function createAwsClients(
       }
       return client;
     },
-    batch: (batchRegion = region) => {
-      let client = batch.get(batchRegion);
-      if (!client) {
-        client = loadLogs().then(({ createBatchClient }) =>
-          count(createBatchClient({ ...common, region: batchRegion })),
+    batch: (batchRegion = region) => batchClient(batchRegion),
+    preflight: (preflightRegion = region) => {
+      let clients = preflight.get(preflightRegion);
+      if (!clients) {
+        clients = Promise.all([loadPreflight(), batchClient(preflightRegion)]).then(
+          ([{ createPreflightClients }, batchForRegion]) =>
+            createPreflightClients({ ...common, region: preflightRegion }, env, count, batchForRegion),
         );
-        batch.set(batchRegion, client);
+        preflight.set(preflightRegion, clients);
       }
-      return client;
+      return clients;
     },
   };
 }

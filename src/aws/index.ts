@@ -10,6 +10,7 @@ export { attachAndFollow, newReport, startAndFollow, stopFollowed } from "../exe
 export { stopWithin } from "../execution/stop.js";
 export { describeTaskFailure } from "../failure/describe.js";
 export { SharedLogFollowing } from "../failure/follow-task-logs.js";
+export { runPreflightLoaded as runPreflight } from "../preflight/load.js";
 export { attachApiBudget } from "./api-budget.js";
 export { createAwsClients } from "./clients.js";
 export { awsErrorName, awsFailure, classifyAwsError } from "./errors.js";

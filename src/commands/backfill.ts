@@ -13,6 +13,7 @@ import { INPUT_KEYS } from "../input/keys.js";
 import { prepareInput } from "../input/prepare.js";
 import type { CommandContext } from "./context.js";
 import { closeQuietly, followOptions, lazyClients, openFrame, serviceDeps } from "./follow-shared.js";
+import { preflightBeforeStart } from "./preflight-step.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 import { assertSameAccount, chooseStateMachine } from "./run.js";
 
@@ -108,6 +109,20 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     aws.attachApiBudget(sharedClients.sfnUrgent(machine.region), budget);
     const facts = await aws.checkStateMachine(client, machine, frame.interrupt);
     for (const report of reports) report.definitionStates = facts.states;
+    // One preflight for every date: each resource checked once, whatever the number of dates.
+    await preflightBeforeStart({
+      mode: options.preflight,
+      aws,
+      clients: sharedClients,
+      machine,
+      facts,
+      inputs: inputs.map((input) => input.composition.input),
+      signal: frame.interrupt,
+      ctx,
+      onReport: (found) => {
+        for (const report of reports) report.preflight = found;
+      },
+    });
 
     const existing = await aws.findExistingExecutions(jobs, { client, signal: frame.interrupt });
     if (existing.conflicts.length > 0) {

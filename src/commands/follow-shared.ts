@@ -38,8 +38,8 @@ export function followOptions(options: FollowFlags, ctx: CommandContext): Follow
  */
 export function openFrame(
   ctx: CommandContext,
-  options: FollowFlags,
-  shape: { several?: boolean; withoutPayloads?: boolean; command?: string } = {},
+  options: FrameOptions,
+  shape: { several?: boolean; withoutPayloads?: boolean; command?: string; preflightOnly?: boolean } = {},
 ): Promise<CommandFrame> {
   const { secrets } = ctx.log;
   const json = (value: unknown) => `${JSON.stringify(secrets.maskValue(value), null, 2)}\n`;
@@ -65,8 +65,14 @@ export function openFrame(
         secrets,
         now: ctx.now(),
         name: `batchinf ${shape.command ?? "run"}`,
+        ...(shape.preflightOnly ? { executions: false } : {}),
       }),
-    html: (reports) => renderHtml(payloadsOut(reports), { secrets, now: ctx.now() }),
+    html: (reports) =>
+      renderHtml(payloadsOut(reports), {
+        secrets,
+        now: ctx.now(),
+        ...(shape.preflightOnly ? { executions: false, title: "batchinf preflight" } : {}),
+      }),
     failureLines: (report) => (report.failure?.task ? failureBlockLines(report.failure.task) : []),
   });
 }

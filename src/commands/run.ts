@@ -7,11 +7,12 @@ import { exitCodeOf } from "../execution/exit-code.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { parseStateMachineArn, type StateMachineRef } from "../execution/state-machine.js";
 import { INPUT_KEYS } from "../input/keys.js";
-import { type PreparedInput, prepareInput } from "../input/prepare.js";
+import { type InputOptions, type PrepareDeps, type PreparedInput, prepareInput } from "../input/prepare.js";
 import { checkAgainstStateMachine } from "../validate/checks.js";
 import type { Problem } from "../validate/problem.js";
 import type { CommandContext } from "./context.js";
 import { closeQuietly, followOptions, lazyClients, openFrame, serviceDeps } from "./follow-shared.js";
+import { preflightBeforeStart } from "./preflight-step.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 
 export type RunOptions = OptionsOf<"run">;
@@ -30,17 +31,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // run --dry-run reads SSM and checks the state machine; only the start is skipped.
-    const prepared = await prepareInput(
-      { ...options, offline: false },
-      {
-        log: ctx.log,
-        env: ctx.io.env,
-        now: ctx.now,
-        ...(ctx.optionLabel ? { label: ctx.optionLabel } : {}),
-        readLiveSsm: clientsOnDemand.readLiveSsm,
-      },
-    );
-    reportPrepared(prepared, options, ctx);
+    const prepared = await composeAsRun(options, ctx, clientsOnDemand.readLiveSsm);
     report.input = maskedInput(prepared.composition, options.showSecrets);
     const machine = chooseStateMachine(options, prepared, ctx);
     assertSameAccount(prepared, machine, ctx);
@@ -54,6 +45,19 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         `alias ${machine.qualifier?.kind === "alias" ? machine.qualifier.alias : "?"} routes ${route.weight}% to version ${route.version}`,
       );
     }
+    await preflightBeforeStart({
+      mode: options.preflight,
+      aws,
+      clients: await getClients(prepared.tfvarsRegion),
+      machine,
+      facts,
+      inputs: [prepared.composition.input],
+      signal: frame.interrupt,
+      ctx,
+      onReport: (found) => {
+        report.preflight = found;
+      },
+    });
     await aws.startAndFollow(
       {
         machine,
@@ -86,6 +90,26 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   }
   await closeQuietly(frame, session?.current(), ctx);
   return exitCodeOf(report.outcome);
+}
+
+/** The input as run composes it (SSM read live), validated and reported (`--explain`, overrides). */
+export async function composeAsRun(
+  options: Omit<InputOptions, "offline"> & { explain: boolean; showSecrets: boolean },
+  ctx: CommandContext,
+  readLiveSsm: NonNullable<PrepareDeps["readLiveSsm"]>,
+): Promise<PreparedInput> {
+  const prepared = await prepareInput(
+    { ...options, offline: false },
+    {
+      log: ctx.log,
+      env: ctx.io.env,
+      now: ctx.now,
+      ...(ctx.optionLabel ? { label: ctx.optionLabel } : {}),
+      readLiveSsm,
+    },
+  );
+  reportPrepared(prepared, options, ctx);
+  return prepared;
 }
 
 export function chooseStateMachine(

@@ -6,6 +6,8 @@
  * into output. All times are epoch milliseconds.
  */
 
+import type { PreflightReport } from "../preflight/model.js";
+
 export type TerminalStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
 
 /** The AWS job a task attempt submitted: a Glue job run or a Batch job. */
@@ -152,6 +154,8 @@ export interface ExecutionReport {
   start?: "started" | "attached" | "redriven" | "found-ended";
   /** How the history was read: events applied, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
+  /** What preflight found before the start (backfill: the same report for every date). */
+  preflight?: PreflightReport;
 }
 
 /** Typed events, in the order they happen. `at` is the clock's time when emitted (or the event's own). */

@@ -14,6 +14,7 @@
 
 import type { ExecutionReport } from "../execution/model.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { preflightOf, preflightSuite } from "./preflight-report.js";
 import { type AttemptView, type ExecutionView, executionViews, isoSeconds, type StepView } from "./view.js";
 import { ATTR, buildXml, type XmlNode } from "./xml.js";
 
@@ -23,6 +24,8 @@ export interface JunitOptions {
   now: number;
   /** The testsuites' name (default "batchinf run"). */
   name?: string;
+  /** false: only the preflight's testsuite (`batchinf preflight` started nothing to report). */
+  executions?: boolean;
 }
 
 interface Counts {
@@ -33,8 +36,12 @@ interface Counts {
 }
 
 export function renderJunit(reports: readonly ExecutionReport[], options: JunitOptions): string {
-  const views = executionViews(reports, options);
-  const suites = views.map((view) => testsuite(view, options.now));
+  const views = options.executions === false ? [] : executionViews(reports, options);
+  const preflight = preflightOf(reports, options.secrets);
+  const suites = [
+    ...(preflight ? [preflightSuite(preflight)] : []),
+    ...views.map((view) => testsuite(view, options.now)),
+  ];
   const total = suites.reduce(
     (sum, suite) => ({
       tests: sum.tests + suite.counts.tests,

@@ -1,6 +1,7 @@
 import { toExit } from "../errors.js";
 import { exitCodeOf, exitCodeOfAll, reasonOf } from "../execution/exit-code.js";
 import type { ExecutionReport, Failure, Outcome, StateRun } from "../execution/model.js";
+import type { PreflightReport } from "../preflight/model.js";
 
 /** What --result-file and --output json hold for one execution, in every ending. */
 export interface RunResult {
@@ -34,6 +35,8 @@ export interface RunResult {
   apiCalls?: Record<string, number>;
   /** How the history was read: events seen, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
+  /** Each preflight check and its outcome, before the start. */
+  preflight?: PreflightReport;
 }
 
 export interface ResultOptions {
@@ -74,6 +77,7 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     })),
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
     ...(report.history ? { history: report.history } : {}),
+    ...(report.preflight ? { preflight: report.preflight } : {}),
   };
   return result;
 }
@@ -91,6 +95,8 @@ export interface BackfillResult {
   totals: Record<string, number>;
   results: RunResult[];
   apiCalls?: Record<string, number>;
+  /** One preflight for all dates. */
+  preflight?: PreflightReport;
 }
 
 /** backfill: one result per date plus totals by status. */
@@ -103,7 +109,12 @@ export function backfillResultOf(
   return {
     outcome: { exitCode: exitCodeOfAll(reports.map((report) => report.outcome)) },
     totals,
-    results: reports.map((report) => resultOf(report, { ...options, apiCalls: undefined })),
+    results: reports.map(({ preflight: _once, ...report }) =>
+      resultOf(report, { ...options, apiCalls: undefined }),
+    ),
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
+    ...(reports.find((report) => report.preflight)?.preflight
+      ? { preflight: reports.find((report) => report.preflight)?.preflight }
+      : {}),
   };
 }

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll } from "vitest";
 import {
+  createPreflightServices,
   createSfnService,
   createSsmService,
   type FakeAws,
+  type PreflightServices,
   type SfnService,
   type SsmService,
+  seedPipelineResources,
   startFakeAws,
 } from "../fake-aws/index.js";
 import { seedParameterStore } from "../fake-aws/seed.js";
@@ -15,6 +18,8 @@ export interface AwsWorld {
   fake: FakeAws;
   ssm: SsmService;
   sfn: SfnService;
+  /** What preflight asks (Glue, S3, IAM, ...), holding the seed pipeline's resources. */
+  preflight: PreflightServices;
 }
 
 /** A fake AWS for the whole file, seeded like the seed's account; reset calls and faults per test. */
@@ -24,7 +29,9 @@ export function useFakeAws(): AwsWorld {
     world.ssm = createSsmService({ accountId: "731580992380", region: "ap-south-1" });
     world.sfn = createSfnService({ accountId: "731580992380", region: "ap-south-1" });
     seedParameterStore(world.ssm);
-    world.fake = await startFakeAws({ services: [world.ssm, world.sfn] });
+    world.preflight = createPreflightServices();
+    seedPipelineResources(world.preflight, undefined, world.ssm);
+    world.fake = await startFakeAws({ services: [world.ssm, world.sfn, ...world.preflight.all] });
   });
   afterAll(async () => {
     await world.fake?.close();

@@ -6,12 +6,15 @@ import {
   type BatchService,
   createBatchService,
   createLogsService,
+  createPreflightServices,
   createSfnService,
   createSsmService,
   type FakeAws,
   type LogsService,
+  type PreflightServices,
   type SfnService,
   type SsmService,
+  seedPipelineResources,
   startFakeAws,
 } from "../fake-aws/index.js";
 import { SSM_PATH, seedParameterStore } from "../fake-aws/seed.js";
@@ -36,6 +39,8 @@ export interface FastWorld {
   sfn: SfnService;
   logs: LogsService;
   batch: BatchService;
+  /** What preflight asks (Glue, S3, IAM, ...), holding the seed pipeline's resources. */
+  preflight: PreflightServices;
   stateMachineArn: string;
   /** The virtual clock the fake AWS and the command share. */
   now(): number;
@@ -66,8 +71,13 @@ export function useFastWorld(options: { start?: number } = {}): FastWorld {
     world.logs = createLogsService({ accountId: "731580992380", region: "ap-south-1", clock });
     world.batch = createBatchService({ sfn: world.sfn, clock });
     seedParameterStore(world.ssm);
+    world.preflight = createPreflightServices();
+    seedPipelineResources(world.preflight, world.batch, world.ssm);
     world.stateMachineArn = seedSsm().state_machine_arn as string;
-    world.fake = await startFakeAws({ services: [world.ssm, world.sfn, world.logs, world.batch], clock });
+    world.fake = await startFakeAws({
+      services: [world.ssm, world.sfn, world.logs, world.batch, ...world.preflight.all],
+      clock,
+    });
     for (const [key, value] of Object.entries(world.fake.env({ region: "ap-south-1" })))
       vi.stubEnv(key, value);
   });
@@ -106,10 +116,10 @@ export async function runFast(
   const cwd = options.cwd ?? seedWorkspace();
   const [command = "run", ...rest] = args;
   const input =
-    command === "run" || command === "backfill"
+    command === "run" || command === "backfill" || command === "preflight"
       ? ["--ssm-path", SSM_PATH, "--tfvars", join(cwd, "tfvars.json"), "--repo-dir", cwd]
       : [];
-  const date = command === "run" ? ["--date", SEED_DATE] : [];
+  const date = command === "run" || command === "preflight" ? ["--date", SEED_DATE] : [];
   const result = await runInProcess([command, ...input, ...date, ...rest], {
     env: {
       BUILD_TAG: options.buildTag ?? nextBuildTag(),
