@@ -126,7 +126,12 @@ export const separateRuns: Contender = {
         const executionArn = started.executionArn as string;
         const startedAt = started.startDate?.getTime() ?? world.time.now();
         const tracker = new ExecutionTracker(() => undefined, startedAt);
-        const reader = new HistoryReader(client, executionArn, (event) => tracker.apply(event));
+        const reader = new HistoryReader(
+          client,
+          executionArn,
+          (event) => tracker.apply(event),
+          world.time.now,
+        );
         const outcome = await followExecution(executionArn, startedAt, tracker, reader, FOLLOW, {
           client,
           region: "ap-south-1",

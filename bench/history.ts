@@ -9,12 +9,12 @@
 // Events fetched: each case is one scripted execution on the local endpoint
 // (test/fake-aws, the real SFNClient) running on a virtual clock. The current
 // reader is followed by the real followExecution with the default intervals
-// (2 s, growing by half on quiet polls to 20 s); the virtual times of its
-// polls are recorded. v1's reader (bench/baseline/history-v1.ts) is then run
-// against the same execution, the clock rewound, under v1's loop cadence
-// (src/run/wait.ts at 28d3498: the same rule), and the bench checks that it
-// polled at exactly the same virtual times: the ratio compares the readers,
-// not the loops.
+// (--poll-interval 2s, --max-poll-interval 20s) and its schedule; the virtual
+// times of its polls are recorded. v1's reader (bench/baseline/history-v1.ts)
+// is then run against the same execution, the clock set to each of those
+// times in turn (and v2's, bench/baseline/history-v2.ts, likewise), and the
+// bench checks that v1 saw the end at the same poll:
+// the ratio compares the readers, not the loops.
 //
 // Peak RSS: a child process per implementation (bench/history-rss-child.ts)
 // follows a 25,000-event execution to its end with its full follow loop and
@@ -35,6 +35,7 @@ import { createSfnService, type ExecutionScript, startFakeAws } from "../test/fa
 import { glueJobState, pipelineSucceeds } from "../test/fake-aws/sfn-scenarios.js";
 import { ROOT } from "../test/helpers/seed.js";
 import { HistoryReader as V1HistoryReader } from "./baseline/history-v1.js";
+import { HistoryReader as V2HistoryReader } from "./baseline/history-v2.js";
 
 const REGION = "ap-south-1";
 const POLL = 2_000;
@@ -67,6 +68,7 @@ interface CaseRow {
   /** Every event once, plus the one already-seen event a quiet poll cannot avoid reading. */
   floor: number;
   v1: ReaderFigures;
+  v2: ReaderFigures;
   now: ReaderFigures;
 }
 
@@ -131,7 +133,7 @@ type World = Awaited<ReturnType<typeof world>>;
 /** The current reader under the real followExecution; returns its figures and the virtual time of each poll. */
 async function followNow(w: World, arn: string, startedAt: number) {
   const tracker = new ExecutionTracker(() => {}, startedAt);
-  const reader = new HistoryReader(w.client, arn, (event) => tracker.apply(event));
+  const reader = new HistoryReader(w.client, arn, (event) => tracker.apply(event), w.clock.now);
   const pollTimes: number[] = [];
   let quietPolls = 0;
   const readNew = reader.readNew.bind(reader);
@@ -174,26 +176,33 @@ async function followNow(w: World, arn: string, startedAt: number) {
 }
 
 /**
- * v1's reader under v1's loop cadence (src/run/wait.ts at 28d3498): poll, stop
- * at the execution's end, else sleep the interval; the interval drops back to
- * --poll-interval after a poll that brought events and grows by half, up to
- * --max-poll-interval, after a quiet one.
+ * v1's reader polled at the virtual times the current one was: the same
+ * schedule, so the figures compare the readers, not the loops. It stops once
+ * it has read the execution's end, as v1's loop did.
  */
-async function followV1(w: World, arn: string, startedAt: number) {
-  w.clock.set(startedAt);
+async function followV1(w: World, arn: string, pollTimes: readonly number[]) {
   const reader = new V1HistoryReader(w.client, arn);
-  const pollTimes: number[] = [];
   let applied = 0;
-  let interval = POLL;
-  for (;;) {
-    pollTimes.push(w.clock.now());
+  let polls = 0;
+  for (const at of pollTimes) {
+    w.clock.set(at);
+    polls++;
     const events: HistoryEvent[] = await reader.readNew();
     applied += events.length;
     if (events.some((event) => EXECUTION_END.has(event.type ?? ""))) break;
-    w.clock.set(w.clock.now() + interval);
-    interval = events.length > 0 ? POLL : Math.min(Math.round(interval * 1.5), MAX_POLL);
   }
-  return { figures: { fetched: reader.fetched, calls: reader.calls }, applied, pollTimes };
+  return { figures: { fetched: reader.fetched, calls: reader.calls }, applied, polls };
+}
+
+/** v2's reader (a one-event probe, then exactly what is missing) at the same virtual times. */
+async function followV2(w: World, arn: string, pollTimes: readonly number[]) {
+  let applied = 0;
+  const reader = new V2HistoryReader(w.client, arn, () => applied++);
+  for (const at of pollTimes) {
+    w.clock.set(at);
+    await reader.readNew();
+  }
+  return { figures: { fetched: reader.fetched, calls: reader.calls }, applied };
 }
 
 async function readerCase(w: World, c: Case, index: number): Promise<CaseRow> {
@@ -203,15 +212,17 @@ async function readerCase(w: World, c: Case, index: number): Promise<CaseRow> {
   const view = w.sfn.getExecution(arn, end);
   const existing = view?.visibleEvents ?? 0;
   const durationMs = (view?.stopDate ?? end) - startedAt;
-  const v1 = await followV1(w, arn, startedAt);
-  // Both must have read the whole history, once each, and on the same schedule.
-  if (current.applied !== existing || v1.applied !== existing) {
+  const v1 = await followV1(w, arn, current.pollTimes);
+  const v2 = await followV2(w, arn, current.pollTimes);
+  w.clock.set(end);
+  // All must have read the whole history, once each, and on the same schedule.
+  if (current.applied !== existing || v1.applied !== existing || v2.applied !== existing) {
     throw new Error(
-      `${c.label}: applied ${current.applied} (now) / ${v1.applied} (v1) of ${existing} events`,
+      `${c.label}: applied ${current.applied} (now) / ${v1.applied} (v1) / ${v2.applied} (v2) of ${existing} events`,
     );
   }
-  if (JSON.stringify(current.pollTimes) !== JSON.stringify(v1.pollTimes)) {
-    throw new Error(`${c.label}: the two readers were not polled on the same schedule`);
+  if (v1.polls !== current.pollTimes.length) {
+    throw new Error(`${c.label}: v1 saw the end at poll ${v1.polls} of ${current.pollTimes.length}`);
   }
   return {
     label: c.label,
@@ -220,6 +231,7 @@ async function readerCase(w: World, c: Case, index: number): Promise<CaseRow> {
     polls: current.pollTimes.length,
     floor: existing + current.quietPolls,
     v1: v1.figures,
+    v2: v2.figures,
     now: current.figures,
   };
 }
@@ -335,11 +347,11 @@ const rows: CaseRow[] = [];
 for (const [index, c] of CASES.entries()) rows.push(await readerCase(bench, c, index));
 
 const readerTable = [
-  "| case | execution | events that exist | polls (same schedule for both) | floor: fetched (per event) | v1: fetched (per event) | v1: history calls | now: fetched (per event) | now: history calls |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| case | execution | events that exist | polls (same schedule for all) | floor: fetched (per event) | v1: fetched (per event) | v1: history calls | v2: fetched (per event) | v2: history calls | now: fetched (per event) | now: history calls |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...rows.map(
     (r) =>
-      `| ${r.label} | ${minutes(r.durationMs)} | ${r.existing} | ${r.polls} | ${r.floor} (${ratio(r.floor, r.existing)}x) | ${r.v1.fetched} (${ratio(r.v1.fetched, r.existing)}x) | ${r.v1.calls} | ${r.now.fetched} (${ratio(r.now.fetched, r.existing)}x) | ${r.now.calls} |`,
+      `| ${r.label} | ${minutes(r.durationMs)} | ${r.existing} | ${r.polls} | ${r.floor} (${ratio(r.floor, r.existing)}x) | ${r.v1.fetched} (${ratio(r.v1.fetched, r.existing)}x) | ${r.v1.calls} | ${r.v2.fetched} (${ratio(r.v2.fetched, r.existing)}x) | ${r.v2.calls} | ${r.now.fetched} (${ratio(r.now.fetched, r.existing)}x) | ${r.now.calls} |`,
   ),
 ].join("\n");
 console.log(readerTable);
@@ -438,7 +450,7 @@ Generated by \`npx tsx bench/history.ts\` (the last step of \`npm run bench\`), 
 
 ## Events fetched per event that exists
 
-Each case is one scripted execution on the local endpoint (test/fake-aws, the real SFNClient), on a virtual clock. The current reader (src/execution/history-reader.ts) is followed by the real \`followExecution\` with the default intervals (2 s, growing by half on each quiet poll up to 20 s, back to 2 s after a poll that brought events); the virtual time of each of its polls is recorded. Then the clock is rewound and v1's reader (bench/baseline/history-v1.ts: v1's src/run/history.ts, unchanged but for an import) reads the same execution under v1's loop cadence (src/run/wait.ts at 28d3498: the same rule); the bench fails unless it polled at exactly the same virtual times and both applied every event. "fetched" counts every event of every GetExecutionHistory page, overlap included; the follower starts polling right after StartExecution. "floor" is the least any reader can fetch on that schedule: every event once, plus one already-seen event per quiet poll (a poll cannot learn that nothing is new without reading the newest event).
+Each case is one scripted execution on the local endpoint (test/fake-aws, the real SFNClient), on a virtual clock. The current reader (src/execution/history-reader.ts) is followed by the real \`followExecution\` with the default intervals (--poll-interval 2s, --max-poll-interval 20s) and its poll schedule; the virtual time of each of its polls is recorded. Then v1's reader (bench/baseline/history-v1.ts: v1's src/run/history.ts, unchanged but for an import) reads the same execution at those same virtual times, the clock set to each in turn, and so does v2's (bench/baseline/history-v2.ts: a one-event probe, then exactly what is missing); the bench fails unless v1 saw the end at the same poll and all three applied every event. Calls are what the account's throttling buckets count; the current reader trades a few events read twice (its page's headroom) for one call a poll. "fetched" counts every event of every GetExecutionHistory page, overlap included; the follower starts polling right after StartExecution. "floor" is the least any reader can fetch on that schedule: every event once, plus one already-seen event per quiet poll (a poll cannot learn that nothing is new without reading the newest event).
 
 ${readerTable}
 

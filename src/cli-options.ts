@@ -1,5 +1,7 @@
+import { isRegionName } from "./aws/arn.js";
 import { parseDuration } from "./duration.js";
 import { InputError } from "./errors.js";
+import { optionValue } from "./io/one-line.js";
 
 /**
  * Every option, declared once: flag, environment variable, default, parser,
@@ -132,6 +134,7 @@ export const OPTIONS = [
     name: "region",
     help: "AWS Region for API calls (else the AWS chain, else tfvars region)",
     commands: AWS,
+    parse: parseRegion,
   },
   { flags: "--profile <name>", name: "profile", help: "AWS shared-config profile", commands: AWS },
   {
@@ -226,7 +229,7 @@ export const OPTIONS = [
   {
     flags: "--log-lines <n>",
     name: "logLines",
-    help: "on a failed Glue/Batch task: its last N CloudWatch log lines (0: none, no logs call)",
+    help: "on a failed task: the last N lines of its CloudWatch log (0: none, no logs call)",
     commands: WAITING,
     default: 50,
     defaultText: "50",
@@ -235,7 +238,7 @@ export const OPTIONS = [
   {
     flags: "--follow-logs",
     name: "followLogs",
-    help: "copy a running Glue/Batch task's new log lines into the build log (at most 1 logs call/s)",
+    help: "copy a running task's new log lines into the build log (at most 1 logs call/s)",
     commands: WAITING,
     default: false,
   },
@@ -258,6 +261,12 @@ export const OPTIONS = [
     commands: STARTING,
     default: "strict",
     choices: ["strict", "warn", "off"],
+  },
+  {
+    flags: "--prices <file>",
+    name: "prices",
+    help: "JSON object of unit prices (glueDpuHour, batchVcpuHour, batchGibHour, stateTransition, currency): adds an estimated cost to the usage",
+    commands: WAITING,
   },
   {
     flags: "--from <YYYY-MM-DD>",
@@ -383,6 +392,17 @@ function countParser(min: number, max: number): (raw: string, flag: string) => n
     }
     return value;
   };
+}
+
+/** A Region code, refused here (usage, exit 2) rather than by the SDK as a host name later. */
+function parseRegion(raw: string, flag: string): string {
+  const text = raw.trim();
+  if (!isRegionName(text)) {
+    throw new InputError(
+      `${optionValue(flag, raw)} is not an AWS Region code; pass one such as ap-south-1 or us-gov-west-1.`,
+    );
+  }
+  return text;
 }
 
 /** `--ssm-path <prefix>` -> `BATCHINF_SSM_PATH`; `--no-wait` -> `BATCHINF_NO_WAIT`. */

@@ -16,8 +16,9 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /**
- * The AWS half of the CLI is bundled separately (dist/batchinf-aws.mjs) and
- * carries its own copy of these classes, so `instanceof` cannot recognise its
+ * The commands that call AWS are bundled apart from the bin (ES modules
+ * dist/batchinf-<command>.mjs, see scripts/build.mjs) and carry their own
+ * copy of these classes, so `instanceof` cannot recognise its
  * errors; a registry-wide symbol can.
  */
 const BRAND = Symbol.for("batchinf.error");

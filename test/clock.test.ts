@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { calendarDay } from "../src/calendar.js";
 import { formatDuration, parseDuration } from "../src/duration.js";
 import { InputError } from "../src/errors.js";
 import { defaultExecutionName } from "../src/execution/execution-name.js";
@@ -10,8 +12,14 @@ describe("execution date", () => {
   });
 
   it("refuses impossible and malformed dates with the fix", () => {
-    expect(() => parseDate("2023-02-30")).toThrow(/not a real calendar date \(February has no day 30\)/);
+    expect(() => parseDate("2023-02-30")).toThrow(/not a real calendar date \(February 2023 has no day 30\)/);
     expect(() => parseDate("14/10/2023")).toThrow(InputError);
+  });
+
+  it("takes years below 100 as written: Date.UTC read 0050 as 1950 and refused June 15", () => {
+    expect(parseDate("0050-06-15")).toEqual({ year: "0050", month: "06", day: "15", compact: "00500615" });
+    expect(parseDate("0004-02-29").day).toBe("29");
+    expect(() => parseDate("0100-02-29")).toThrow(/February 0100 has no day 29/);
   });
 
   it("takes today in --timezone: late evening UTC is already tomorrow in Kolkata", () => {
@@ -63,5 +71,36 @@ describe("default execution name", () => {
     expect(a.length).toBeLessThanOrEqual(80);
     expect(a).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(a).not.toBe(b);
+  });
+});
+
+describe("calendar days", () => {
+  // The Gregorian rule written out, independent of Date: what calendarDay must agree with.
+  const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const daysIn = (y: number, m: number) =>
+    [31, leap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] ?? 0;
+
+  it("accepts exactly the days the Gregorian rule has, for every year 0000-9999 (1,000 generated cases)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        (year, month, day) => {
+          const found = calendarDay(year, month, day);
+          const real = month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month);
+          expect(found.ok).toBe(real);
+          if (found.ok) {
+            const date = new Date(found.ms);
+            expect([date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()]).toEqual([
+              year,
+              month,
+              day,
+            ]);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -12,10 +12,10 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { validateCommand } from "../src/commands/validate.js";
 import { parseDuration } from "../src/duration.js";
-import { encodings } from "../src/secrets/secrets.js";
 import { SSM_PATH, useFakeAws } from "./helpers/aws.js";
 import { captureContext } from "./helpers/capture.js";
 import { type CliResult, runInProcess } from "./helpers/cli.js";
+import { leaks } from "./helpers/leaks.js";
 import { BIN, SEED_DATE, seedSample, seedSsm, seedWorkspace } from "./helpers/seed.js";
 
 const world = useFakeAws();
@@ -67,10 +67,6 @@ async function renderWithSecureString(key: string, value: string, extra: string[
   return runInProcess([...args, "--ssm-param", name, ...seedParamsExcept(key), ...extra], {
     env: world.fake.env({ region: "ap-south-1" }),
   });
-}
-
-function leaks(output: string, secret: string): string[] {
-  return encodings(secret).filter((form) => output.includes(form));
 }
 
 function lines(text: string): string[] {

@@ -226,7 +226,7 @@ describe("bad input: one clear message, exit 2, no stack trace", () => {
     expectCleanFailure(
       result,
       2,
-      /--date='2023-02-30' is not a real calendar date \(February has no day 30\)/,
+      /--date='2023-02-30' is not a real calendar date \(February 2023 has no day 30\)/,
     );
   });
 
@@ -344,5 +344,51 @@ describe("schema and help", () => {
       env: { FORCE_COLOR: "1", NO_COLOR: "1" },
     });
     expect(both.stderr).not.toContain(ESC);
+  });
+
+  it("a terminal colours the log unless it says TERM=dumb; FORCE_COLOR still wins there", async () => {
+    const cwd = seedWorkspace();
+    const args = [...render, "--set", "dq_table=bad-name", "--tfvars", join(cwd, "tfvars.json")];
+    const onTty = (env: Record<string, string>) =>
+      runInProcess([...args, "--ssm-file", join(cwd, "ssm.json"), "--repo-dir", cwd], {
+        env,
+        stderrIsTTY: true,
+      });
+    expect((await onTty({ TERM: "xterm-256color" })).stderr).toContain(ESC);
+    expect((await onTty({ TERM: "dumb" })).stderr).not.toContain(ESC);
+    expect((await onTty({ TERM: "dumb", FORCE_COLOR: "1" })).stderr).toContain(ESC);
+    expect((await onTty({ TERM: "xterm", NO_COLOR: "1" })).stderr).not.toContain(ESC);
+  });
+});
+
+describe("--repo-dir", () => {
+  it("a file, not a directory, is said to be one (simple-git called it 'a directory that does not exist')", async () => {
+    const cwd = seedWorkspace({ origin: null });
+    const file = join(cwd, "tfvars.json");
+    const result = await runInProcess([
+      "render",
+      "--dry-run",
+      "--date",
+      SEED_DATE,
+      "--tfvars",
+      file,
+      "--ssm-file",
+      join(cwd, "ssm.json"),
+      "--repo-dir",
+      file,
+    ]);
+    // Like a missing directory: a warning, and the repository comes from the next source (SSM here).
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`--repo-dir ${file} is a file, not a directory`);
+    expect(result.stderr).not.toMatch(/does not exist/);
+  });
+});
+
+describe("warnings", () => {
+  it("carry the log's one 'warning: ' prefix (a problem's own tag made it 'warning: warning:')", async () => {
+    const result = await dryRun(seedWorkspace(), [], { date: "2099-01-01" });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^warning: day "01": 2099-01-01 is in the future/m);
+    expect(result.stderr).not.toContain("warning: warning:");
   });
 });

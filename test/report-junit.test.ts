@@ -135,6 +135,22 @@ describe("renderJunit", () => {
     expect(skipped.every((c) => c.skipped?.["@message"] === "never reached")).toBe(true);
   });
 
+  it("--no-wait: no error and no failure, a skipped case for the execution (an error made Jenkins mark the build UNSTABLE)", () => {
+    const report: ExecutionReport = {
+      ...successReport(),
+      status: "RUNNING",
+      states: [],
+      stoppedAt: undefined,
+      outcome: { kind: "started" },
+      definitionStates: [...PIPELINE_STATES],
+    };
+    const suite = suiteOf([report]);
+    expect([suite["@failures"], suite["@errors"]]).toEqual(["0", "0"]);
+    expect(suite["@skipped"]).toBe(suite["@tests"]);
+    expect(caseNamed(suite, "(the execution)").skipped?.["@message"]).toMatch(/not followed \(--no-wait\)/);
+    expect(caseNamed(suite, PIPELINE_STATES[0] as string).skipped?.["@message"]).toBe("not reached yet");
+  });
+
   it("a timeout: the running step gets an error saying the wait timed out; later steps are not reached yet", () => {
     const suite = suiteOf([timeoutReport()]);
     expect([suite["@tests"], suite["@failures"], suite["@errors"], suite["@skipped"]]).toEqual([

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
 import {
   glueFailureCause,
@@ -147,6 +148,15 @@ describe("run: the Jenkins job", () => {
     expect(result.stderr).toMatch(new RegExp(`${recovered} retrying \\(attempt 2\\)`));
     expect(result.stderr).toMatch(new RegExp(`${recovered} succeeded in .*\\(2 attempts\\)`));
     expect(result.stderr).not.toMatch(new RegExp(`FAILED at state ${recovered}`));
+    // Said plainly after "attempt 1 failed": no retry came, the execution ended ("ended unfinished" confused newcomers).
+    const told = lines(result, new RegExp(`  ${failing} (attempt|failed)`)).map((line) =>
+      line.replace(/^\+[\d:]+ +/, ""),
+    );
+    expect(told).toEqual([
+      expect.stringMatching(new RegExp(`^${failing} attempt 1 failed: States\\.TaskFailed`)),
+      `${failing} failed after 4m00s: its attempt failed and no retry followed (the execution ended FAILED)`,
+    ]);
+    expect(result.stderr).not.toMatch(/ended unfinished/);
     expect(resultFile(result.cwd)).toMatchObject({
       status: "FAILED",
       failedState: failing,
@@ -177,6 +187,9 @@ describe("run: the Jenkins job", () => {
     const result = await run([]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/FAILED at state RunBatchInference \(caught, then NotifyFailure\)/);
+    expect(result.stderr).toMatch(
+      /RunBatchInference failed after \d+m\d\ds; a Catch moved on to the next state/,
+    );
     expect(result.stderr).toMatch(/Batch job \*\*\*\* \(a1b2\): FAILED, exit code 137/);
     expect(result.stderr).toMatch(/status reason: Essential container in task exited/);
   });
@@ -186,6 +199,9 @@ describe("run: the Jenkins job", () => {
     const result = await run([]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/error: Execution TIMED_OUT at state PrepareFeatures: States.Timeout/);
+    expect(result.stderr).toMatch(
+      /PrepareFeatures stopped after \d+m\d\ds without finishing: the execution ended TIMED_OUT while it ran/,
+    );
     expect(resultFile(result.cwd)).toMatchObject({ status: "TIMED_OUT", error: "States.Timeout" });
   });
 
@@ -408,6 +424,7 @@ describe("run: the Jenkins job", () => {
     expect(topic.stderr).toMatch(
       /warning: email_topic_arn .*publishing across accounts needs a topic policy/,
     );
+    expect(topic.stderr).not.toContain("warning: warning:");
   });
 
   it("contradictory poll flags are refused before anything starts (exit 2), naming the variable they came from", async () => {
@@ -439,10 +456,15 @@ describe("run: the Jenkins job", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ status: "NOT_STARTED", outcome: { reason: "dry-run" } });
   });
 
-  it("--no-wait starts, prints the execution and exits 0", async () => {
+  it("--no-wait starts, prints the execution and exits 0; its JUnit report has no error or failure", async () => {
     world.sfn.queueScript(setUp(), pipelineSucceeds(MINUTES));
-    const result = await run(["--no-wait", "--output", "json"]);
+    const cwd = seedWorkspace();
+    const junit = join(cwd, "run.xml");
+    const result = await run(["--no-wait", "--output", "json", "--junit", junit], { cwd });
     expect(result.code).toBe(0);
+    const xml = readFileSync(junit, "utf8");
+    expect(xml).toMatch(/<testsuites [^>]*failures="0" errors="0"/);
+    expect(xml).toMatch(/<skipped message="started and not followed \(--no-wait\)/);
     expect(JSON.parse(result.stdout)).toMatchObject({
       status: "RUNNING",
       outcome: { reason: "started" },
@@ -556,7 +578,60 @@ describe("wait <execution-arn>", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/'not-an-arn' is not a Step Functions execution ARN/);
   });
+
+  it("names one region, the execution ARN's: it logged 'from the execution ARN' then 'from --region'", async () => {
+    const arn = await startNamed(`region-${nextBuildTag()}`);
+    for (const extra of [[], ["--region", "ap-south-1"]]) {
+      const result = await runFast(world, ["wait", arn, ...extra]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(lines(result, /AWS Region/)).toEqual(["AWS Region ap-south-1, from the execution ARN"]);
+    }
+    // A different --region cannot be where the execution is: said, and not used.
+    const elsewhere = await runFast(world, ["wait", arn, "--region", "us-east-1"]);
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(lines(elsewhere, /AWS Region/)).toEqual(["AWS Region ap-south-1, from the execution ARN"]);
+    expect(elsewhere.stderr).toMatch(
+      /warning: --region us-east-1 is not used: the execution is in ap-south-1/,
+    );
+  });
+
+  it.each(["v1.2-rerun", "a+b", "rerun-été", "x".repeat(80)])(
+    "wait and stop take an execution named %s, as Step Functions allows (they refused all but [A-Za-z0-9_-])",
+    async (name) => {
+      const arn = await startNamed(name);
+      const waited = await runFast(world, ["wait", arn, "--output", "json"]);
+      expect(waited.code, waited.stderr).toBe(0);
+      expect(JSON.parse(waited.stdout)).toMatchObject({ executionArn: arn, name, status: "SUCCEEDED" });
+      queueNeverEnding();
+      const running = await startNamed(`${name.slice(0, 70)}-stop`);
+      const stopped = await runFast(world, ["stop", running]);
+      expect(stopped.code, stopped.stderr).toBe(0);
+      expect(world.sfn.getExecution(running)?.status).toBe("ABORTED");
+    },
+  );
+
+  it("a new execution's --execution-name keeps to [A-Za-z0-9_-] (exit 2, nothing started)", async () => {
+    const starts = world.sfn.startCount();
+    const result = await run(["--execution-name", "v1.2-rerun"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--execution-name 'v1\.2-rerun' is not allowed/);
+    expect(world.sfn.startCount()).toBe(starts);
+  });
 });
+
+/** An execution started by someone else (the console, another tool) under `name`, as Step Functions allows it. */
+async function startNamed(name: string): Promise<string> {
+  const machine = setUp();
+  const client = new SFNClient(world.fake.clientConfig());
+  try {
+    const started = await client.send(
+      new StartExecutionCommand({ stateMachineArn: machine, name, input: JSON.stringify(seedSample()) }),
+    );
+    return started.executionArn as string;
+  } finally {
+    client.destroy();
+  }
+}
 
 describe("reports in every ending, a usage error too", () => {
   it("--timeout 1m1m: exit 2, and the result, JUnit and HTML say invalid input, nothing started", async () => {

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { REGION_PATTERN } from "../src/aws/arn.js";
 import { INPUT_KEYS, schemaDefaults } from "../src/input/keys.js";
 import { validateInput } from "../src/validate/input.js";
 import { ROOT, seedSample } from "./helpers/seed.js";
@@ -9,6 +10,10 @@ import { ROOT, seedSample } from "./helpers/seed.js";
 const schema = JSON.parse(readFileSync(join(ROOT, "schemas/batch-inference-input.schema.json"), "utf8"));
 
 describe("the input schema", () => {
+  it("has the region shape --region and the AWS configuration are checked against", () => {
+    expect(schema.$defs.region.pattern).toBe(REGION_PATTERN.source);
+  });
+
   it("names exactly the 25 keys of the seed's sample, in its order, each with a description", () => {
     expect(Object.keys(schema.properties)).toEqual([...INPUT_KEYS]);
     expect(Object.keys(seedSample())).toEqual([...INPUT_KEYS]);
@@ -48,6 +53,8 @@ describe("rules beyond the schema", () => {
   it("rejects an impossible date and warns about a future one", () => {
     expect(rules({ year: "2023", month: "02", day: "30" })).toEqual(["error:day:calendar-date"]);
     expect(rules({ year: "2030", month: "01", day: "01" })).toEqual(["warning:day:future-date"]);
+    // Years below 100 are years, not 1900 + n.
+    expect(rules({ year: "0050", month: "06", day: "15" })).toEqual([]);
   });
 
   it("rejects ARNs outside the input's region, partition or Batch account", () => {

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { encodings } from "../src/secrets/secrets.js";
 import { seedTaskLog } from "./fake-aws/index.js";
 import { SECRET_KEY, SSM_PATH } from "./fake-aws/seed.js";
 import { glueCauseFor, pipelineFailsAt, pipelineStates } from "./fake-aws/sfn-scenarios.js";
 import { runFast, useFastWorld } from "./helpers/fast-world.js";
+import { leakForms, leaks } from "./helpers/leaks.js";
 import { seedSsm, seedWorkspace } from "./helpers/seed.js";
 
 // Leaks a hostile review found after v2's first cut, one test each: every one
@@ -13,10 +13,6 @@ import { seedSsm, seedWorkspace } from "./helpers/seed.js";
 const world = useFastWorld();
 const MINUTES = { glueMs: 60_000, batchMs: 120_000 };
 const SEED_SECRET = seedSsm()[SECRET_KEY] as string;
-
-function leaks(output: string, secret: string): string[] {
-  return encodings(secret).filter((form) => output.includes(form));
-}
 
 let machineAdded = false;
 function machine(): void {
@@ -26,6 +22,13 @@ function machine(): void {
     script: { states: pipelineStates(MINUTES), outcome: "SUCCEEDED" },
   });
   machineAdded = true;
+}
+
+/** The result file, JUnit and HTML report in `cwd`, and the flags that ask for them. */
+function reportFiles(cwd: string): { files: string[]; flags: string[] } {
+  const files = ["r.json", "r.xml", "r.html"].map((name) => join(cwd, name));
+  const [result, junit, html] = files as [string, string, string];
+  return { files, flags: ["--result-file", result, "--junit", junit, "--report-html", html] };
 }
 
 /** `render` against the live SSM fake, in a seeded workspace. */
@@ -136,22 +139,8 @@ describe("secrets cut or quoted before masking", () => {
       ),
     );
     const cwd = seedWorkspace();
-    const files = ["r.json", "r.xml", "r.html"].map((name) => join(cwd, name));
-    const result = await runFast(
-      world,
-      [
-        "run",
-        "--output",
-        "json",
-        "--result-file",
-        files[0] as string,
-        "--junit",
-        files[1] as string,
-        "--report-html",
-        files[2] as string,
-      ],
-      { cwd },
-    );
+    const { files, flags } = reportFiles(cwd);
+    const result = await runFast(world, ["run", "--output", "json", ...flags], { cwd });
     expect(result.code).toBe(1);
     const outputs = [result.stderr, result.stdout, ...files.map((file) => readFileSync(file, "utf8"))].join(
       "\n",
@@ -159,5 +148,56 @@ describe("secrets cut or quoted before masking", () => {
     expect(outputs).toContain("x.example/data");
     expect(outputs).not.toContain("CAUSEPW77");
     expect(outputs).not.toContain("CAUSETOKEN88");
+  });
+
+  it("issue 15: a SecureString the Glue job prints through urllib.parse.quote (keeps /) or in JSON with \\/ reaches no output", async () => {
+    machine();
+    const secret = "Tk/9x+Zq pa&ss/42";
+    const quoted = "Tk/9x%2BZq%20pa%26ss/42"; // urllib.parse.quote(secret)
+    const jsonSlash = "Tk\\/9x+Zq pa&ss\\/42"; // json_encode (PHP) or a Java JSON writer: `/` escaped
+    const html = "Tk&#x2F;9x&#43;Zq pa&amp;ss&sol;42";
+    world.ssm.putParameter({ name: `${SSM_PATH}db_password`, value: secret, type: "SecureString" });
+    const cwd = seedWorkspace();
+    const { files, flags } = reportFiles(cwd);
+    for (const format of ["text", "json"]) {
+      world.sfn.queueScript(
+        world.stateMachineArn,
+        pipelineFailsAt(
+          {
+            state: "PrepareFeatures",
+            error: "States.TaskFailed",
+            cause: "",
+            causeFor: glueCauseFor(
+              `GET https://api.example/v1?pw=${quoted} failed; body {"pw":"${jsonSlash}"}`,
+            ),
+          },
+          MINUTES,
+        ),
+      );
+      world.onSleep = () => {
+        const execution = world.sfn.executions().at(-1);
+        if (!execution || world.fake.callsTo("GetExecutionHistory").length < 1) return;
+        world.onSleep = undefined;
+        seedTaskLog(world.logs, world.sfn, execution.executionArn, "PrepareFeatures", {
+          lines: [`quote ${quoted}`, `json {"password": "${jsonSlash}"}`, `html <td>${html}</td>`],
+        });
+      };
+      const result = await runFast(
+        world,
+        ["run", "--follow-logs", "--log-format", format, "--output", "json", ...flags],
+        { cwd },
+      );
+      expect(result.code, result.stderr).toBe(1);
+      const outputs = [result.stderr, result.stdout, ...files.map((file) => readFileSync(file, "utf8"))];
+      for (const output of outputs) {
+        for (const form of [quoted, jsonSlash, html, ...leakForms(secret)])
+          expect(output).not.toContain(form);
+        // The first characters name no secret: the whole occurrence went, not its tail.
+        expect(output).not.toContain("Tk/9x");
+        expect(output).not.toContain("Tk\\/9x");
+      }
+      // The lines were printed (masked): the test saw them.
+      expect(result.stderr).toContain("quote ****");
+    }
   });
 });

@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodings } from "../src/secrets/secrets.js";
 import { seedTaskLog } from "./fake-aws/index.js";
 import { SECRET_KEY, SSM_PATH } from "./fake-aws/seed.js";
 import { glueCauseFor, pipelineFailsAt, pipelineStates } from "./fake-aws/sfn-scenarios.js";
 import { nextBuildTag, runFast, useFastWorld } from "./helpers/fast-world.js";
+import { leaks } from "./helpers/leaks.js";
 import { seedWorkspace } from "./helpers/seed.js";
 
 /**
@@ -21,10 +21,6 @@ const RUNS = 12;
 const MINUTES = { glueMs: 60_000, batchMs: 120_000 };
 // aws_batch_job_name's own rule: the run must get as far as the failure.
 const jobName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{3,40}$/);
-
-function leaks(output: string, secret: string): string[] {
-  return encodings(secret).filter((form) => output.includes(form));
-}
 
 describe("run never prints a SecureString, wherever the pipeline echoes it", () => {
   it("log (text and json), stdout, result file, JUnit, HTML, the rerun's diff", async () => {

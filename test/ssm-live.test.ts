@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -307,5 +308,58 @@ describe("errors: one clear message, the right exit code, no stack trace", () =>
     const result = await render([...renderLive, "--show-secrets"], { env: { AWS_REGION: undefined } });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/AWS Region ap-south-1, from tfvars\.json/);
+  });
+
+  it("a malformed --region is a usage error before any call (exit 2; the SDK made it exit 3)", async () => {
+    const result = await render([...renderLive, "--region", "https://x/"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--region='https:\/\/x\/' is not an AWS Region code/);
+    expect(world.fake.calls).toHaveLength(0);
+    noStack(result.stderr);
+    const fromVariable = await render(renderLive, { env: { BATCHINF_REGION: "ap south 1" } });
+    expect(fromVariable.code).toBe(2);
+    expect(fromVariable.stderr).toMatch(
+      /BATCHINF_REGION \(--region\)='ap south 1' is not an AWS Region code/,
+    );
+  });
+
+  it("a malformed region from the AWS configuration is named with its source (exit 3)", async () => {
+    const result = await render(renderLive, { env: { AWS_REGION: "https://x/" } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/The AWS configuration's region 'https:\/\/x\/' \(AWS_REGION/);
+    expect(world.fake.calls).toHaveLength(0);
+  });
+
+  it("a profile that does not exist is named, with the files looked in (it was 'No AWS credentials found')", async () => {
+    const result = await render(renderLive, { env: { AWS_PROFILE: "nightly-batch" } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      "AWS profile 'nightly-batch' (AWS_PROFILE) is not in /nonexistent/aws-config or /nonexistent/aws-credentials",
+    );
+    expect(result.stderr).not.toMatch(/No AWS credentials found/);
+    expect(world.fake.calls).toHaveLength(0);
+    const flag = await render([...renderLive, "--profile", "nightly-batch"]);
+    expect(flag.stderr).toContain("AWS profile 'nightly-batch' (--profile) is not in");
+  });
+
+  it("a profile that exists is used as before", async () => {
+    const dir = seedWorkspace();
+    const config = join(dir, "aws-config");
+    writeFileSync(config, "[profile nightly-batch]\nregion = ap-south-1\n");
+    const credentials = join(dir, "aws-credentials");
+    writeFileSync(credentials, "[nightly-batch]\naws_access_key_id = x\naws_secret_access_key = y\n");
+    const result = await render(renderLive, {
+      workspace: dir,
+      env: {
+        AWS_PROFILE: "nightly-batch",
+        AWS_CONFIG_FILE: config,
+        AWS_SHARED_CREDENTIALS_FILE: credentials,
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_REGION: undefined,
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/AWS Region ap-south-1, from the AWS configuration/);
   });
 });

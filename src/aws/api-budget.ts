@@ -1,3 +1,4 @@
+import type { Sleep } from "../io/sleep.js";
 import { classifyAwsError } from "./errors.js";
 
 /**
@@ -31,8 +32,6 @@ import { classifyAwsError } from "./errors.js";
  * that way is not handed to the next waiter: the budget stays within the rate
  * and the loss is one interval.
  */
-
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 export interface ApiBudgetOptions {
   /** Calls per second, for all callers together; more than 0. */

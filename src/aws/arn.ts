@@ -14,6 +14,18 @@ export function parseArn(text: string): Arn | undefined {
   return { partition, service, region, account, resource };
 }
 
+/**
+ * The shape of an AWS Region code (ap-south-1, us-gov-west-1, cn-north-1,
+ * eusc-de-east-1): the input schema's `region` rule, which a test keeps equal.
+ * Anything else is refused where it is read, before the SDK turns it into a
+ * host name (`--region https://x/` was "Invalid region in client config", exit 3).
+ */
+export const REGION_PATTERN = /^(?:[a-z]{2}|eusc)(?:-(?:gov|iso|isob|isoe|isof))?-[a-z]+-[0-9]{1,2}$/;
+
+export function isRegionName(text: string): boolean {
+  return REGION_PATTERN.test(text);
+}
+
 /** The partition a region lives in: ARNs in cn-north-1 say aws-cn, not aws. */
 export function partitionOf(region: string): string {
   if (region.startsWith("cn-")) return "aws-cn";

@@ -4,9 +4,9 @@ import { SFNClient, type SFNClientConfig } from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import type { Logger } from "../io/log.js";
-import type { PreflightClients } from "../preflight/clients.js";
-import { loadPreflight } from "../preflight/load.js";
 import { loadLogs } from "./load-logs.js";
+import type { PreflightClients } from "./preflight-clients.js";
+import { assertProfileExists } from "./profile.js";
 import { resolveRegion } from "./region.js";
 
 export interface AwsSettings {
@@ -14,7 +14,7 @@ export interface AwsSettings {
   profile?: string;
   /** The input's region, the last resort for API calls. */
   tfvarsRegion?: string;
-  /** A region the command already knows and why (`wait ARN`: "the execution ARN"), below --region. */
+  /** A region the command's resource fixes, and why (`wait ARN`: "the execution ARN"); see resolveRegion. */
   known?: { region: string; why: string };
   /**
    * The SDK's retry strategy; default its adaptive mode. The caller injects
@@ -69,15 +69,15 @@ export async function createAwsClients(
   log: Logger,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<AwsClients> {
-  const { region, why } =
-    settings.known && !settings.region
-      ? settings.known
-      : await resolveRegion({
-          flag: settings.region,
-          profile: settings.profile,
-          tfvarsRegion: settings.tfvarsRegion,
-        });
+  await assertProfileExists(settings.profile, env);
+  const { region, why, ignored } = await resolveRegion({
+    flag: settings.region,
+    profile: settings.profile,
+    tfvarsRegion: settings.tfvarsRegion,
+    ...(settings.known ? { fixed: settings.known } : {}),
+  });
   log.info(`AWS Region ${region}, from ${why}`);
+  if (ignored) log.warn(ignored);
   if (env.AWS_ENDPOINT_URL) log.info(`AWS endpoint ${env.AWS_ENDPOINT_URL}, from AWS_ENDPOINT_URL`);
   const common = {
     region,
@@ -159,7 +159,8 @@ export async function createAwsClients(
     preflight: (preflightRegion = region) => {
       let clients = preflight.get(preflightRegion);
       if (!clients) {
-        clients = Promise.all([loadPreflight(), batchClient(preflightRegion)]).then(
+        // Their SDKs are a chunk of their own, parsed only when preflight runs.
+        clients = Promise.all([import("./preflight-clients.js"), batchClient(preflightRegion)]).then(
           ([{ createPreflightClients }, batchForRegion]) =>
             createPreflightClients({ ...common, region: preflightRegion }, env, count, batchForRegion),
         );

@@ -10,7 +10,6 @@ import {
   DescribeLogStreamsCommand,
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
-import type { LogLine } from "../execution/model.js";
 import { cleanCredentialUrlsInText } from "../secrets/url.js";
 
 // A running Batch job's stream is known to batch:DescribeJobs alone: its thin call rides in this bundle too.
@@ -19,6 +18,12 @@ export { CloudWatchLogsClient };
 
 export function createLogsClient(config: CloudWatchLogsClientConfig): CloudWatchLogsClient {
   return new CloudWatchLogsClient(config);
+}
+
+/** One line of a CloudWatch Logs stream, credentials in URLs dropped. */
+export interface LogLine {
+  timestamp: number;
+  message: string;
 }
 
 export interface LogEventsPage {
@@ -37,6 +42,8 @@ export interface LogEventsRequest {
   fromHead: boolean;
   /** Events per page; the service's default is as many as fit in 1 MB, up to 10,000. */
   limit?: number;
+  /** Only events at or after this time (epoch ms), for a first page without a token. */
+  startTime?: number;
 }
 
 /** One GetLogEvents page, in time order. */
@@ -52,6 +59,7 @@ export async function getLogEventsPage(
       startFromHead: request.fromHead,
       ...(request.token ? { nextToken: request.token } : {}),
       ...(request.limit ? { limit: request.limit } : {}),
+      ...(request.startTime !== undefined ? { startTime: request.startTime } : {}),
     }),
     abortSignal ? { abortSignal } : {},
   );

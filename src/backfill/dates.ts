@@ -1,3 +1,4 @@
+import { calendarDay } from "../calendar.js";
 import { InputError } from "../errors.js";
 
 /**
@@ -32,20 +33,6 @@ export interface BackfillDateOptions {
 
 const DAY_MS = 24 * 3600 * 1000;
 const FORM = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
 
 /**
  * Duplicates in `--dates` are dropped with a note rather than refused: two
@@ -142,18 +129,13 @@ function dayOf(raw: string, flag: string): number {
   if (!match) {
     throw new InputError(`${flag} '${raw}' is not a date in the form YYYY-MM-DD (e.g. 2023-10-14).`);
   }
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const probe = new Date(0);
-  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0-99 to 1900-1999.
-  probe.setUTCFullYear(year, month - 1, day);
-  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
-    const what =
-      month >= 1 && month <= 12
-        ? `${MONTHS[month - 1]} ${year} has no day ${match[3]}`
-        : `there is no month ${match[2]}`;
-    throw new InputError(`${flag} ${text} is not a real calendar date (${what}); pass an existing date.`);
+  const found = calendarDay(Number(match[1]), Number(match[2]), Number(match[3]));
+  if (!found.ok) {
+    throw new InputError(
+      `${flag} ${text} is not a real calendar date (${found.reason}); pass an existing date.`,
+    );
   }
-  return probe.getTime();
+  return found.ms;
 }
 
 function isoDay(ms: number): string {

@@ -1,5 +1,7 @@
-import { loadAws } from "../aws/load.js";
+import { attachApiBudget } from "../aws/api-budget.js";
+import { BackfillBudget } from "../backfill/budget.js";
 import { backfillDates } from "../backfill/dates.js";
+import { findExistingExecutions } from "../backfill/existing.js";
 import { type DateJob, followDates } from "../backfill/follow-dates.js";
 import { assertAllValid, dateOverrides, inputsForDates } from "../backfill/inputs.js";
 import { summaryRows, summaryTable } from "../backfill/summary.js";
@@ -8,11 +10,15 @@ import { checkPollIntervals } from "../duration.js";
 import { InputError, toExit } from "../errors.js";
 import { defaultExecutionName } from "../execution/execution-name.js";
 import { exitCodeOfAll } from "../execution/exit-code.js";
+import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
+import { startAndFollow } from "../execution/service.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { prepareInput } from "../input/prepare.js";
+import { totalUsage, usageText } from "../usage/usage.js";
+import { lazyClients } from "./aws-session.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, lazyClients, openFrame, serviceDeps } from "./follow-shared.js";
+import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 import { preflightBeforeStart } from "./preflight-step.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 import { assertSameAccount, chooseStateMachine } from "./run.js";
@@ -35,6 +41,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, label);
+    const prices = await pricesOption(options, ctx);
     const dates = backfillDates({
       ...(options.from !== undefined ? { from: options.from } : {}),
       ...(options.to !== undefined ? { to: options.to } : {}),
@@ -46,8 +53,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
       reports.push({ label: date, status: "NOT_STARTED", states: [], outcome: { kind: "started" } });
     }
     frame.reports.push(...reports);
-    const aws = await loadAws();
-    const clientsOnDemand = lazyClients(aws, options, ctx);
+    const clientsOnDemand = lazyClients(options, ctx);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // The sources are read once, composed for the first date; every other date is composed from the same layers.
@@ -99,20 +105,19 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     // One client, one budget: every HTTP attempt of every date (SDK retries included) takes a slot.
     const sharedClients = await getClients(prepared.tfvarsRegion);
     const client = sharedClients.sfn(machine.region);
-    const budget = new aws.BackfillBudget({
+    const budget = new BackfillBudget({
       ratePerSecond: options.maxApiRate,
       now: ctx.now,
       sleep: frame.sleep,
     });
-    aws.attachApiBudget(client, budget);
+    attachApiBudget(client, budget);
     // The abort path's client too: its stops skip the queue, its confirmations keep to the rate.
-    aws.attachApiBudget(sharedClients.sfnUrgent(machine.region), budget);
-    const facts = await aws.checkStateMachine(client, machine, frame.interrupt);
+    attachApiBudget(sharedClients.sfnUrgent(machine.region), budget);
+    const facts = await checkStateMachine(client, machine, frame.interrupt);
     for (const report of reports) report.definitionStates = facts.states;
     // One preflight for every date: each resource checked once, whatever the number of dates.
     await preflightBeforeStart({
       mode: options.preflight,
-      aws,
       clients: sharedClients,
       machine,
       facts,
@@ -124,7 +129,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
       },
     });
 
-    const existing = await aws.findExistingExecutions(jobs, { client, signal: frame.interrupt });
+    const existing = await findExistingExecutions(jobs, { client, signal: frame.interrupt });
     if (existing.conflicts.length > 0) {
       throw new InputError(
         `${existing.conflicts.length === 1 ? "A date" : `${existing.conflicts.length} dates`} of this build already ${existing.conflicts.length === 1 ? "has an execution" : "have executions"} with a different input; nothing was started. Restore the input, or run the backfill as a new Jenkins build (its BUILD_TAG names new executions).`,
@@ -148,9 +153,9 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
         now: ctx.now,
       },
       {
-        startAndFollow: aws.startAndFollow,
+        startAndFollow,
         depsFor: (date) =>
-          serviceDeps(aws, {
+          serviceDeps({
             client,
             clients: sharedClients,
             frame,
@@ -159,6 +164,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
             account: machine.account,
             options,
             label: date,
+            ...(prices ? { prices } : {}),
           }),
         onError: (date, error) => {
           const { message, details } = toExit(error);
@@ -237,6 +243,8 @@ function printSummary(reports: readonly ExecutionReport[], ctx: CommandContext):
   }
   ctx.log.info(`Backfill: ${reports.length} ${reports.length === 1 ? "date" : "dates"}, ${counts}`);
   for (const line of summaryTable(rows)) ctx.log.info(`  ${line}`);
+  const usage = totalUsage(reports.map((report) => report.usage));
+  if (usage) ctx.log.info(`Used in all: ${usageText(usage)}`);
 }
 
 function kebab(option: string): string {

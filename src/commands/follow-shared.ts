@@ -1,15 +1,18 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { consoleDomain } from "../aws/arn.js";
 import type { AwsClients } from "../aws/clients.js";
-import type { AwsModule } from "../aws/load.js";
+import { consoleUrl } from "../aws/sfn.js";
 import type { FollowOptions } from "../execution/follow.js";
 import type { ExecutionReport } from "../execution/model.js";
 import type { ServiceDeps } from "../execution/service.js";
+import { describeTaskFailure } from "../failure/describe.js";
 import { failureBlockLines } from "../failure/failure-block.js";
-import type { PrepareDeps } from "../input/prepare.js";
+import { SharedLogFollowing } from "../failure/follow-task-logs.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
+import type { TaskClients } from "../tasks/kind.js";
+import { type Prices, readPrices } from "../usage/prices.js";
 import type { CommandContext } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
@@ -18,6 +21,16 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   showSecrets: boolean;
   logLines: number;
   followLogs: boolean;
+  prices?: string;
+}
+
+/** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
+export async function pricesOption(
+  options: Pick<FollowFlags, "prices">,
+  ctx: CommandContext,
+): Promise<Prices | undefined> {
+  if (options.prices === undefined) return undefined;
+  return readPrices(options.prices, ctx.optionLabel?.("prices") ?? "--prices");
 }
 
 export function followOptions(options: FollowFlags, ctx: CommandContext): FollowOptions {
@@ -82,25 +95,26 @@ export function openFrame(
  * sleep and interrupt, its emitter (with its label in a shared log), and,
  * for failures and --follow-logs, CloudWatch Logs.
  */
-export function serviceDeps(
-  aws: AwsModule,
-  setup: {
-    client: SFNClient;
-    clients: AwsClients;
-    frame: CommandFrame;
-    ctx: CommandContext;
-    region: string;
-    /** The state machine's account: log group ARNs in permission warnings name it. */
-    account?: string;
-    options: Pick<FollowFlags, "logLines" | "followLogs">;
-    label?: string;
-  },
-): ServiceDeps {
+export function serviceDeps(setup: {
+  client: SFNClient;
+  clients: AwsClients;
+  frame: CommandFrame;
+  ctx: CommandContext;
+  region: string;
+  /** The state machine's account: log group ARNs in permission warnings name it. */
+  account?: string;
+  options: Pick<FollowFlags, "logLines" | "followLogs">;
+  label?: string;
+  prices?: Prices;
+}): ServiceDeps {
   const { client, clients, frame, ctx, region, options } = setup;
   const emit = frame.emitFor(setup.label);
   const logs = () => clients.logs(region);
   const following = options.followLogs
-    ? sharedFollowing(aws, frame, ctx, logs, () => clients.batch(region)).forExecution(setup.label, emit)
+    ? sharedFollowing(frame, ctx, logs, { batch: () => clients.batch(region) }).forExecution(
+        setup.label,
+        emit,
+      )
     : undefined;
   return {
     client,
@@ -110,38 +124,38 @@ export function serviceDeps(
     sleep: frame.sleep,
     interrupt: frame.interrupt,
     emit,
-    consoleUrl: (executionArn) => aws.consoleUrl(region, executionArn, consoleDomain(region)),
+    consoleUrl: (executionArn) => consoleUrl(region, executionArn, consoleDomain(region)),
     describeFailure: (failure, run) =>
-      aws.describeTaskFailure(failure, run, {
+      describeTaskFailure(failure, run, {
         region,
         logLines: options.logLines,
         logs,
         signal: frame.interrupt,
         ...(setup.account ? { account: setup.account } : {}),
       }),
+    ...(setup.prices ? { prices: setup.prices } : {}),
     ...(following
       ? {
-          onPoll: (tracker) => following.onPoll(tracker.running(), ctx.now()),
-          onFollowEnd: () => following.finish(),
+          onPoll: (tracker) => following.onPoll(tracker.runs, ctx.now()),
+          onFollowEnd: (tracker) => following.finish(tracker.runs, frame.interrupt),
         }
       : {}),
   };
 }
 
 /** One --follow-logs budget per command, however many executions share the log. */
-const followers = new WeakMap<CommandFrame, InstanceType<AwsModule["SharedLogFollowing"]>>();
+const followers = new WeakMap<CommandFrame, SharedLogFollowing>();
 function sharedFollowing(
-  aws: AwsModule,
   frame: CommandFrame,
   ctx: CommandContext,
   logs: () => ReturnType<AwsClients["logs"]>,
-  batch: () => ReturnType<AwsClients["batch"]>,
-): InstanceType<AwsModule["SharedLogFollowing"]> {
+  taskClients: TaskClients,
+): SharedLogFollowing {
   let shared = followers.get(frame);
   if (!shared) {
-    shared = new aws.SharedLogFollowing({
+    shared = new SharedLogFollowing({
       logs,
-      batch,
+      clients: taskClients,
       now: ctx.now,
       sleep: frame.sleep,
       emit: frame.emitFor(undefined),
@@ -163,39 +177,4 @@ export async function closeQuietly(
   } catch (error: unknown) {
     ctx.log.warn(`could not write the reports: ${(error as Error).message}`);
   }
-}
-
-/**
- * The AWS clients of a command that composes its input, built on first use:
- * SSM first (the region may come from tfvars), then Step Functions with the
- * same settings. `readLiveSsm` is prepareInput's reader of Terraform's outputs.
- */
-export function lazyClients(
-  aws: AwsModule,
-  options: { region?: string; profile?: string },
-  ctx: CommandContext,
-): {
-  get(tfvarsRegion?: string): Promise<AwsClients>;
-  current(): AwsClients | undefined;
-  readLiveSsm: NonNullable<PrepareDeps["readLiveSsm"]>;
-} {
-  let clients: AwsClients | undefined;
-  const get = async (tfvarsRegion?: string) => {
-    clients ??= await aws.createAwsClients(
-      { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
-      ctx.log,
-      ctx.io.env,
-    );
-    return clients;
-  };
-  return {
-    get,
-    current: () => clients,
-    readLiveSsm: async ({ path, names, tfvarsRegion }) =>
-      aws.readSsmSnapshot(
-        await get(tfvarsRegion),
-        { ...(path !== undefined ? { path } : {}), names },
-        ctx.log,
-      ),
-  };
 }

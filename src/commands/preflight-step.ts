@@ -1,9 +1,9 @@
 import type { AwsClients } from "../aws/clients.js";
-import type { AwsModule } from "../aws/load.js";
 import type { MachineFacts } from "../execution/machine-check.js";
+import type { PreflightMode, PreflightReport } from "../execution/preflight.js";
 import type { StateMachineRef } from "../execution/state-machine.js";
 import { preflightGate } from "../preflight/gate.js";
-import type { PreflightMode, PreflightReport } from "../preflight/model.js";
+import { runPreflightLoaded } from "../preflight/load.js";
 import { planPreflight } from "../preflight/plan.js";
 import type { CommandContext } from "./context.js";
 
@@ -14,7 +14,6 @@ import type { CommandContext } from "./context.js";
  */
 export function preflightBeforeStart(setup: {
   mode: PreflightMode;
-  aws: AwsModule;
   clients: AwsClients;
   machine: StateMachineRef;
   facts: MachineFacts;
@@ -23,7 +22,7 @@ export function preflightBeforeStart(setup: {
   ctx: CommandContext;
   onReport: (report: PreflightReport) => void;
 }): Promise<PreflightReport | undefined> {
-  const { mode, aws, clients, machine, facts, ctx } = setup;
+  const { mode, clients, machine, facts, ctx } = setup;
   return preflightGate(
     mode,
     async () => {
@@ -33,7 +32,7 @@ export function preflightBeforeStart(setup: {
         where: { partition: machine.partition, region: machine.region, account: machine.account },
         inputs: setup.inputs,
       });
-      return aws.runPreflight(plan, {
+      return runPreflightLoaded(plan, {
         clients: await clients.preflight(machine.region),
         mode,
         signal: setup.signal,

@@ -1,9 +1,10 @@
-import { loadAws } from "../aws/load.js";
 import type { OptionsOf } from "../cli-options.js";
 import { exitCodeOf } from "../execution/exit-code.js";
+import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
+import { lazyClients } from "./aws-session.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, lazyClients, openFrame } from "./follow-shared.js";
+import { closeQuietly, openFrame } from "./follow-shared.js";
 import { preflightBeforeStart } from "./preflight-step.js";
 import { maskedInput } from "./render.js";
 import { assertSameAccount, chooseStateMachine, composeAsRun } from "./run.js";
@@ -22,18 +23,16 @@ export async function preflightCommand(options: PreflightOptions, ctx: CommandCo
   frame.reports.push(report);
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
-    const aws = await loadAws();
-    session = lazyClients(aws, options, ctx);
+    session = lazyClients(options, ctx);
     const prepared = await composeAsRun(options, ctx, session.readLiveSsm);
     report.input = maskedInput(prepared.composition, options.showSecrets);
     const machine = chooseStateMachine(options, prepared, ctx);
     assertSameAccount(prepared, machine, ctx);
     const clients = await session.get(prepared.tfvarsRegion);
-    const facts = await aws.checkStateMachine(clients.sfn(machine.region), machine, frame.interrupt);
+    const facts = await checkStateMachine(clients.sfn(machine.region), machine, frame.interrupt);
     report.stateMachineArn = machine.baseArn;
     await preflightBeforeStart({
       mode: "strict",
-      aws,
       clients,
       machine,
       facts,

@@ -12,7 +12,6 @@ import { MASK, type Secrets } from "../secrets/secrets.js";
 import { formatProblem } from "../validate/format.js";
 import { maskProblem, type Problem, withoutUrlCredentials } from "../validate/problem.js";
 import type { CommandContext } from "./context.js";
-import { liveSsmReader } from "./live-ssm.js";
 
 export interface RenderOptions extends Omit<InputOptions, "offline"> {
   dryRun: boolean;
@@ -32,7 +31,9 @@ export async function renderCommand(options: RenderOptions, ctx: CommandContext)
       ...(ctx.optionLabel ? { label: ctx.optionLabel } : {}),
       env: ctx.io.env,
       now: ctx.now,
-      readLiveSsm: liveSsmReader(options, ctx),
+      // The SDK loads only if SSM is read: never with --dry-run.
+      readLiveSsm: async (request) =>
+        (await import("./aws-session.js")).lazyClients(options, ctx).readLiveSsm(request),
     },
   );
   reportPrepared(prepared, options, ctx);
@@ -89,7 +90,6 @@ export function describeProblem(problem: Problem, prepared: PreparedInput, secre
   const shown = secrets ? maskProblem(clean, (key) => secrets.isSecretKey(key)) : clean;
   return formatProblem(
     { ...shown, message: `${shown.message}${from}` },
-    undefined,
     secrets ? (text) => secrets.maskText(text) : undefined,
   );
 }

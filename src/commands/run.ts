@@ -1,17 +1,19 @@
-import { loadAws } from "../aws/load.js";
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { InputError } from "../errors.js";
 import { assertExecutionName, defaultExecutionName } from "../execution/execution-name.js";
 import { exitCodeOf } from "../execution/exit-code.js";
+import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
+import { startAndFollow } from "../execution/service.js";
 import { parseStateMachineArn, type StateMachineRef } from "../execution/state-machine.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { type InputOptions, type PrepareDeps, type PreparedInput, prepareInput } from "../input/prepare.js";
 import { checkAgainstStateMachine } from "../validate/checks.js";
 import type { Problem } from "../validate/problem.js";
+import { lazyClients } from "./aws-session.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, lazyClients, openFrame, serviceDeps } from "./follow-shared.js";
+import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 import { preflightBeforeStart } from "./preflight-step.js";
 import { describeProblem, maskedInput, reportPrepared } from "./render.js";
 
@@ -26,8 +28,8 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
     checkPollIntervals(options.pollInterval, options.maxPollInterval, labels(ctx));
-    const aws = await loadAws();
-    const clientsOnDemand = lazyClients(aws, options, ctx);
+    const prices = await pricesOption(options, ctx);
+    const clientsOnDemand = lazyClients(options, ctx);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // run --dry-run reads SSM and checks the state machine; only the start is skipped.
@@ -38,7 +40,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     const name = options.executionName ?? defaultName(prepared, ctx);
     if (options.executionName !== undefined) assertExecutionName(name);
     const client = (await getClients(prepared.tfvarsRegion)).sfn(machine.region);
-    const facts = await aws.checkStateMachine(client, machine, frame.interrupt);
+    const facts = await checkStateMachine(client, machine, frame.interrupt);
     report.definitionStates = facts.states;
     for (const route of facts.routing ?? []) {
       ctx.log.info(
@@ -47,7 +49,6 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
     }
     await preflightBeforeStart({
       mode: options.preflight,
-      aws,
       clients: await getClients(prepared.tfvarsRegion),
       machine,
       facts,
@@ -58,7 +59,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         report.preflight = found;
       },
     });
-    await aws.startAndFollow(
+    await startAndFollow(
       {
         machine,
         name,
@@ -68,7 +69,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       },
       { ...followOptions(options, ctx), wait: options.wait, dryRun: options.dryRun },
       report,
-      serviceDeps(aws, {
+      serviceDeps({
         client,
         clients: await getClients(prepared.tfvarsRegion),
         frame,
@@ -76,6 +77,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         region: machine.region,
         account: machine.account,
         options,
+        ...(prices ? { prices } : {}),
       }),
     );
     if (options.dryRun && options.output !== "json") {

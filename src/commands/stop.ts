@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
-import type { AwsClients } from "../aws/clients.js";
-import { type AwsModule, loadAws } from "../aws/load.js";
+import { type AwsClients, createAwsClients } from "../aws/clients.js";
+import { awsErrorName, awsFailure } from "../aws/errors.js";
+import { describeExecution } from "../aws/sfn.js";
 import type { OptionsOf } from "../cli-options.js";
 import { EnvironmentError, ExitCode, InputError, toExit } from "../errors.js";
 import { type ExecutionRef, parseExecutionArn } from "../execution/state-machine.js";
+import { stopWithin } from "../execution/stop.js";
 import type { CommandContext } from "./context.js";
 import { realSleep } from "./frame.js";
 
@@ -42,9 +44,8 @@ export async function stopCommand(
     }
     return ref;
   });
-  const aws = await loadAws();
   const first = refs[0] as ExecutionRef;
-  const clients = await aws.createAwsClients(
+  const clients = await createAwsClients(
     {
       region: options.region,
       profile: options.profile,
@@ -56,7 +57,7 @@ export async function stopCommand(
   );
   const deadline = ctx.now() + options.abortTimeout;
   // Every execution gets its stop, whatever happens to the others; each failure is said.
-  const settled = await Promise.allSettled(refs.map((ref) => stopOne(aws, clients, ref, deadline, ctx)));
+  const settled = await Promise.allSettled(refs.map((ref) => stopOne(clients, ref, deadline, ctx)));
   const failures = settled.flatMap((result) =>
     result.status === "rejected" ? [result.reason as unknown] : [],
   );
@@ -73,7 +74,6 @@ export async function stopCommand(
 }
 
 async function stopOne(
-  aws: AwsModule,
   clients: AwsClients,
   ref: ExecutionRef,
   deadline: number,
@@ -83,21 +83,21 @@ async function stopOne(
   const client = clients.sfn(ref.region);
   let status: string | undefined;
   try {
-    status = (await aws.describeExecution(client, arn)).status;
+    status = (await describeExecution(client, arn)).status;
   } catch (error: unknown) {
-    if (aws.awsErrorName(error) === "ExecutionDoesNotExist") {
+    if (awsErrorName(error) === "ExecutionDoesNotExist") {
       throw new EnvironmentError(`Execution ${arn} does not exist in ${ref.region}; nothing to stop.`, {
         cause: error,
       });
     }
-    throw aws.awsFailure(error, { operation: "states:DescribeExecution", region: ref.region, resource: arn });
+    throw awsFailure(error, { operation: "states:DescribeExecution", region: ref.region, resource: arn });
   }
   if (status !== "RUNNING") {
     ctx.log.info(`Execution ${arn} already ended ${status ?? "?"}; nothing to stop.`);
     return { executionArn: arn, ...(status ? { status } : {}), stopped: false };
   }
   const buildUrl = ctx.io.env.BUILD_URL;
-  const outcome = await aws.stopWithin(
+  const outcome = await stopWithin(
     arn,
     `Stopped by batchinf stop${buildUrl ? ` in ${buildUrl}` : ""}`,
     deadline,

@@ -1,14 +1,17 @@
-import type { AwsClients } from "../aws/clients.js";
-import { loadAws } from "../aws/load.js";
+import { type AwsClients, createAwsClients } from "../aws/clients.js";
+import { awsErrorName, awsFailure } from "../aws/errors.js";
+import { describeExecution } from "../aws/sfn.js";
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { EnvironmentError, InputError } from "../errors.js";
 import { exitCodeOf } from "../execution/exit-code.js";
+import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
+import { attachAndFollow } from "../execution/service.js";
 import { parseExecutionArn, parseStateMachineArn } from "../execution/state-machine.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { CommandContext } from "./context.js";
-import { closeQuietly, followOptions, openFrame, serviceDeps } from "./follow-shared.js";
+import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 
 export type WaitOptions = OptionsOf<"wait">;
 
@@ -34,6 +37,7 @@ export async function waitCommand(
       options.maxPollInterval,
       (option) => ctx.optionLabel?.(option) ?? option,
     );
+    const prices = await pricesOption(options, ctx);
     const parsed = parseExecutionArn(executionArn);
     if (!parsed) {
       throw new InputError(
@@ -41,25 +45,28 @@ export async function waitCommand(
       );
     }
     const ref = parsed;
-    const aws = await loadAws();
-    ctx.log.info(`AWS Region ${ref.region}, from the execution ARN`);
-    clients = await aws.createAwsClients(
-      { region: options.region ?? ref.region, profile: options.profile },
+    clients = await createAwsClients(
+      {
+        region: options.region,
+        profile: options.profile,
+        known: { region: ref.region, why: "the execution ARN" },
+        ...ctx.aws,
+      },
       ctx.log,
       ctx.io.env,
     );
     const client = clients.sfn(ref.region);
-    let execution: Awaited<ReturnType<typeof aws.describeExecution>>;
+    let execution: Awaited<ReturnType<typeof describeExecution>>;
     try {
-      execution = await aws.describeExecution(client, executionArn, { abortSignal: frame.interrupt });
+      execution = await describeExecution(client, executionArn, { abortSignal: frame.interrupt });
     } catch (error: unknown) {
-      if (aws.awsErrorName(error) === "ExecutionDoesNotExist") {
+      if (awsErrorName(error) === "ExecutionDoesNotExist") {
         throw new EnvironmentError(
           `Execution ${executionArn} does not exist in ${ref.region}; check the ARN, the region and the account.`,
           { cause: error },
         );
       }
-      throw aws.awsFailure(error, {
+      throw awsFailure(error, {
         operation: "states:DescribeExecution",
         region: ref.region,
         resource: executionArn,
@@ -73,15 +80,24 @@ export async function waitCommand(
       );
     }
     const machineArn = execution.stateMachineVersionArn ?? execution.stateMachineArn ?? ref.stateMachineArn;
-    const facts = await aws
-      .checkStateMachine(client, parseStateMachineArn(machineArn), frame.interrupt)
-      .catch(() => undefined);
+    const facts = await checkStateMachine(client, parseStateMachineArn(machineArn), frame.interrupt).catch(
+      () => undefined,
+    );
     if (facts) report.definitionStates = facts.states;
-    await aws.attachAndFollow(
+    await attachAndFollow(
       { ...execution, executionArn },
       followOptions(options, ctx),
       report,
-      serviceDeps(aws, { client, clients, frame, ctx, region: ref.region, account: ref.account, options }),
+      serviceDeps({
+        client,
+        clients,
+        frame,
+        ctx,
+        region: ref.region,
+        account: ref.account,
+        options,
+        ...(prices ? { prices } : {}),
+      }),
     );
   } catch (error: unknown) {
     report.outcome = { kind: "error", error };

@@ -5,6 +5,28 @@ import { InputError } from "../errors.js";
 export const MAX_NAME = 80;
 const ALLOWED = /^[A-Za-z0-9_-]{1,80}$/;
 
+/** What Step Functions refuses in a state machine or execution name, besides whitespace and control characters. */
+const FORBIDDEN = new Set('<>{}[]?*"#%\\^|~`$&,;:/');
+
+/**
+ * A name Step Functions accepts, so one it may return in an ARN: 1-80
+ * characters without whitespace, brackets, wildcards, `"#%\^|~`$&,;:/` or
+ * control characters (`v1.2-rerun`, `a+b`, `rerun-été`). Names batchinf
+ * reads (wait, stop, a state machine from SSM) follow this rule; a name it
+ * gives a new execution keeps to ALLOWED (CloudWatch Logs and the console
+ * handle those everywhere).
+ */
+export function isServiceName(name: string): boolean {
+  const chars = [...name];
+  if (chars.length < 1 || chars.length > MAX_NAME) return false;
+  return chars.every((ch) => {
+    const code = ch.codePointAt(0) as number;
+    if (FORBIDDEN.has(ch) || /\s/u.test(ch)) return false;
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0xfffe || code === 0xffff) return false;
+    return !(code >= 0xd800 && code <= 0xdfff);
+  });
+}
+
 /**
  * `<use_case_name>-<YYYYMMDD>-<suffix>`: the suffix is Jenkins' BUILD_TAG, so a
  * retried build reuses the name and Step Functions' idempotency prevents a

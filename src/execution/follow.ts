@@ -2,12 +2,11 @@ import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-
 import { awsErrorName, awsFailure, classifyAwsError, isRetryableLater } from "../aws/errors.js";
 import { describeExecution } from "../aws/sfn.js";
 import { formatDuration } from "../duration.js";
+import type { Sleep } from "../io/sleep.js";
 import type { HistoryReader } from "./history-reader.js";
 import type { Emit, TerminalStatus } from "./model.js";
 import { type StopOutcome, stopWithin } from "./stop.js";
 import type { ExecutionTracker } from "./tracker.js";
-
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
 
 export interface FollowOptions {
   pollInterval: number;

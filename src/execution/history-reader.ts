@@ -3,6 +3,16 @@ import { getHistoryPage } from "../aws/sfn.js";
 
 /** GetExecutionHistory returns at most this many events a call. */
 const MAX_PAGE = 1000;
+/** Polls whose findings size the next page: enough to see a rate, few enough to follow a change. */
+const RATE_POLLS = 3;
+/** A page holds this much more than the rate predicts: a call costs more than a few events. */
+const HEADROOM = 1.25;
+
+/** What one read found, for sizing the next page. */
+interface Finding {
+  at: number;
+  events: number;
+}
 
 /**
  * Reads each history event once and hands the events to `apply` by id, in id
@@ -13,10 +23,14 @@ const MAX_PAGE = 1000;
  *
  * The first read goes forward in full pages, each applied as it arrives (a
  * 25,000-event history is never held whole). Step Functions gives no token to
- * resume from at the end, so later reads go newest-first: the first page's
- * newest id says exactly how many events are missing, and the next pages ask
- * for exactly that many, following the page's nextToken. A quiet poll costs
- * one call for one event.
+ * resume from at the end, so later reads go newest-first, in one call when
+ * the first page holds everything new and the newest event already seen: its
+ * size is what the last polls found, as a rate over the time since the last
+ * read, with some headroom (a quiet poll asks for one event). A page that
+ * could not hold what is missing still says, by its newest id, exactly how
+ * many are; the next pages ask for exactly that many, following its
+ * nextToken. Calls are what the account's throttling buckets count, so a busy
+ * poll costs one call, and a few events read twice.
  *
  * A server that answers a newest-first request oldest-first is noticed (its
  * page ends before what we have already seen, or ascends), and from then on
@@ -28,14 +42,18 @@ export class HistoryReader {
   /** Events that arrived ahead of a gap, by id. */
   private readonly pending = new Map<number, HistoryEvent>();
   private forwardOnly = false;
+  /** The last reads' findings, oldest first (at most RATE_POLLS + 1). */
+  private readonly findings: Finding[] = [];
   /** Events fetched (overlap included) and calls made, for the result and the benchmark. */
   fetched = 0;
   calls = 0;
 
+  /** `now` lets a page be sized from the rate events arrive at; without it, from the last read's count. */
   constructor(
     private readonly client: SFNClient,
     private readonly executionArn: string,
     private readonly apply: (event: HistoryEvent) => void,
+    private readonly now?: () => number,
   ) {}
 
   /** The newest event id applied so far. */
@@ -51,10 +69,42 @@ export class HistoryReader {
   /** Read and apply whatever is new; returns how many events were applied. */
   async readNew(signal?: AbortSignal): Promise<number> {
     const before = this.applied;
+    const at = this.now?.() ?? 0;
     if (this.applied === 0 || this.forwardOnly) await this.readForward(signal);
-    else await this.readBackward(signal);
+    else await this.readBackward(this.firstPageSize(at), signal);
     this.flush();
-    return this.applied - before;
+    const applied = this.applied - before;
+    this.findings.push({ at, events: applied });
+    if (this.findings.length > RATE_POLLS + 1) this.findings.shift();
+    return applied;
+  }
+
+  /**
+   * How many events the next newest-first page asks for: what the last polls
+   * found, as a rate over their time times the time since the last read
+   * (without a clock, the last read's count), with headroom; at least the
+   * most one of them found, since events come in groups (a state's end and
+   * the next one's start are six at one instant); plus the newest event
+   * already seen, which proves the page reached back far enough. A quiet
+   * spell asks for that one event alone.
+   */
+  private firstPageSize(at: number): number {
+    // The first finding is the forward read: the history so far, not a rate.
+    const recent = this.findings.slice(1);
+    const first = this.findings[0] as Finding;
+    const last = recent[recent.length - 1];
+    if (!last) return 1;
+    let found = 0;
+    let most = 0;
+    for (const finding of recent) {
+      found += finding.events;
+      most = Math.max(most, finding.events);
+    }
+    const rate =
+      this.now && last.at > first.at
+        ? (found / (last.at - first.at)) * Math.max(0, at - last.at)
+        : last.events;
+    return Math.min(MAX_PAGE, Math.ceil(Math.max(rate * HEADROOM, most)) + 1);
   }
 
   private async readForward(signal?: AbortSignal): Promise<void> {
@@ -67,11 +117,11 @@ export class HistoryReader {
     } while (nextToken);
   }
 
-  private async readBackward(signal?: AbortSignal): Promise<void> {
-    // One event first: its id says exactly how many are missing, and the next
-    // pages ask for exactly that many. A quiet poll fetches that one event; a
-    // busy one every new event once, and nothing it had already.
-    let size = 1;
+  private async readBackward(firstSize: number, signal?: AbortSignal): Promise<void> {
+    // The first page, sized from the rate, usually reaches an event already
+    // seen: one call. When it does not, its newest id says exactly how many
+    // are missing, and the next pages ask for exactly that many.
+    let size = firstSize;
     let nextToken: string | undefined;
     let newest = this.applied;
     for (let first = true; ; first = false) {

@@ -6,17 +6,14 @@
  * into output. All times are epoch milliseconds.
  */
 
-import type { PreflightReport } from "../preflight/model.js";
+import type { LogLine, TaskFailure, TaskRef } from "../tasks/types.js";
+import type { AttemptUsage, Usage } from "../usage/usage.js";
+import type { PreflightReport } from "./preflight.js";
+
+// What a task is, whatever its kind, is the task kinds' vocabulary (src/tasks/).
+export type { LogLine, LogSource, TaskFailure, TaskRef } from "../tasks/types.js";
 
 export type TerminalStatus = "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
-
-/** The AWS job a task attempt submitted: a Glue job run or a Batch job. */
-export interface TaskRef {
-  kind: "glue" | "batch";
-  /** Glue `JobRunId` / Batch `JobId`. */
-  id?: string;
-  jobName?: string;
-}
 
 /** One attempt of a Task state: a Retry gives one attempt per try. */
 export interface Attempt {
@@ -29,6 +26,8 @@ export interface Attempt {
   error?: string;
   cause?: string;
   task?: TaskRef;
+  /** What it used, from the job document its `.sync` integration put in the history. */
+  usage?: AttemptUsage;
 }
 
 /** One run of a state (a state inside a Map runs many times). */
@@ -43,46 +42,6 @@ export interface StateRun {
   /** `caught`: an attempt failed and a Catch moved on; `failed`: the execution ended inside it or it failed. */
   status: "running" | "succeeded" | "failed" | "caught";
   attempts: Attempt[];
-}
-
-export interface LogLine {
-  timestamp: number;
-  message: string;
-}
-
-/** Where a task's log may be: one CloudWatch Logs stream (or, with `prefix`, the streams whose name starts with `stream`). */
-export interface LogSource {
-  group: string;
-  stream: string;
-  /** Glue continuous logging: one stream per driver and executor, each named after the run id. */
-  prefix?: boolean;
-}
-
-/** What a person would open the console for: the failed Glue run or Batch job and its log tail. */
-export interface TaskFailure {
-  kind: "glue" | "batch";
-  jobName?: string;
-  /** Glue run id / Batch job id. */
-  id?: string;
-  /** Glue JobRunState / Batch Status. */
-  status?: string;
-  /** Batch StatusReason. */
-  statusReason?: string;
-  /** Glue ErrorMessage. */
-  errorMessage?: string;
-  /** Batch: the last attempt's container exit code and reason. */
-  exitCode?: number;
-  containerReason?: string;
-  links: Array<{ label: string; url: string }>;
-  /** Where the log should be, in the order to look (read from the cause); the first with lines is shown. */
-  logSources?: LogSource[];
-  log?: {
-    group: string;
-    stream: string;
-    lines: LogLine[];
-  };
-  /** Why the log could not be shown (denied, missing group or stream): said once, never fatal. */
-  warnings: string[];
 }
 
 /** The state to blame, and why. */
@@ -156,6 +115,8 @@ export interface ExecutionReport {
   history?: { events: number; fetched: number; calls: number };
   /** What preflight found before the start (backfill: the same report for every date). */
   preflight?: PreflightReport;
+  /** What the execution used (Glue DPU-hours, Batch vCPU- and GiB-hours, state transitions), from its history. */
+  usage?: Usage;
 }
 
 /** Typed events, in the order they happen. `at` is the clock's time when emitted (or the event's own). */
@@ -188,7 +149,19 @@ export type ExecutionEvent =
   | { type: "attempt-failed"; at: number; run: StateRun; attempt: Attempt }
   | { type: "state-retried"; at: number; run: StateRun; attempt: Attempt }
   | { type: "state-succeeded"; at: number; run: StateRun }
-  | { type: "state-failed"; at: number; run: StateRun; caught: boolean }
+  /**
+   * A state that did not succeed: `caught` when a Catch moved on; else the
+   * execution ended in it (`executionStatus`), its last attempt failed with
+   * no retry after it (`attemptFailed`) or still running.
+   */
+  | {
+      type: "state-failed";
+      at: number;
+      run: StateRun;
+      caught: boolean;
+      executionStatus?: TerminalStatus;
+      attemptFailed?: boolean;
+    }
   | { type: "execution-redriven"; at: number }
   /** A poll failed in a way that is absorbed; the loop tries again. */
   | {

@@ -1,13 +1,15 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
 import { sanitizeAwsValue } from "../failure/cause.js";
+import type { Sleep } from "../io/sleep.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { costOf, type Prices } from "../usage/prices.js";
+import { sumAttempts } from "../usage/usage.js";
 import {
   type FollowOptions,
   type FollowResult,
   followExecution,
   REPORT_RESERVE_MS,
-  type Sleep,
   stopAndReport,
 } from "./follow.js";
 import { HistoryReader } from "./history-reader.js";
@@ -26,11 +28,14 @@ export interface ServiceDeps {
   interrupt: AbortSignal;
   emit: Emit;
   consoleUrl(executionArn: string): string | undefined;
-  /** Adds the failed task's details (Glue/Batch, log tail) to a failure; must not throw. */
+  /** Adds the failed task's details (its kind's, log tail) to a failure; must not throw. */
   describeFailure?(failure: Failure, run: StateRun | undefined): Promise<Failure>;
   /** Once per poll while following (--follow-logs), and once when following ends. */
   onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
-  onFollowEnd?(): Promise<void>;
+  /** Following ended: the tracker holds every state run, ended ones too (their logs get a last read). */
+  onFollowEnd?(tracker: ExecutionTracker): Promise<void>;
+  /** --prices: unit prices that turn the usage into an estimated cost. */
+  prices?: Prices;
 }
 
 /** What startIdempotently needs: the machine, the name, the exact input, and a lookup already made. */
@@ -149,7 +154,7 @@ async function follow(
 ): Promise<ExecutionReport> {
   const tracker = new ExecutionTracker(deps.emit, startedAt);
   report.states = tracker.runs;
-  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event));
+  const reader = new HistoryReader(deps.client, executionArn, (event) => tracker.apply(event), deps.now);
   const onPoll = deps.onPoll;
   let result: FollowResult;
   try {
@@ -164,9 +169,10 @@ async function follow(
       ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
     });
   } finally {
-    await deps.onFollowEnd?.();
+    await deps.onFollowEnd?.(tracker);
   }
   report.history = { events: tracker.events, fetched: reader.fetched, calls: reader.calls };
+  measureUsage(tracker, report, deps);
   if (result.kind === "ended") {
     describeInto(report, result.execution);
     await blame(tracker, report, deps);
@@ -193,7 +199,18 @@ async function replay(executionArn: string, startedAt: number, report: Execution
     // The reports lose the states; the outcome is already known.
     return;
   }
+  measureUsage(tracker, report, deps);
   await blame(tracker, report, deps);
+}
+
+/** What the execution used, from what its tasks' job documents said, priced with --prices. */
+function measureUsage(tracker: ExecutionTracker, report: ExecutionReport, deps: ServiceDeps): void {
+  const usage = sumAttempts(
+    tracker.runs.flatMap((run) => run.attempts.map((attempt) => attempt.usage)),
+    tracker.stateTransitions,
+  );
+  if (deps.prices) usage.cost = costOf(usage, deps.prices);
+  report.usage = usage;
 }
 
 async function blame(tracker: ExecutionTracker, report: ExecutionReport, deps: ServiceDeps): Promise<void> {

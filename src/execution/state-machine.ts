@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import { isServiceName } from "./execution-name.js";
 
 /**
  * A state machine reference as the user gave it: the base ARN, or a version
@@ -18,14 +19,14 @@ export interface StateMachineRef {
   qualifier?: { kind: "version"; version: string } | { kind: "alias"; alias: string };
 }
 
+// Names are whatever Step Functions accepts (isServiceName): ':' is never in one, so it splits the ARN.
 const STATE_MACHINE =
-  /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})(?::([A-Za-z0-9_-]{1,80}))?$/;
-const EXECUTION =
-  /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):execution:([A-Za-z0-9_-]{1,80}):([A-Za-z0-9_-]{1,80})$/;
+  /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:([^:]+)(?::([A-Za-z0-9_.-]{1,80}))?$/;
+const EXECUTION = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):execution:([^:]+):([^:]+)$/;
 
 export function parseStateMachineArn(text: string, label = "--state-machine-arn"): StateMachineRef {
   const match = STATE_MACHINE.exec(text);
-  if (!match) {
+  if (!match || !isServiceName(match[4] ?? "")) {
     throw new InputError(
       `${label} '${text}' is not a state machine ARN; expected arn:aws:states:<region>:<account>:stateMachine:<name>, optionally with :<version> or :<alias>.`,
     );
@@ -57,6 +58,7 @@ export function parseExecutionArn(text: string): ExecutionRef | undefined {
   const match = EXECUTION.exec(text);
   if (!match) return undefined;
   const [, partition = "", region = "", account = "", stateMachineName = "", name = ""] = match;
+  if (!isServiceName(stateMachineName) || !isServiceName(name)) return undefined;
   return {
     arn: text,
     partition,

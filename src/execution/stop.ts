@@ -2,7 +2,7 @@ import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-
 import { awsFailure } from "../aws/errors.js";
 import { describeExecution, stopExecution } from "../aws/sfn.js";
 import { MAX_TIMER_MS } from "../duration.js";
-import type { Sleep } from "./follow.js";
+import type { Sleep } from "../io/sleep.js";
 
 export interface StopOutcome {
   /** StopExecution was accepted. */

@@ -1,7 +1,8 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { sanitizeAwsValue } from "../failure/cause.js";
-import { taskKindOf } from "../failure/task-failure.js";
 import { parseJsonObject } from "../json/parse-object.js";
+import { kindOfResource } from "../tasks/registry.js";
+import { attemptUsageOf } from "../usage/usage.js";
 import type { Attempt, Emit, Failure, StateRun, TaskRef, TerminalStatus } from "./model.js";
 
 const EXECUTION_END: Record<string, TerminalStatus> = {
@@ -38,6 +39,8 @@ export class ExecutionTracker {
   readonly runs: StateRun[] = [];
   terminal?: { status: TerminalStatus; error?: string; cause?: string; at: number };
   events = 0;
+  /** Step Functions' billing unit: each state entered, and each retry. */
+  stateTransitions = 0;
   /**
    * Which run each event belongs to, through previousEventId chains: Map and
    * Parallel run several states of one name at once, so a name is not enough.
@@ -67,6 +70,7 @@ export class ExecutionTracker {
     const open = type.endsWith("StateEntered") ? this.enter(event, type, at) : this.openFor(event);
     if (event.id !== undefined && open) this.runOfEvent.set(event.id, open);
 
+    if (type.endsWith("StateEntered")) this.stateTransitions++;
     if (type === "FailStateEntered") {
       this.marks.push({ kind: "fail-state", name: event.stateEnteredEventDetails?.name ?? "?" });
     }
@@ -87,6 +91,9 @@ export class ExecutionTracker {
       if (open?.attempt) {
         open.attempt.status = "succeeded";
         open.attempt.endedAt = at;
+        const ended = succeededTask(open.run, event.taskSucceededEventDetails?.output);
+        if (ended && open.attempt.task) open.attempt.task = { ...open.attempt.task, ...ended };
+        this.measure(open, event.taskSucceededEventDetails?.output);
       }
     } else if (ATTEMPT_FAILED.test(type) || type === "MapStateFailed" || type === "ParallelStateFailed") {
       const details = failureDetails(event);
@@ -96,6 +103,8 @@ export class ExecutionTracker {
         attempt.endedAt = at;
         if (details.error) attempt.error = details.error;
         if (details.cause) attempt.cause = details.cause;
+        // A failed .sync job's cause is its job document: what it used until it failed counts too.
+        this.measure(open, event.taskFailedEventDetails?.cause);
         this.marks.push({ kind: "attempt-failed", run: open.run, ...details });
         this.emit({ type: "attempt-failed", at, run: open.run, attempt });
       }
@@ -124,12 +133,28 @@ export class ExecutionTracker {
     if (details?.resourceType && details.resource) {
       open.run.resource = `arn:aws:states:::${details.resourceType}:${details.resource}`;
     }
+    // A legacy Task names its resource (a Lambda function's ARN) as it is.
+    const legacy = event.lambdaFunctionScheduledEventDetails?.resource;
+    if (legacy) open.run.resource = legacy;
     const retried = open.attempt?.status === "failed";
     const attempt = this.newAttempt(open, at);
-    const jobName = jobNameOf(details?.parameters);
-    const kind = taskKindOf(open.run.resource);
-    if (kind) attempt.task = { kind, ...(jobName ? { jobName } : {}) };
-    if (retried) this.emit({ type: "state-retried", at, run: open.run, attempt });
+    const kind = kindOfResource(open.run.resource);
+    if (kind && open.run.resource) {
+      const parameters = details?.parameters ? parseJsonObject(details.parameters) : undefined;
+      attempt.task = { kind: kind.id, ...kind.scheduled(parameters, open.run.resource) };
+    }
+    if (retried) {
+      this.stateTransitions++;
+      this.emit({ type: "state-retried", at, run: open.run, attempt });
+    }
+  }
+
+  /** The attempt's usage, read from its job document at once (the document itself is not kept). */
+  private measure(open: OpenRun, document: string | undefined): void {
+    const kind = kindOfResource(open.run.resource);
+    if (!kind || !open.attempt) return;
+    const usage = attemptUsageOf(kind.id, document);
+    if (usage) open.attempt.usage = usage;
   }
 
   private newAttempt(open: OpenRun, at: number): Attempt {
@@ -156,6 +181,7 @@ export class ExecutionTracker {
     this.terminal = { status, ...details, at };
     for (const run of this.runs) {
       if (run.status !== "running") continue;
+      const attemptFailed = run.attempts.at(-1)?.status === "failed";
       run.status = status === "SUCCEEDED" ? "succeeded" : "failed";
       run.exitedAt = at;
       for (const attempt of run.attempts) {
@@ -163,7 +189,8 @@ export class ExecutionTracker {
         attempt.status = status === "SUCCEEDED" ? "succeeded" : "failed";
         attempt.endedAt = at;
       }
-      if (status !== "SUCCEEDED") this.emit({ type: "state-failed", at, run, caught: false });
+      if (status !== "SUCCEEDED")
+        this.emit({ type: "state-failed", at, run, caught: false, executionStatus: status, attemptFailed });
     }
   }
 
@@ -255,23 +282,17 @@ export function failureDetails(event: HistoryEvent): { error?: string; cause?: s
   return out;
 }
 
-function jobNameOf(parameters: string | undefined): string | undefined {
-  const parsed = parameters ? parseJsonObject(parameters) : undefined;
-  return typeof parsed?.JobName === "string" ? parsed.JobName : undefined;
+/** What the TaskSubmitted output adds to the attempt's task, by its kind (the resource's). */
+function submittedTask(run: StateRun | undefined, output: string | undefined): TaskRef | undefined {
+  const kind = kindOfResource(run?.resource);
+  const parsed = output ? parseJsonObject(output) : undefined;
+  if (!kind || !parsed) return undefined;
+  return { kind: kind.id, ...kind.submitted(parsed) };
 }
 
-/** Glue's StartJobRun answers JobRunId, Batch's SubmitJob JobId and JobName. */
-function submittedTask(run: StateRun | undefined, output: string | undefined): TaskRef | undefined {
-  const parsed = output ? parseJsonObject(output) : undefined;
-  if (!parsed) return undefined;
-  if (typeof parsed.JobRunId === "string") return { kind: "glue", id: parsed.JobRunId };
-  if (typeof parsed.JobId === "string") {
-    return {
-      kind: "batch",
-      id: parsed.JobId,
-      ...(typeof parsed.JobName === "string" ? { jobName: parsed.JobName } : {}),
-    };
-  }
-  const kind = taskKindOf(run?.resource);
-  return kind ? { kind } : undefined;
+/** What the TaskSucceeded output adds (a synchronous call's request id), for kinds that read it. */
+function succeededTask(run: StateRun, output: string | undefined): Partial<TaskRef> | undefined {
+  const kind = kindOfResource(run.resource);
+  const parsed = output && kind?.succeeded ? parseJsonObject(output) : undefined;
+  return parsed ? kind?.succeeded?.(parsed) : undefined;
 }

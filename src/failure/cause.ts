@@ -1,63 +1,21 @@
 import { MASK } from "../secrets/secrets.js";
 import { cleanCredentialUrlsInText } from "../secrets/url.js";
+import { isRecord } from "../tasks/fields.js";
+import { causeHeadline, type KnownCause, parseKindCause } from "../tasks/registry.js";
 
 /**
  * Step Functions passes a failed `.sync` task's cause as a JSON string: for
  * Glue the GetJobRun `JobRun`, for Batch the DescribeJobs job, both with
  * PascalCase keys (`Id`, `JobRunState`, `ErrorMessage`, `LogGroupName`;
  * `JobId`, `Status`, `StatusReason`, `Attempts[].Container`, `Container`).
- * This module turns such a cause into typed data, and keeps the values of a
- * Batch job's `Environment` out of every output.
+ * The kinds in src/tasks/ parse their own shapes; this module tells JSON
+ * from text, and keeps the values of a Batch job's `Environment` out of every
+ * output.
  */
 
-export interface GlueRunCause {
-  kind: "glue";
-  runId?: string;
-  jobName?: string;
-  /** JobRunState: FAILED, TIMEOUT, ERROR, STOPPED... */
-  state?: string;
-  errorMessage?: string;
-  /** The run's log group base; `/error` and `/output` are appended. Default `/aws-glue/jobs`. */
-  logGroupName?: string;
-  attempt?: number;
-  previousRunId?: string;
-  /** The run's arguments (those given to this run, not the job's defaults). */
-  arguments: Record<string, string>;
-}
-
-export interface BatchAttemptCause {
-  exitCode?: number;
-  reason?: string;
-  logStreamName?: string;
-  statusReason?: string;
-}
-
-export interface BatchJobCause {
-  kind: "batch";
-  jobId?: string;
-  jobName?: string;
-  jobArn?: string;
-  jobDefinition?: string;
-  status?: string;
-  statusReason?: string;
-  attempts: BatchAttemptCause[];
-  container: {
-    exitCode?: number;
-    reason?: string;
-    logStreamName?: string;
-    /** `LogConfiguration.LogDriver`; undefined means the default, awslogs. */
-    logDriver?: string;
-    /** `LogConfiguration.Options["awslogs-group"]`. */
-    logGroup?: string;
-    /** Names only: the values are never kept. */
-    environmentNames: string[];
-  };
-}
-
 export type ParsedCause =
-  | GlueRunCause
-  | BatchJobCause
-  /** JSON, but neither shape (an SDK integration's error, a Lambda's error object). */
+  | KnownCause
+  /** JSON, but no kind's shape (an SDK integration's error, a generic task's cause). */
   | { kind: "json"; value: unknown }
   | { kind: "text"; text: string };
 
@@ -70,67 +28,8 @@ export function parseCause(cause: string | undefined): ParsedCause | undefined {
     return { kind: "text", text: cause };
   }
   if (!isRecord(parsed)) return { kind: "json", value: parsed };
-  return glueRun(parsed) ?? batchJob(parsed) ?? { kind: "json", value: parsed };
+  return parseKindCause(parsed) ?? { kind: "json", value: parsed };
 }
-
-function glueRun(job: Record<string, unknown>): GlueRunCause | undefined {
-  // StartJobRun's response says `JobRunId`; the JobRun the `.sync` poll returns says `Id`.
-  const runId = str(job.Id) ?? str(job.JobRunId);
-  if (!runId?.startsWith("jr_") && str(job.JobRunState) === undefined) return undefined;
-  const args: Record<string, string> = {};
-  if (isRecord(job.Arguments)) {
-    for (const [key, value] of Object.entries(job.Arguments))
-      if (typeof value === "string") args[key] = value;
-  }
-  return dropUndefined({
-    kind: "glue" as const,
-    runId,
-    jobName: str(job.JobName),
-    state: str(job.JobRunState),
-    errorMessage: str(job.ErrorMessage),
-    logGroupName: str(job.LogGroupName),
-    attempt: typeof job.Attempt === "number" ? job.Attempt : undefined,
-    previousRunId: str(job.PreviousRunId),
-    arguments: args,
-  });
-}
-
-function batchJob(job: Record<string, unknown>): BatchJobCause | undefined {
-  if (str(job.JobId) === undefined || (str(job.Status) === undefined && !Array.isArray(job.Attempts)))
-    return undefined;
-  const container = isRecord(job.Container) ? job.Container : {};
-  const logConfiguration = isRecord(container.LogConfiguration) ? container.LogConfiguration : {};
-  const options = isRecord(logConfiguration.Options) ? logConfiguration.Options : {};
-  const attempts = (Array.isArray(job.Attempts) ? job.Attempts : []).filter(isRecord).map((attempt) => {
-    const c = isRecord(attempt.Container) ? attempt.Container : {};
-    return dropUndefined({
-      exitCode: int(c.ExitCode),
-      reason: str(c.Reason),
-      logStreamName: str(c.LogStreamName),
-      statusReason: str(attempt.StatusReason),
-    });
-  });
-  const environment = Array.isArray(container.Environment) ? container.Environment : [];
-  return dropUndefined({
-    kind: "batch" as const,
-    jobId: str(job.JobId),
-    jobName: str(job.JobName),
-    jobArn: str(job.JobArn),
-    jobDefinition: str(job.JobDefinition),
-    status: str(job.Status),
-    statusReason: str(job.StatusReason),
-    attempts,
-    container: dropUndefined({
-      exitCode: int(container.ExitCode),
-      reason: str(container.Reason),
-      logStreamName: str(container.LogStreamName),
-      logDriver: str(logConfiguration.LogDriver),
-      logGroup: str(options["awslogs-group"]),
-      environmentNames: environment.filter(isRecord).flatMap((e) => str(e.Name) ?? str(e.name) ?? []),
-    }),
-  });
-}
-
 // ---------------------------------------------------------------------------
 // Batch Environment values
 
@@ -237,50 +136,10 @@ export function explainCause(cause: string | undefined): string[] {
   const value: unknown = redactBatchEnvironment(JSON.parse(cause as string));
   const pretty = JSON.stringify(value, null, 2).split("\n");
   if (parsed.kind === "json") return pretty;
-  const headline = parsed.kind === "glue" ? glueHeadline(parsed) : batchHeadline(parsed);
-  return [...headline, "cause:", ...pretty.map((line) => `  ${line}`)];
-}
-
-function glueHeadline(run: GlueRunCause): string[] {
-  return [
-    `Glue job ${run.jobName ?? "?"} run ${run.runId ?? "?"}: ${run.state ?? "?"}`,
-    ...(run.errorMessage ? [`  ${run.errorMessage}`] : []),
-  ];
-}
-
-function batchHeadline(job: BatchJobCause): string[] {
-  const last = job.attempts.at(-1);
-  const exitCode = last?.exitCode ?? job.container.exitCode;
-  const reason = last?.reason ?? job.container.reason;
-  const logStream = last?.logStreamName ?? job.container.logStreamName;
-  const tries = job.attempts.length > 1 ? ` after ${job.attempts.length} attempts` : "";
-  return [
-    `Batch job ${job.jobName ?? "?"} (${job.jobId ?? "?"}): ${job.status ?? "?"}${exitCode !== undefined ? `, exit code ${exitCode}` : ""}${tries}`,
-    ...(job.statusReason ? [`  status reason: ${job.statusReason}`] : []),
-    ...(reason ? [`  container reason: ${reason}`] : []),
-    ...(logStream ? [`  log stream: ${logStream}`] : []),
-  ];
+  return [...causeHeadline(parsed), "cause:", ...pretty.map((line) => `  ${line}`)];
 }
 
 // ---------------------------------------------------------------------------
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function int(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isInteger(value) ? value : undefined;
-}
-
-/** Optional properties stay absent rather than `undefined` (exactOptionalPropertyTypes-friendly, cleaner JSON). */
-function dropUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
-  return value;
-}
 
 /**
  * Text and data that came from AWS (a failure's error and cause, an

@@ -1,4 +1,5 @@
 import type { TaskFailure } from "../execution/model.js";
+import { kindById } from "../tasks/registry.js";
 
 /**
  * The lines the build log shows after the failing state's error and cause:
@@ -9,7 +10,9 @@ import type { TaskFailure } from "../execution/model.js";
  * relies on them; indentation is spaces only.
  */
 export function failureBlockLines(failure: TaskFailure): string[] {
-  const lines = failure.kind === "glue" ? glueLines(failure) : batchLines(failure);
+  const kind = kindById(failure.kind);
+  // A kind this build does not know (a result file from another version): its id and the task's id.
+  const lines = kind ? kind.failureLines(failure) : [`${failure.kind} task ${failure.id ?? "?"}`];
   for (const link of failure.links) lines.push(`  ${link.label}: ${link.url}`);
   if (failure.log) {
     const { group, stream, lines: logLines } = failure.log;
@@ -23,27 +26,6 @@ export function failureBlockLines(failure: TaskFailure): string[] {
     }
   }
   for (const warning of failure.warnings) lines.push(`  warning: ${warning}`);
-  return lines;
-}
-
-function glueLines(failure: TaskFailure): string[] {
-  const lines = [
-    `Glue job ${failure.jobName ?? "?"}, run ${failure.id ?? "?"}${failure.status ? `: ${failure.status}` : ""}`,
-  ];
-  if (failure.errorMessage) lines.push(`  error message: ${failure.errorMessage}`);
-  return lines;
-}
-
-function batchLines(failure: TaskFailure): string[] {
-  const lines = [
-    `Batch job ${failure.jobName ?? "?"}, id ${failure.id ?? "?"}${failure.status ? `: ${failure.status}` : ""}`,
-  ];
-  if (failure.statusReason) lines.push(`  status reason: ${failure.statusReason}`);
-  const container = [
-    ...(failure.exitCode !== undefined ? [`exit code ${failure.exitCode}`] : []),
-    ...(failure.containerReason ? [`container reason: ${failure.containerReason}`] : []),
-  ];
-  if (container.length) lines.push(`  last attempt: ${container.join(", ")}`);
   return lines;
 }
 

@@ -1,7 +1,7 @@
-import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { Emit, ExecutionEvent, StateRun } from "../execution/model.js";
-import { LogFollower } from "./log-follower.js";
+import type { TaskClients } from "../tasks/kind.js";
+import { FOLLOW_LATER, LogFollower } from "./log-follower.js";
 
 /** Between an execution's label and a state name in the follower's keys: no state name holds it. */
 const SEPARATOR = "\u0000";
@@ -10,8 +10,8 @@ const KEY_IN_TEXT = new RegExp(`(\\S*)${SEPARATOR}`, "g");
 
 /**
  * `--follow-logs` for every execution of a command: one LogFollower, so one
- * budget of one CloudWatch Logs call a second in all (and one of a
- * DescribeJobs a second for Batch jobs' streams), however many executions
+ * budget of one CloudWatch Logs call a second in all (and one of a call a
+ * second to the other services that locate a task's stream), however many executions
  * a backfill follows at once. Its task keys carry the execution's label, and
  * each copied line goes out through that execution's emitter.
  */
@@ -22,11 +22,11 @@ export class SharedLogFollowing {
   private readonly emitters = new Map<string, Emit>();
   private users = 0;
 
+  /** `clients`: those task kinds locate streams with (TaskClients); a kind that needs one it lacks is not followed. */
   constructor(
     private readonly deps: {
       logs: () => Promise<CloudWatchLogsClient>;
-      /** For a running Batch job's stream (DescribeJobs); without it Batch tasks are not followed. */
-      batch?: () => Promise<BatchClient>;
+      clients?: TaskClients;
       now: () => number;
       sleep: (ms: number, signal: AbortSignal) => Promise<void>;
       /** For notices that belong to no execution. */
@@ -34,8 +34,8 @@ export class SharedLogFollowing {
     },
   ) {
     this.follower = new LogFollower({
+      ...deps.clients,
       logs: deps.logs,
-      ...(deps.batch ? { batch: deps.batch } : {}),
       now: deps.now,
       sleep: (ms, signal) => deps.sleep(ms, signal ?? this.loop?.signal ?? new AbortController().signal),
       emit: (event) => this.route(event),
@@ -47,7 +47,18 @@ export class SharedLogFollowing {
     const prefix = `${label ?? ""}${SEPARATOR}`;
     this.emitters.set(prefix, emit);
     this.users += 1;
-    return new TaskLogFollowing(this, prefix, emit, () => this.release());
+    return new TaskLogFollowing(
+      this,
+      prefix,
+      emit,
+      () => this.release(),
+      (ms, signal) => this.deps.sleep(ms, signal),
+    );
+  }
+
+  /** @internal */
+  now(): number {
+    return this.deps.now();
   }
 
   /** @internal */
@@ -86,35 +97,49 @@ export class SharedLogFollowing {
   }
 }
 
+/** At the execution's end, the last reads of its tasks' streams may take this long at most (on the injected clock). */
+const LAST_READS_LIMIT_MS = 30_000;
+
 /**
- * One execution's part of --follow-logs: on every poll, its Glue and Batch
- * task attempts that are running are followed and those that ended are read
- * once more and dropped.
+ * One execution's part of --follow-logs: on every poll, its task attempts
+ * that are running are followed, and those that ended are read to the end
+ * once more and dropped; an attempt that started and ended between two polls
+ * is still read once. At the execution's end every one of its tasks gets that
+ * last read before following stops.
  */
 export class TaskLogFollowing {
-  /** `state#attempt` keys followed, and states already told why they cannot be. */
+  /** `state#attempt` keys followed (or seen ended before following began), and states already told why they cannot be. */
   private readonly followed = new Set<string>();
   private readonly explained = new Set<string>();
+  private primed = false;
 
   constructor(
     private readonly shared: SharedLogFollowing,
     private readonly prefix: string,
     private readonly emit: Emit,
     private readonly done: () => Promise<void>,
+    private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>,
   ) {}
 
-  /** Bring the followed tasks in line with the running state runs. */
-  async onPoll(running: readonly StateRun[], now: number): Promise<void> {
+  /** Bring the followed tasks in line with the execution's state runs (all of them, ended ones too). */
+  async onPoll(runs: readonly StateRun[], now: number): Promise<void> {
     const follower = this.shared.inner;
     const open = new Set<string>();
-    for (const run of running) {
+    const ended: string[] = [];
+    for (const run of runs) {
       const attempt = run.attempts[run.attempts.length - 1];
-      if (!attempt?.task?.id || attempt.status !== "running") continue;
+      if (!attempt?.task) continue;
       const key = this.prefix + run.name;
-      open.add(key);
-      if (this.followed.has(`${key}#${attempt.number}`)) continue;
-      this.followed.add(`${key}#${attempt.number}`);
+      const id = `${key}#${attempt.number}`;
+      const running = attempt.status === "running" && run.status === "running";
+      // Attached to an execution under way: what ended before is not copied.
+      if (!this.primed && !running) this.followed.add(id);
+      if (running) open.add(key);
+      if (this.followed.has(id)) continue;
       const why = follower.follow(key, attempt);
+      if (why === FOLLOW_LATER) continue;
+      this.followed.add(id);
+      if (!running) ended.push(key);
       if (why && !this.explained.has(run.name)) {
         this.explained.add(run.name);
         this.emit({
@@ -125,16 +150,37 @@ export class TaskLogFollowing {
         });
       }
     }
+    this.primed = true;
     for (const key of follower.following) {
-      if (key.startsWith(this.prefix) && !open.has(key)) follower.stopFollowing(key);
+      if (key.startsWith(this.prefix) && (!open.has(key) || ended.includes(key))) follower.stopFollowing(key);
     }
     this.shared.ensureRunning();
   }
 
-  /** The execution ended: stop copying its tasks (the shared loop stops with the last one). */
-  async finish(): Promise<void> {
-    for (const key of this.shared.inner.following) {
-      if (key.startsWith(this.prefix)) this.shared.inner.stopFollowing(key, { lastRead: false });
+  /**
+   * The execution ended: its tasks (those seen in `runs` too, if they ran
+   * between two polls) are read to the end once more, within the budget and
+   * at most LAST_READS_LIMIT_MS, unless `signal` (the interrupt) cut it short;
+   * then copying stops (the shared loop stops with the last execution).
+   */
+  async finish(runs: readonly StateRun[] = [], signal?: AbortSignal): Promise<void> {
+    const follower = this.shared.inner;
+    if (!signal?.aborted) {
+      await this.onPoll(runs, this.shared.now());
+      for (const key of follower.following) if (key.startsWith(this.prefix)) follower.stopFollowing(key);
+      this.shared.ensureRunning();
+      const limit = new AbortController();
+      const stop = () => limit.abort();
+      signal?.addEventListener("abort", stop, { once: true });
+      await Promise.race([
+        follower.drained(this.prefix),
+        this.sleep(LAST_READS_LIMIT_MS, limit.signal).catch(() => undefined),
+      ]);
+      limit.abort();
+      signal?.removeEventListener("abort", stop);
+    }
+    for (const key of follower.following) {
+      if (key.startsWith(this.prefix)) follower.stopFollowing(key, { lastRead: false });
     }
     await this.done();
   }

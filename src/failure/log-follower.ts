@@ -1,15 +1,11 @@
-import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { classifyAwsError, isRetryableLater } from "../aws/errors.js";
 import { loadLogs } from "../aws/load-logs.js";
 import type { Attempt, Emit, LogSource } from "../execution/model.js";
-import {
-  BATCH_DEFAULT_LOG_GROUP,
-  GLUE_CONTINUOUS_LOG_GROUP,
-  GLUE_DEFAULT_LOG_GROUP,
-} from "./task-failure.js";
+import type { Locator, TaskClients } from "../tasks/kind.js";
+import { kindById } from "../tasks/registry.js";
 
-export interface LogFollowerOptions {
+export interface LogFollowerOptions extends TaskClients {
   /** The client, or how to get it (the SDK is loaded on first use). */
   logs: CloudWatchLogsClient | (() => Promise<CloudWatchLogsClient>);
   now: () => number;
@@ -17,137 +13,150 @@ export interface LogFollowerOptions {
   emit: Emit;
   /** One budget for every followed task: at most one CloudWatch Logs call per this many ms. Default 1000. */
   minCallIntervalMs?: number;
-  /** A task whose stream is at its end (or not there yet) is asked again after this long. Default 5000. */
+  /** A stream at its end (or not there yet) is asked again after this long. Default 5000. */
   idleMs?: number;
   /**
-   * AWS Batch, for DescribeJobs, the one API that names a running job's log
-   * stream (the client, or how to get it). Without it a Batch job is not followed.
+   * At most one call to another service (a kind's locator: Batch DescribeJobs)
+   * per this many ms, for all tasks: a budget apart from the logs one. Default 1000.
    */
-  batch?: BatchClient | (() => Promise<BatchClient>);
-  /** At most one DescribeJobs per this many ms, for all jobs (a budget apart from the logs one). Default 1000. */
   minBatchCallIntervalMs?: number;
-  /** A Batch job that does not run yet is asked again after this long. Default 5000. */
+  /** A task whose log is not located yet (a Batch job that does not run yet) is asked again after this long. Default 5000. */
   jobPollMs?: number;
 }
 
-/** Batch job states after which no container will start: a job that names no stream by then never logs. */
-const JOB_ENDED = new Set(["SUCCEEDED", "FAILED"]);
+/** One stream of a followed task, read forward from its head. */
+interface StreamUnit {
+  type: "stream";
+  source: LogSource;
+  token?: string;
+  found: boolean;
+  /** Not asked again before this time. */
+  notBefore: number;
+  /** The task ended: read to the end (or try once, if never found), then drop. */
+  last: boolean;
+}
+
+/** A task whose streams are known only by asking (a kind's locator). */
+interface LocateUnit {
+  type: "locate";
+  locator: Locator;
+  notBefore: number;
+  last: boolean;
+}
+
+type Unit = StreamUnit | LocateUnit;
 
 interface Followed {
   state: string;
-  /** Where to look, in turn, until one stream exists; then it sticks. */
-  candidates: LogSource[];
-  candidate: number;
-  found: boolean;
-  token?: string;
-  /** Not asked again before this time. */
-  notBefore: number;
-  /** stopFollowing was called: one last read, then it is dropped. */
+  units: Unit[];
+  /** stopFollowing was called: each unit gets one last read, then the task is dropped. */
   ending: boolean;
   warned: boolean;
-  /** A Batch job: until DescribeJobs names its stream, `candidates` is empty and it is asked instead. */
-  job?: { id: string; resolved: boolean };
 }
 
+/** Returned by `follow` when the task cannot be followed yet (the history has not named its work). */
+export const FOLLOW_LATER = false;
+
 /**
- * `--follow-logs`: copies the new lines of running Glue and Batch tasks into
- * the build log as `task-log` events, within one budget of CloudWatch Logs
- * calls for all of them (default one a second), on an injected clock.
+ * `--follow-logs`: copies the new lines of running tasks into the build log
+ * as `task-log` events, within one budget of CloudWatch Logs calls for all of
+ * them (default one a second), on an injected clock.
  *
- * Each followed task is read forward with GetLogEvents' forward token
- * (`startFromHead`): the same token back means the end for now, so the task
+ * Where a task logs is its kind's answer (src/tasks/, `follow`): streams to
+ * copy (a Glue run's `/error`, `/output` and continuous-logging streams, all
+ * of them), or a locator to ask until it names them (a Batch job's stream is
+ * known to DescribeJobs alone, within a budget of its own), or why it cannot
+ * be followed. Each stream is read forward with GetLogEvents' forward token
+ * (`startFromHead`): the same token back means the end for now, so the stream
  * rests for `idleMs`; a different token, even with an empty page, means more
- * may follow, so it is asked again on the next free call. Calls go to the task
- * that has waited longest among those due.
+ * may follow, so it is asked again on the next free call. Calls go to the
+ * stream (or locator) that has waited longest among those due.
  *
- * Where a task logs while it runs:
- * - Glue: stream = the run id, in `/aws-glue/jobs/error` (where the driver's
- *   stderr, and so Spark's and Python's logging, goes), else in
- *   `/aws-glue/jobs/logs-v2` (continuous logging); tried in turn until one exists.
- * - Batch: the history names the stream only in the failure cause; while
- *   the job runs its stream (`<jobDefinition>/default/<ecsTaskId>`) is known to
- *   batch:DescribeJobs alone (listing `<jobDefinition>/default/` streams cannot
- *   tell this job's stream from every other run of the same definition). So,
- *   given a Batch client, the job is asked with DescribeJobs (every `jobPollMs`
- *   per job, at most one call per `minBatchCallIntervalMs` for all: a Batch
- *   budget, apart from the logs one) until it runs and names its stream
- *   (group: the container's `awslogs-group`, else `/aws/batch/job`), which is
- *   then read like a Glue one. Without a client, or with a known stream
- *   (pass `source`), `follow` says why it cannot instead of guessing.
- *
- * Use: `follow` when a task is submitted, `stopFollowing` when it ends, and
- * `run(signal)` (or `tick(signal)` for one budgeted call) alongside the poll loop.
+ * Use: `follow` when a task is submitted, `stopFollowing` when it ends (each
+ * stream is then read to its end once more, so no last line is lost), and
+ * `run(signal)` (or `tick(signal)` for one budgeted call) alongside the poll
+ * loop; `drained(prefix)` resolves once the tasks whose keys start with
+ * `prefix` have had their last reads.
  */
 export class LogFollower {
   private readonly tasks = new Map<string, Followed>();
   private nextCallAt = Number.NEGATIVE_INFINITY;
-  private nextBatchCallAt = Number.NEGATIVE_INFINITY;
+  private nextServiceCallAt = Number.NEGATIVE_INFINITY;
   private client: CloudWatchLogsClient | undefined;
-  private batchClient: BatchClient | undefined;
   private readonly interval: number;
   private readonly idle: number;
-  private readonly batchInterval: number;
-  private readonly jobPoll: number;
+  private readonly serviceInterval: number;
+  private readonly locatePoll: number;
+  private readonly waiters: Array<{ prefix: string; resolve: () => void }> = [];
   /** CloudWatch Logs calls made, for the report. */
   calls = 0;
-  /** Batch DescribeJobs calls made. */
+  /** Calls to other services made to locate a log (Batch DescribeJobs). */
   batchCalls = 0;
 
   constructor(private readonly options: LogFollowerOptions) {
     this.interval = options.minCallIntervalMs ?? 1000;
     this.idle = options.idleMs ?? 5000;
-    this.batchInterval = options.minBatchCallIntervalMs ?? 1000;
-    this.jobPoll = options.jobPollMs ?? 5000;
+    this.serviceInterval = options.minBatchCallIntervalMs ?? 1000;
+    this.locatePoll = options.jobPollMs ?? 5000;
   }
 
   /**
    * Start following a task attempt's log (a retry's new attempt replaces the
-   * old one). Returns why it cannot be followed, or undefined when it is.
+   * old one), or the one stream `source` names. Returns why it cannot be
+   * followed, undefined when it is, or FOLLOW_LATER when its work is not
+   * named yet (call again on a later poll).
    */
-  follow(state: string, attempt: Attempt, source?: LogSource): string | undefined {
-    const task = attempt.task;
-    let candidates: LogSource[];
-    let job: Followed["job"];
-    if (source) candidates = [source];
-    else if (task?.kind === "batch" && task.id && this.options.batch) {
-      candidates = [];
-      job = { id: task.id, resolved: false };
-    } else if (task?.kind === "glue" && task.id)
-      candidates = [
-        { group: `${GLUE_DEFAULT_LOG_GROUP}/error`, stream: task.id },
-        { group: GLUE_CONTINUOUS_LOG_GROUP, stream: task.id },
-      ];
-    else if (task?.kind === "batch")
-      return `the log of ${state} (Batch job ${task.id ?? "?"}) cannot be followed: its stream is known only once the job has ended`;
-    else return `the log of ${state} cannot be followed: no Glue run id yet`;
-    this.tasks.set(state, {
-      state,
-      candidates,
-      candidate: 0,
-      found: false,
-      notBefore: Number.NEGATIVE_INFINITY,
-      ending: false,
-      warned: false,
-      ...(job ? { job } : {}),
-    });
+  follow(state: string, attempt: Attempt, source?: LogSource): string | undefined | typeof FOLLOW_LATER {
+    let units: Unit[];
+    if (source) {
+      units = [this.streamUnit(source)];
+    } else {
+      const kind = kindById(attempt.task?.kind);
+      if (!kind) return `the log of ${state} cannot be followed: its task is of no kind batchinf knows`;
+      const plan = kind.follow(state, attempt, this.options);
+      if ("later" in plan) return FOLLOW_LATER;
+      if ("unavailable" in plan) return plan.unavailable;
+      units =
+        "streams" in plan
+          ? plan.streams.map((stream) => this.streamUnit(stream))
+          : [{ type: "locate", locator: plan.locate, notBefore: Number.NEGATIVE_INFINITY, last: false }];
+    }
+    this.tasks.set(state, { state, units, ending: false, warned: false });
     return undefined;
   }
 
-  /** The task ended: read what is left once more (within the budget), then stop. */
+  /**
+   * The task ended: every stream it was read from is read to its end once
+   * more (within the budget); if none was found yet, each is tried once (a
+   * task that ran between two looks); a locator is asked once more. Then it is
+   * dropped. `lastRead: false` drops it at once.
+   */
   stopFollowing(state: string, options: { lastRead?: boolean } = {}): void {
     const task = this.tasks.get(state);
     if (!task) return;
-    // A Batch job's stream is certain once DescribeJobs named it (or will be, once asked): worth a last read.
-    if (options.lastRead === false || (!task.found && !task.job)) {
-      this.tasks.delete(state);
+    if (options.lastRead === false) {
+      this.drop(task);
       return;
     }
     task.ending = true;
-    task.notBefore = Number.NEGATIVE_INFINITY;
+    const foundAny = task.units.some((unit) => unit.type === "stream" && unit.found);
+    // A stream never found while streams beside it were is one this task does not write (Glue without continuous logging).
+    task.units = task.units.filter((unit) => unit.type === "locate" || unit.found || !foundAny);
+    for (const unit of task.units) {
+      unit.last = true;
+      unit.notBefore = Number.NEGATIVE_INFINITY;
+    }
+    if (task.units.length === 0) this.drop(task);
   }
 
   get following(): string[] {
     return [...this.tasks.keys()];
+  }
+
+  /** Resolves once no followed task's key starts with `prefix`. */
+  drained(prefix: string): Promise<void> {
+    if (!this.following.some((key) => key.startsWith(prefix))) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ prefix, resolve }));
   }
 
   /** Until aborted: one budgeted call after another; with nothing to follow, it waits a budget interval. */
@@ -159,173 +168,190 @@ export class LogFollower {
   }
 
   /**
-   * One budgeted round: wait for the budget and for the next due task, then
-   * make one call for it: GetLogEvents, emitting its new lines, or, for a
-   * Batch job whose stream is not known yet, DescribeJobs. Returns false when
-   * nothing is followed (no call made).
+   * One budgeted round: wait for the budget and for the next due unit, then
+   * make one call for it: GetLogEvents, emitting its new lines, or one call of
+   * a kind's locator. Returns false when nothing is followed (no call made).
    */
   async tick(signal?: AbortSignal): Promise<boolean> {
-    const task = this.nextDue();
-    if (!task) return false;
-    const wait = this.dueAt(task) - this.options.now();
+    const next = this.nextDue();
+    if (!next) return false;
+    const { task, unit } = next;
+    const wait = this.dueAt(unit) - this.options.now();
     if (wait > 0) await this.options.sleep(wait, signal);
-    if (signal?.aborted || this.tasks.get(task.state) !== task) return true;
-    if (this.asksBatch(task)) {
-      this.nextBatchCallAt = this.options.now() + this.batchInterval;
-      await this.resolve(task, signal);
+    if (signal?.aborted || this.tasks.get(task.state) !== task || !task.units.includes(unit)) return true;
+    if (unit.type === "locate") {
+      if (unit.locator.budget === "logs") this.nextCallAt = this.options.now() + this.interval;
+      else this.nextServiceCallAt = this.options.now() + this.serviceInterval;
+      await this.locate(task, unit, signal);
     } else {
       this.nextCallAt = this.options.now() + this.interval;
-      await this.read(task, signal);
+      await this.read(task, unit, signal);
     }
+    this.settle();
     return true;
   }
 
-  private asksBatch(task: Followed): task is Followed & { job: { id: string } } {
-    return task.job !== undefined && !task.job.resolved;
+  private streamUnit(source: LogSource): StreamUnit {
+    return { type: "stream", source, found: false, notBefore: Number.NEGATIVE_INFINITY, last: false };
   }
 
-  /** The earliest time the task's next call may go out: its own rest and its budget's spacing. */
-  private dueAt(task: Followed): number {
-    return Math.max(task.notBefore, this.asksBatch(task) ? this.nextBatchCallAt : this.nextCallAt);
+  /** The earliest time the unit's next call may go out: its own rest and its budget's spacing. */
+  private dueAt(unit: Unit): number {
+    const budget =
+      unit.type === "locate" && unit.locator.budget === "service" ? this.nextServiceCallAt : this.nextCallAt;
+    return Math.max(unit.notBefore, budget);
   }
 
-  /** The task that can be called first; among equals, the one that has waited longest. */
-  private nextDue(): Followed | undefined {
-    let best: Followed | undefined;
+  /** The unit that can be called first; among equals, the one that has waited longest. */
+  private nextDue(): { task: Followed; unit: Unit } | undefined {
+    let best: { task: Followed; unit: Unit } | undefined;
     let bestAt = Number.POSITIVE_INFINITY;
     for (const task of this.tasks.values()) {
-      const at = this.dueAt(task);
-      if (!best || at < bestAt || (at === bestAt && task.notBefore < best.notBefore)) {
-        best = task;
-        bestAt = at;
+      for (const unit of task.units) {
+        const at = this.dueAt(unit);
+        if (!best || at < bestAt || (at === bestAt && unit.notBefore < best.unit.notBefore)) {
+          best = { task, unit };
+          bestAt = at;
+        }
       }
     }
     return best;
   }
 
-  /** One DescribeJobs for a Batch job: once it runs, its stream becomes the one to read. */
-  private async resolve(task: Followed & { job: { id: string; resolved: boolean } }, signal?: AbortSignal) {
-    const api = await loadLogs();
-    const batch = this.options.batch as NonNullable<LogFollowerOptions["batch"]>;
-    this.batchClient ??= typeof batch === "function" ? await batch() : batch;
-    this.batchCalls += 1;
+  private async logsClient(): Promise<CloudWatchLogsClient> {
+    this.client ??= typeof this.options.logs === "function" ? await this.options.logs() : this.options.logs;
+    return this.client;
+  }
+
+  /** One call of the task's locator: once it names streams, they are read like any other. */
+  private async locate(task: Followed, unit: LocateUnit, signal?: AbortSignal): Promise<void> {
+    if (unit.locator.budget === "logs") this.calls += 1;
+    else this.batchCalls += 1;
     try {
-      const job = await api.describeBatchJobLog(this.batchClient, task.job.id, signal);
+      const located = await unit.locator.locate({
+        api: await loadLogs(),
+        logs: await this.logsClient(),
+        clients: this.options,
+        ending: unit.last,
+        ...(signal ? { signal } : {}),
+      });
       // A retry's new attempt took its place while we asked: leave that one alone.
       if (this.tasks.get(task.state) !== task) return;
-      if (job.logStreamName) {
-        task.job.resolved = true;
-        task.candidates = [{ group: job.logGroup ?? BATCH_DEFAULT_LOG_GROUP, stream: job.logStreamName }];
-        task.notBefore = this.options.now();
+      if ("streams" in located) {
+        const streams = located.streams.map((source) => ({ ...this.streamUnit(source), last: unit.last }));
+        this.replace(task, unit, streams);
+        for (const stream of streams) stream.notBefore = this.options.now();
         return;
       }
-      if (job.status === "RUNNING") {
-        // Batch names the stream from RUNNING on; none means the container logs elsewhere.
-        this.tasks.delete(task.state);
-        this.options.emit({
-          type: "notice",
-          at: this.options.now(),
-          level: "info",
-          message: `--follow-logs: the log of ${task.state} (Batch job ${task.job.id}) cannot be followed: DescribeJobs names no CloudWatch Logs stream for it (log driver ${job.logDriver ?? "unknown"})`,
-        });
+      if ("never" in located) {
+        if (located.reason) this.notice("info", `--follow-logs: ${located.reason}`);
+        this.replace(task, unit, []);
         return;
       }
-      // Ended without a container ever running (cancelled, or failed to start), or the task ended first.
-      if (JOB_ENDED.has(job.status) || task.ending) {
-        this.tasks.delete(task.state);
-        return;
-      }
-      task.notBefore = this.options.now() + this.jobPoll;
+      if (unit.last) this.replace(task, unit, []);
+      else unit.notBefore = this.options.now() + this.locatePoll;
     } catch (error) {
-      this.describeFailed(task, error);
+      this.locateFailed(task, unit, error);
     }
   }
 
-  private describeFailed(task: Followed & { job: { id: string } }, error: unknown): void {
+  private locateFailed(task: Followed, unit: LocateUnit, error: unknown): void {
     if (this.tasks.get(task.state) !== task) return;
+    const { locator } = unit;
     const name = error instanceof Error ? error.name : "";
+    const message = error instanceof Error ? error.message : String(error);
     const kind = classifyAwsError(error);
     if (kind === "aborted") {
-      this.tasks.delete(task.state);
+      this.drop(task);
       return;
     }
     if (kind === "access") {
-      this.tasks.delete(task.state);
-      this.warn(
-        `--follow-logs: batch:DescribeJobs is denied, so the log stream of Batch job ${task.job.id} is not known; not following ${task.state}`,
+      this.drop(task);
+      this.notice(
+        "warn",
+        `--follow-logs: ${locator.permission} is denied, so the log stream of ${locator.what} is not known; not following ${task.state}`,
       );
       return;
     }
     if (!isRetryableLater(error)) {
       // A refusal that asking again will not change (ClientException, a bad id): say it once and stop asking.
-      this.tasks.delete(task.state);
-      const message = error instanceof Error ? error.message : String(error);
-      this.warn(
-        `--follow-logs: Batch cannot say where ${task.state} logs (${name || "Error"}: ${message}); not following it`,
+      this.drop(task);
+      this.notice(
+        "warn",
+        `--follow-logs: ${locator.service} cannot say where ${task.state} logs (${name || "Error"}: ${message}); not following it`,
       );
       return;
     }
     if (!task.warned) {
       task.warned = true;
-      const message = error instanceof Error ? error.message : String(error);
-      this.warn(
-        `--follow-logs: asking Batch for the log stream of ${task.state} failed (${name || "Error"}: ${message}); will retry`,
+      this.notice(
+        "warn",
+        `--follow-logs: asking ${locator.service} for the log stream of ${task.state} failed (${name || "Error"}: ${message}); will retry`,
       );
     }
-    task.notBefore = this.options.now() + this.jobPoll;
-    if (task.ending) this.tasks.delete(task.state);
+    unit.notBefore = this.options.now() + this.locatePoll;
+    if (unit.last) this.replace(task, unit, []);
   }
 
-  private async read(task: Followed, signal: AbortSignal | undefined): Promise<void> {
-    const source = task.candidates[task.candidate] as LogSource;
+  private async read(task: Followed, unit: StreamUnit, signal: AbortSignal | undefined): Promise<void> {
+    const { source } = unit;
     const api = await loadLogs();
-    this.client ??= typeof this.options.logs === "function" ? await this.options.logs() : this.options.logs;
+    const client = await this.logsClient();
     this.calls += 1;
     try {
       const page = await api.getLogEventsPage(
-        this.client,
+        client,
         {
           group: source.group,
           stream: source.stream,
           fromHead: true,
-          ...(task.token ? { token: task.token } : {}),
+          ...(unit.token ? { token: unit.token } : {}),
+          ...(!unit.token && source.window ? { startTime: source.window.start } : {}),
         },
         signal,
       );
-      task.found = true;
-      if (page.lines.length > 0) {
-        this.options.emit({ type: "task-log", at: this.options.now(), state: task.state, lines: page.lines });
+      unit.found = true;
+      const marker = source.window?.endMarker;
+      const endAt = marker ? page.lines.findIndex((line) => line.message.startsWith(marker)) : -1;
+      const lines = endAt >= 0 ? page.lines.slice(0, endAt + 1) : page.lines;
+      if (lines.length > 0) {
+        this.options.emit({ type: "task-log", at: this.options.now(), state: task.state, lines });
       }
-      const atEnd = !page.forwardToken || page.forwardToken === task.token;
-      if (page.forwardToken) task.token = page.forwardToken;
-      if (task.ending && atEnd) {
-        this.tasks.delete(task.state);
+      if (endAt >= 0) {
+        // This task's part of the stream is over: what follows belongs to another.
+        this.replace(task, unit, []);
         return;
       }
-      task.notBefore = atEnd ? this.options.now() + this.idle : this.options.now();
+      const atEnd = !page.forwardToken || page.forwardToken === unit.token;
+      if (page.forwardToken) unit.token = page.forwardToken;
+      if (unit.last && atEnd) {
+        this.replace(task, unit, []);
+        return;
+      }
+      unit.notBefore = atEnd ? this.options.now() + this.idle : this.options.now();
     } catch (error) {
-      this.failed(task, error, source);
+      this.readFailed(task, unit, error);
     }
   }
 
-  private failed(task: Followed, error: unknown, source: LogSource): void {
+  private readFailed(task: Followed, unit: StreamUnit, error: unknown): void {
     const name = error instanceof Error ? error.name : "";
     // Cut short because following stopped (the task or the execution ended): nothing went wrong.
     if (name === "AbortError") {
-      this.tasks.delete(task.state);
+      this.drop(task);
       return;
     }
-    if (name === "ResourceNotFoundException" && !task.found) {
-      // Not written yet (the job is starting) or written elsewhere: try the next place later.
-      task.candidate = (task.candidate + 1) % task.candidates.length;
-      task.notBefore = this.options.now() + this.idle;
-      if (task.ending) this.tasks.delete(task.state);
+    if (name === "ResourceNotFoundException" && !unit.found) {
+      // Not written yet (the job is starting) or written elsewhere: try again later.
+      unit.notBefore = this.options.now() + this.idle;
+      if (unit.last) this.replace(task, unit, []);
       return;
     }
     if (name === "AccessDeniedException") {
-      this.tasks.delete(task.state);
-      this.warn(
-        `--follow-logs: logs:GetLogEvents is denied on log group ${source.group}; not following ${task.state}`,
+      this.drop(task);
+      this.notice(
+        "warn",
+        `--follow-logs: logs:GetLogEvents is denied on log group ${unit.source.group}; not following ${task.state}`,
       );
       return;
     }
@@ -333,15 +359,38 @@ export class LogFollower {
     if (!task.warned) {
       task.warned = true;
       const message = error instanceof Error ? error.message : String(error);
-      this.warn(
+      this.notice(
+        "warn",
         `--follow-logs: reading the log of ${task.state} failed (${name || "Error"}: ${message}); will retry`,
       );
     }
-    task.notBefore = this.options.now() + this.idle;
-    if (task.ending) this.tasks.delete(task.state);
+    unit.notBefore = this.options.now() + this.idle;
+    if (unit.last) this.replace(task, unit, []);
   }
 
-  private warn(message: string): void {
-    this.options.emit({ type: "notice", at: this.options.now(), level: "warn", message });
+  /** Put `by` in the place of `unit`; a task left with nothing to read is dropped. */
+  private replace(task: Followed, unit: Unit, by: Unit[]): void {
+    const at = task.units.indexOf(unit);
+    if (at >= 0) task.units.splice(at, 1, ...by);
+    if (task.units.length === 0) this.drop(task);
+  }
+
+  private drop(task: Followed): void {
+    if (this.tasks.get(task.state) === task) this.tasks.delete(task.state);
+    this.settle();
+  }
+
+  /** Resolve the `drained` waiters whose tasks are all gone. */
+  private settle(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i -= 1) {
+      const waiter = this.waiters[i] as { prefix: string; resolve: () => void };
+      if (this.following.some((key) => key.startsWith(waiter.prefix))) continue;
+      this.waiters.splice(i, 1);
+      waiter.resolve();
+    }
+  }
+
+  private notice(level: "info" | "warn", message: string): void {
+    this.options.emit({ type: "notice", at: this.options.now(), level, message });
   }
 }

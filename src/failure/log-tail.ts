@@ -2,8 +2,9 @@ import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { partitionOf } from "../aws/arn.js";
 import { isRetryableLater } from "../aws/errors.js";
 import { loadLogs } from "../aws/load-logs.js";
-import type { LogLine, LogSource, TaskFailure } from "../execution/model.js";
-import { logStreamLink } from "./links.js";
+import type { LogLine } from "../aws/logs.js";
+import type { LogSource, TaskFailure } from "../execution/model.js";
+import { logStreamLink } from "../tasks/links.js";
 
 export interface LogTailDeps {
   logs: CloudWatchLogsClient;

@@ -71,9 +71,11 @@ export interface LogOptions {
 }
 
 /**
- * Colour only where a person is watching: on a TTY or when FORCE_COLOR asks
- * for it; NO_COLOR and --no-color always win. Jenkins logs are not TTYs, so
- * they stay plain unless the AnsiColor plugin user sets FORCE_COLOR.
+ * Colour only where a person is watching: on a TTY that can show it, or when
+ * FORCE_COLOR asks for it; NO_COLOR and --no-color always win. A terminal
+ * that says `TERM=dumb` (Emacs' shell, some CI consoles) shows escape codes
+ * as text. Jenkins logs are not TTYs, so they stay plain unless the
+ * AnsiColor plugin user sets FORCE_COLOR.
  */
 export function colorLevel(io: Io, requested: boolean | undefined): 0 | 1 | 2 | 3 {
   if (requested === false) return 0;
@@ -86,7 +88,7 @@ export function colorLevel(io: Io, requested: boolean | undefined): 0 | 1 | 2 | 
     return 1;
   }
   if (requested === true) return 1;
-  return io.stderrIsTTY ? 1 : 0;
+  return io.stderrIsTTY && io.env.TERM !== "dumb" ? 1 : 0;
 }
 
 /**
@@ -114,7 +116,7 @@ export class Logger {
   }
 
   get interactive(): boolean {
-    return this.io.stderrIsTTY && this.format === "text";
+    return this.io.stderrIsTTY && this.io.env.TERM !== "dumb" && this.format === "text";
   }
 
   /** JSON lines: structured fields carry what text mode shows as extra lines. */

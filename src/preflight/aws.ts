@@ -5,13 +5,11 @@
  * time is about the slowest two calls, whatever the number of resources.
  */
 
+import type { PreflightClients } from "../aws/preflight-clients.js";
+import type { CheckResult, PreflightMode, PreflightReport } from "../execution/preflight.js";
 import { checkResource } from "./checks.js";
-import type { PreflightClients } from "./clients.js";
-import type { CheckResult, PreflightMode, PreflightReport } from "./model.js";
 import { checkPermissions } from "./permissions.js";
 import type { PreflightPlan } from "./plan.js";
-
-export { createPreflightClients } from "./clients.js";
 
 export async function runPreflight(
   plan: PreflightPlan,

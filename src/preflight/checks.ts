@@ -19,8 +19,8 @@ import { GetBucketLocationCommand, HeadObjectCommand } from "@aws-sdk/client-s3"
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { awsErrorName } from "../aws/errors.js";
-import type { PreflightClients } from "./clients.js";
-import type { CheckResult, ResourceKind, ResourceRef } from "./model.js";
+import type { PreflightClients } from "../aws/preflight-clients.js";
+import type { CheckResult, ResourceKind, ResourceRef } from "../execution/preflight.js";
 import { unanswered } from "./unanswered.js";
 
 export interface CheckContext {

@@ -7,9 +7,10 @@
  */
 
 import { EnvironmentError } from "../errors.js";
+import type { PreflightMode, PreflightReport } from "../execution/preflight.js";
 import type { Logger } from "../io/log.js";
-import { describeCheck, logPreflight } from "./log-lines.js";
-import type { PreflightMode, PreflightReport } from "./model.js";
+import { describeCheck } from "../report/preflight-report.js";
+import { logPreflight } from "./log-lines.js";
 
 export class PreflightFailed extends EnvironmentError {}
 

@@ -8,8 +8,8 @@
  * each kind bringing its own entry.)
  */
 
+import type { ResourceKind } from "../execution/preflight.js";
 import type { Integration } from "./definition.js";
-import type { ResourceKind } from "./model.js";
 import { stringAt, Unresolvable } from "./resolve.js";
 
 export interface Where {

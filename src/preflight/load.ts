@@ -8,7 +8,7 @@ export function loadPreflight(): Promise<PreflightModule> {
   return loading;
 }
 
-/** Run a plan's checks, loading the preflight half first (the AWS half re-exports this). */
+/** Run a plan's checks, loading the preflight half (its SDK clients) first. */
 export async function runPreflightLoaded(
   ...args: Parameters<PreflightModule["runPreflight"]>
 ): ReturnType<PreflightModule["runPreflight"]> {

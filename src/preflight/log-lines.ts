@@ -5,26 +5,13 @@
  * carries the check as fields.
  */
 
+import { countOutcomes, type PreflightReport } from "../execution/preflight.js";
 import type { Logger } from "../io/log.js";
-import { type CheckResult, countOutcomes, KIND_LABEL, type PreflightReport } from "./model.js";
-
-const WORD: Record<CheckResult["outcome"], string> = {
-  ok: "ok",
-  failed: "FAILED",
-  warning: "warning",
-  "not-checked": "not checked",
-};
-
-/** `Batch job queue test-training is DISABLED: ...; enable ... (state RunBatch JobQueue, input aws_batch_job_queue)` */
-export function describeCheck(check: CheckResult): string {
-  const fix = check.fix && check.outcome !== "ok" ? `; ${check.fix}` : "";
-  const from = check.sources.length > 0 ? ` (${check.sources.join(", ")})` : "";
-  return `${KIND_LABEL[check.kind]} ${check.resource} ${check.message}${fix}${from}`;
-}
+import { describeCheck, OUTCOME_WORD, summaryLine } from "../report/preflight-report.js";
 
 export function logPreflight(report: PreflightReport, log: Logger): void {
   for (const check of report.checks) {
-    const text = `preflight ${WORD[check.outcome].padEnd(11)} ${describeCheck(check)}`;
+    const text = `preflight ${OUTCOME_WORD[check.outcome].padEnd(11)} ${describeCheck(check)}`;
     const fields = { event: "preflight-check", ...check };
     if (check.outcome === "failed") log.error(text, fields);
     else if (check.outcome === "warning") log.warn(text, fields);
@@ -43,10 +30,4 @@ export function logPreflight(report: PreflightReport, log: Logger): void {
       { event: "preflight-permissions", missing: report.missingPermissions },
     );
   }
-}
-
-export function summaryLine(report: PreflightReport): string {
-  const counts = countOutcomes(report.checks);
-  const seconds = (report.durationMs / 1000).toFixed(1);
-  return `preflight: ${report.checks.length} checks, ${counts.ok} ok, ${counts.failed} failed, ${counts.warning} ${counts.warning === 1 ? "warning" : "warnings"}, ${counts["not-checked"]} not checked in ${seconds}s (${report.calls} AWS calls)`;
 }

@@ -8,8 +8,8 @@
 
 import { SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { awsErrorName } from "../aws/errors.js";
+import type { CheckResult, ResourceRef } from "../execution/preflight.js";
 import type { CheckContext } from "./checks.js";
-import type { CheckResult, ResourceRef } from "./model.js";
 import { unanswered } from "./unanswered.js";
 
 export async function checkPermissions(

@@ -6,9 +6,9 @@
  * resource. Pure: the checks that call AWS take this plan.
  */
 
+import type { CheckResult, ResourceKind, ResourceRef } from "../execution/preflight.js";
 import { type Integration, parseIntegration, taskUses } from "./definition.js";
 import { TASK_KINDS, type Where } from "./kinds.js";
-import type { CheckResult, ResourceKind, ResourceRef } from "./model.js";
 import { resolveParameters } from "./resolve.js";
 
 export interface PreflightPlan {

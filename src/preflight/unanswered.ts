@@ -7,7 +7,7 @@
  */
 
 import { awsErrorName, classifyAwsError } from "../aws/errors.js";
-import type { CheckResult } from "./model.js";
+import type { CheckResult } from "../execution/preflight.js";
 
 const NOT_IMPLEMENTED = new Set([
   "UnknownOperationException",

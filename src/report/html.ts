@@ -13,6 +13,8 @@
 
 import type { ExecutionReport } from "../execution/model.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { TASK_KINDS } from "../tasks/registry.js";
+import { usageText } from "../usage/usage.js";
 import { escapeHtml as esc } from "./escape.js";
 import { preflightOf, preflightSection } from "./preflight-report.js";
 import {
@@ -134,9 +136,12 @@ function legend(): string {
     return `<li>${swatch} ${esc(text)}</li>`;
   });
   return `<section class="legend"><h2>How to read this page</h2>
-<p>Each row of a timeline is one step of the pipeline (a state of its AWS Step Functions state machine): a Glue job, a Batch job, or a step that only passes data on or decides where to go. Its bar runs from the moment the step started to the moment it ended, on the time axis at the top. The status is written next to every bar; hover over a bar or a name for the exact times.</p>
+<p>Each row of a timeline is one step of the pipeline (a state of its AWS Step Functions state machine): ${esc(KIND_EXAMPLES)}, or a step that only passes data on or decides where to go. Its bar runs from the moment the step started to the moment it ended, on the time axis at the top. The status is written next to every bar; hover over a bar or a name for the exact times.</p>
 <ul>${items.join("")}</ul></section>`;
 }
+
+/** "a Glue job, a Batch job": the kinds of work a step can be, from the registry. */
+const KIND_EXAMPLES = TASK_KINDS.map((kind) => `a ${kind.labels.step}`).join(", ");
 
 function summaryTable(views: readonly ExecutionView[], sectioned: (view: ExecutionView) => boolean): string {
   const rows = views.map(
@@ -189,6 +194,7 @@ function executionBody(view: ExecutionView, level: 2 | 3): string {
   if (view.start !== undefined) facts.push(["Started", esc(when(view.start))]);
   facts.push([view.tone === "running" ? "Last seen" : "Ended", esc(when(view.end))]);
   facts.push(["Duration", esc(took(view.durationMs))]);
+  if (view.usage) facts.push(["Used", esc(usageText(view.usage))]);
   if (view.consoleUrl && /^https:\/\//.test(view.consoleUrl)) {
     facts.push([
       "Console",

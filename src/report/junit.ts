@@ -13,10 +13,11 @@
  */
 
 import type { ExecutionReport } from "../execution/model.js";
+import { ATTR, buildXml, type XmlNode } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { roundedUsage, type Usage } from "../usage/usage.js";
 import { preflightOf, preflightSuite } from "./preflight-report.js";
 import { type AttemptView, type ExecutionView, executionViews, isoSeconds, type StepView } from "./view.js";
-import { ATTR, buildXml, type XmlNode } from "./xml.js";
 
 export interface JunitOptions {
   secrets: Secrets;
@@ -40,7 +41,7 @@ export function renderJunit(reports: readonly ExecutionReport[], options: JunitO
   const preflight = preflightOf(reports, options.secrets);
   const suites = [
     ...(preflight ? [preflightSuite(preflight)] : []),
-    ...views.map((view) => testsuite(view, options.now)),
+    ...views.map((view, index) => testsuite(view, options.now, reports[index]?.outcome.kind === "started")),
   ];
   const total = suites.reduce(
     (sum, suite) => ({
@@ -62,7 +63,12 @@ export function renderJunit(reports: readonly ExecutionReport[], options: JunitO
   })}\n`;
 }
 
-function testsuite(view: ExecutionView, now: number): { node: XmlNode; counts: Counts } {
+/** `notFollowed`: started with --no-wait, so this build does not know how it ends. */
+function testsuite(
+  view: ExecutionView,
+  now: number,
+  notFollowed: boolean,
+): { node: XmlNode; counts: Counts } {
   const classname = `batchinf.${view.name.replaceAll(".", "_")}`;
   const cases = view.steps.map((step) => stepCase(step, view, classname));
   for (const state of view.skipped) {
@@ -79,7 +85,10 @@ function testsuite(view: ExecutionView, now: number): { node: XmlNode; counts: C
   // A failed or interrupted execution with no step to blame (it failed before
   // any step, or batchinf ended with an error) still shows as one red test.
   const flagged = cases.some((c) => c.kind === "failure" || c.kind === "error");
-  if (!flagged && view.tone !== "ok" && view.tone !== "unknown") cases.push(executionCase(view, classname));
+  // --no-wait is a start that succeeded, not a run that broke: skipped, so Jenkins stays green (an error made it UNSTABLE).
+  if (notFollowed && !flagged) cases.push(notFollowedCase(view, classname));
+  else if (!flagged && view.tone !== "ok" && view.tone !== "unknown")
+    cases.push(executionCase(view, classname));
   const counts: Counts = {
     tests: cases.length,
     failures: cases.filter((c) => c.kind === "failure").length,
@@ -91,6 +100,7 @@ function testsuite(view: ExecutionView, now: number): { node: XmlNode; counts: C
     ["status", view.status],
     ["consoleUrl", view.consoleUrl],
     ["date", view.label],
+    ...usageProperties(view.usage),
   ];
   const node: XmlNode = {
     [`${ATTR}name`]: view.title,
@@ -106,6 +116,20 @@ function testsuite(view: ExecutionView, now: number): { node: XmlNode; counts: C
     "system-out": suiteOut(view),
   };
   return { node, counts };
+}
+
+/** What the execution used, as properties Jenkins shows with the suite (rounded as in the result file). */
+function usageProperties(usage: Usage | undefined): Array<[string, string]> {
+  if (!usage) return [];
+  const rounded = roundedUsage(usage);
+  const out: Array<[string, string]> = [["usage.stateTransitions", String(rounded.stateTransitions)]];
+  if (rounded.glueRuns > 0) out.push(["usage.glueDpuHours", String(rounded.glueDpuHours)]);
+  if (rounded.batchJobs > 0) {
+    out.push(["usage.batchVcpuHours", String(rounded.batchVcpuHours)]);
+    out.push(["usage.batchGibHours", String(rounded.batchGibHours)]);
+  }
+  if (rounded.cost) out.push([`usage.estimatedCost.${rounded.cost.currency}`, String(rounded.cost.total)]);
+  return out;
 }
 
 type CaseKind = "passed" | "failure" | "error" | "skipped";
@@ -171,6 +195,20 @@ function executionCase(view: ExecutionView, classname: string): { kind: CaseKind
     "#text": view.summary,
   };
   return { kind: "error", node };
+}
+
+function notFollowedCase(view: ExecutionView, classname: string): { kind: CaseKind; node: XmlNode } {
+  return {
+    kind: "skipped",
+    node: {
+      [`${ATTR}name`]: "(the execution)",
+      [`${ATTR}classname`]: classname,
+      [`${ATTR}time`]: "0",
+      skipped: {
+        [`${ATTR}message`]: "started and not followed (--no-wait): how it ends is not known to this build",
+      },
+    },
+  };
 }
 
 /** Error, cause, the failed task and its log tail: what one opens the console for. */

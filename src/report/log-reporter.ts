@@ -2,6 +2,8 @@ import { formatDuration } from "../duration.js";
 import type { ExecutionEvent, ExecutionReport, Reporter, StateRun } from "../execution/model.js";
 import { explainCause } from "../failure/cause.js";
 import type { Logger } from "../io/log.js";
+import { taskWords } from "../tasks/registry.js";
+import { roundedUsage, usageText } from "../usage/usage.js";
 
 /**
  * The build log: one line per event, as a person watching the console would
@@ -89,9 +91,9 @@ export class LogReporter implements Reporter {
         );
         return;
       case "task-submitted": {
-        const what = event.task.kind === "glue" ? "Glue job run" : "Batch job";
+        const { what, name } = taskWords(event.task);
         info(
-          `${stamp(event.at)}${event.run.name} submitted ${what} ${event.task.id ?? "?"}${event.task.jobName ? ` (${event.task.jobName})` : ""}`,
+          `${stamp(event.at)}${event.run.name} submitted ${what} ${event.task.id ?? "?"}${name ? ` (${name})` : ""}`,
           {
             ...stateFields(event.run),
             task: event.task,
@@ -131,10 +133,11 @@ export class LogReporter implements Reporter {
         return;
       }
       case "state-failed":
-        info(
-          `${stamp(event.at)}${event.run.name} ${event.caught ? "left after a failure (caught)" : "ended unfinished"} after ${formatDuration(durationOf(event.run))}`,
-          { ...stateFields(event.run), durationMs: durationOf(event.run), caught: event.caught },
-        );
+        info(`${stamp(event.at)}${stateFailedText(event)}`, {
+          ...stateFields(event.run),
+          durationMs: durationOf(event.run),
+          caught: event.caught,
+        });
         return;
       case "execution-redriven":
         info(`${stamp(event.at)}execution redriven; following its new run`);
@@ -217,6 +220,9 @@ export class LogReporter implements Reporter {
       case "ended": {
         if (outcome.foundEnded && outcome.status === "SUCCEEDED") return;
         if (!outcome.foundEnded) this.summarizeStates(report, info);
+        if (report.usage && !outcome.foundEnded) {
+          info(`Used: ${usageText(report.usage)}`, { usage: roundedUsage(report.usage) });
+        }
         if (outcome.status === "SUCCEEDED") {
           info(`Execution SUCCEEDED${durationText(report)}`, {
             status: report.status,
@@ -250,6 +256,25 @@ export class LogReporter implements Reporter {
   }
 }
 
+/**
+ * What happened to a state that did not succeed, in words a newcomer reads
+ * right after "X attempt 1 failed" ("X ended unfinished" left them asking
+ * whether it would be retried).
+ */
+function stateFailedText(event: Extract<ExecutionEvent, { type: "state-failed" }>): string {
+  const { run } = event;
+  const after = formatDuration(durationOf(run));
+  if (event.caught) return `${run.name} failed after ${after}; a Catch moved on to the next state`;
+  const ended = event.executionStatus
+    ? `the execution ended ${event.executionStatus}`
+    : "the execution ended";
+  if (event.attemptFailed) {
+    const attempt = run.attempts.length > 1 ? `attempt ${run.attempts.length}` : "its attempt";
+    return `${run.name} failed after ${after}: ${attempt} failed and no retry followed (${ended})`;
+  }
+  return `${run.name} stopped after ${after} without finishing: ${ended} while it ran`;
+}
+
 function durationOf(run: StateRun): number {
   return (run.exitedAt ?? run.enteredAt) - run.enteredAt;
 }
@@ -269,7 +294,7 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** The headline of a known cause (Glue run, Batch job), else the cause itself, on one line; masked before it is cut. */
+/** The headline of a cause a task kind knows, else the cause itself, on one line; masked before it is cut. */
 function causeSummary(cause: string, mask: (text: string) => string): string {
   const lines = explainCause(cause);
   const at = lines.indexOf("cause:");

@@ -6,11 +6,10 @@
  */
 
 import type { ExecutionReport } from "../execution/model.js";
-import { describeCheck, summaryLine } from "../preflight/log-lines.js";
-import { type CheckResult, KIND_LABEL, type PreflightReport } from "../preflight/model.js";
+import { type CheckResult, countOutcomes, KIND_LABEL, type PreflightReport } from "../execution/preflight.js";
+import { ATTR, showForbiddenChars, type XmlNode } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
 import { escapeHtml as esc } from "./escape.js";
-import { ATTR, showForbiddenChars, type XmlNode } from "./xml.js";
 
 /** The one preflight of a command (backfill: the same for every date). */
 export function preflightOf(
@@ -65,6 +64,27 @@ function checkCase(check: CheckResult): XmlNode {
 }
 
 const text = (value: string) => showForbiddenChars(value);
+
+/** How the log names each outcome. */
+export const OUTCOME_WORD: Record<CheckResult["outcome"], string> = {
+  ok: "ok",
+  failed: "FAILED",
+  warning: "warning",
+  "not-checked": "not checked",
+};
+
+/** `Batch job queue test-training is DISABLED: ...; enable ... (state RunBatch JobQueue, input aws_batch_job_queue)` */
+export function describeCheck(check: CheckResult): string {
+  const fix = check.fix && check.outcome !== "ok" ? `; ${check.fix}` : "";
+  const from = check.sources.length > 0 ? ` (${check.sources.join(", ")})` : "";
+  return `${KIND_LABEL[check.kind]} ${check.resource} ${check.message}${fix}${from}`;
+}
+
+export function summaryLine(report: PreflightReport): string {
+  const counts = countOutcomes(report.checks);
+  const seconds = (report.durationMs / 1000).toFixed(1);
+  return `preflight: ${report.checks.length} checks, ${counts.ok} ok, ${counts.failed} failed, ${counts.warning} ${counts.warning === 1 ? "warning" : "warnings"}, ${counts["not-checked"]} not checked in ${seconds}s (${report.calls} AWS calls)`;
+}
 
 const BADGE: Record<CheckResult["outcome"], [tone: string, word: string]> = {
   ok: ["t-ok", "ok"],

@@ -1,7 +1,8 @@
 import { toExit } from "../errors.js";
 import { exitCodeOf, exitCodeOfAll, reasonOf } from "../execution/exit-code.js";
 import type { ExecutionReport, Failure, Outcome, StateRun } from "../execution/model.js";
-import type { PreflightReport } from "../preflight/model.js";
+import type { PreflightReport } from "../execution/preflight.js";
+import { roundedUsage, totalUsage, type Usage } from "../usage/usage.js";
 
 /** What --result-file and --output json hold for one execution, in every ending. */
 export interface RunResult {
@@ -37,6 +38,8 @@ export interface RunResult {
   history?: { events: number; fetched: number; calls: number };
   /** Each preflight check and its outcome, before the start. */
   preflight?: PreflightReport;
+  /** What the execution used (from its history), and its estimated cost with --prices. */
+  usage?: Usage;
 }
 
 export interface ResultOptions {
@@ -78,6 +81,7 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
     ...(report.history ? { history: report.history } : {}),
     ...(report.preflight ? { preflight: report.preflight } : {}),
+    ...(report.usage ? { usage: roundedUsage(report.usage) } : {}),
   };
   return result;
 }
@@ -93,6 +97,8 @@ function outcomeOf(outcome: Outcome): RunResult["outcome"] {
 export interface BackfillResult {
   outcome: { exitCode: number };
   totals: Record<string, number>;
+  /** Every date's usage added up. */
+  usage?: Usage;
   results: RunResult[];
   apiCalls?: Record<string, number>;
   /** One preflight for all dates. */
@@ -106,12 +112,14 @@ export function backfillResultOf(
 ): BackfillResult {
   const totals: Record<string, number> = { dates: reports.length };
   for (const report of reports) totals[report.status] = (totals[report.status] ?? 0) + 1;
+  const usage = totalUsage(reports.map((report) => report.usage));
   return {
     outcome: { exitCode: exitCodeOfAll(reports.map((report) => report.outcome)) },
     totals,
     results: reports.map(({ preflight: _once, ...report }) =>
       resultOf(report, { ...options, apiCalls: undefined }),
     ),
+    ...(usage ? { usage: roundedUsage(usage) } : {}),
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
     ...(reports.find((report) => report.preflight)?.preflight
       ? { preflight: reports.find((report) => report.preflight)?.preflight }

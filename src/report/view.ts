@@ -12,8 +12,11 @@
 
 import { formatDuration } from "../duration.js";
 import type { Attempt, ExecutionReport, Outcome, StateRun, TaskFailure } from "../execution/model.js";
+import { showForbiddenChars } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
-import { showForbiddenChars } from "./xml.js";
+import { kindById, kindOfResource, taskWords } from "../tasks/registry.js";
+import type { TaskRef } from "../tasks/types.js";
+import type { Usage } from "../usage/usage.js";
 
 export type StepStatus = "succeeded" | "failed" | "caught" | "running" | "stopped";
 
@@ -92,6 +95,7 @@ export interface ExecutionView {
   failure?: FailureView;
   /** The failing step's name, when there is one. */
   failingStep?: string;
+  usage?: Usage;
 }
 
 export interface ViewOptions {
@@ -150,6 +154,7 @@ function executionView(report: ExecutionReport, now: number): ExecutionView {
   const failure = failureView(report);
   if (failure) view.failure = failure;
   if (failingRun) view.failingStep = failingRun.name;
+  if (report.usage) view.usage = report.usage;
   return view;
 }
 
@@ -312,12 +317,14 @@ function attemptView(attempt: Attempt, followed: boolean, stepEnd: number): Atte
   };
   if (attempt.error !== undefined) view.error = attempt.error;
   if (attempt.cause !== undefined) view.cause = prettyCause(attempt.cause);
-  if (attempt.task) {
-    const what = attempt.task.kind === "glue" ? "Glue job run" : "Batch job";
-    const id = attempt.task.id ? ` ${attempt.task.id}` : "";
-    view.task = `${what}${id}${attempt.task.jobName ? ` (${attempt.task.jobName})` : ""}`;
-  }
+  if (attempt.task) view.task = taskText(attempt.task);
   return view;
+}
+
+/** "Glue job run jr_123 (DCP-feature-prep)". */
+function taskText(task: TaskRef): string {
+  const { what, name } = taskWords(task);
+  return `${what}${task.id ? ` ${task.id}` : ""}${name ? ` (${name})` : ""}`;
 }
 
 function stepStatusText(status: StateRun["status"], retries: number, interrupted: boolean): string {
@@ -334,10 +341,9 @@ function stepStatusText(status: StateRun["status"], retries: number, interrupted
 
 /** The kind of work a step did, in words someone who never saw Step Functions knows. */
 function stepKind(run: StateRun): string {
+  const known = kindOfResource(run.resource);
+  if (known) return known.labels.step;
   const resource = run.resource ?? "";
-  if (resource.includes(":glue:")) return "Glue job";
-  if (resource.includes(":batch:")) return "Batch job";
-  if (resource.includes(":lambda:")) return "Lambda function";
   if (resource.includes(":states:startExecution")) return "child workflow";
   if (resource.includes(":ecs:")) return "ECS task";
   const kinds: Record<string, string> = {
@@ -377,15 +383,10 @@ function taskFailureView(task: TaskFailure): TaskFailureView {
   const add = (label: string, value: string | number | undefined) => {
     if (value !== undefined && value !== "") details.push([label, String(value)]);
   };
-  add(task.kind === "glue" ? "Glue job" : "Batch job", task.jobName);
-  add(task.kind === "glue" ? "Run id" : "Job id", task.id);
-  add("Status", task.status);
-  add("Error message", task.errorMessage);
-  add("Status reason", task.statusReason);
-  add("Exit code", task.exitCode);
-  add("Container reason", task.containerReason);
+  const kind = kindById(task.kind);
+  for (const [label, value] of kind?.failureDetails(task) ?? [["Id", task.id]]) add(label, value);
   const view: TaskFailureView = {
-    title: task.kind === "glue" ? "The failed Glue job run" : "The failed Batch job",
+    title: kind?.labels.failureTitle ?? `The failed ${task.kind} task`,
     details,
     links: task.links,
     warnings: task.warnings,

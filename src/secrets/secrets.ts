@@ -1,4 +1,4 @@
-import { escapeControl } from "../io/one-line.js";
+import { SecretMatcher, type Span } from "./matcher.js";
 
 /**
  * The one secrets boundary: what is secret (SecureString values, credentials
@@ -10,7 +10,9 @@ import { escapeControl } from "../io/one-line.js";
  *   every string in it (keys too) is masked as free text;
  * - `maskText(text)` where free text is all there is (an AWS message, a
  *   copied log line): every occurrence of a secret of 4 characters or more,
- *   raw, JSON-escaped or URL-encoded.
+ *   each of its characters raw or encoded as tools encode it (percent, `+`,
+ *   JSON and backslash escapes, HTML character references), in any mix
+ *   (see SecretMatcher).
  *
  * `--show-secrets` (`revealed`) lifts the masking of SecureString values,
  * never that of URL credentials.
@@ -24,9 +26,10 @@ export const MIN_FREE_TEXT_SECRET = 4;
 const MAX_PASSES = 4;
 
 export class Secrets {
-  private readonly forms = new Set<string>();
+  /** Secret values of MIN_FREE_TEXT_SECRET characters or more, as read (decoded). */
+  private readonly values = new Set<string>();
   private readonly keys = new Set<string>();
-  private ordered: string[] | undefined;
+  private matcher: SecretMatcher | undefined;
 
   constructor(readonly revealed = false) {}
 
@@ -53,17 +56,18 @@ export class Secrets {
     return this.keys.has(key);
   }
 
-  /** How many encoded forms of secrets are known (0: masking is a no-op). */
+  /** How many secret values are masked in free text (0: masking is a no-op). */
   get size(): number {
-    return this.forms.size;
+    return this.values.size;
   }
 
-  /** Mask every known secret in free text, in every encoding it can take there. */
+  /** Mask every known secret in free text, however each of its characters is encoded there. */
   maskText(text: string): string {
-    if (this.forms.size === 0 || text.length < MIN_FREE_TEXT_SECRET) return text;
+    if (this.values.size === 0 || text.length < MIN_FREE_TEXT_SECRET) return text;
+    this.matcher ??= new SecretMatcher(this.values);
     let out = text;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const next = maskOnce(out, this.orderedForms());
+      const next = maskSpans(out, this.matcher.spans(out));
       if (next === out) return out;
       out = next;
     }
@@ -76,7 +80,7 @@ export class Secrets {
    * serialising, never on the serialised text.
    */
   maskValue<T>(value: T): T {
-    if (this.forms.size === 0 && this.keys.size === 0) return value;
+    if (this.values.size === 0 && this.keys.size === 0) return value;
     return this.maskDeep(value) as T;
   }
 
@@ -97,30 +101,18 @@ export class Secrets {
   }
 
   private remember(value: string): void {
-    if (value.length < MIN_FREE_TEXT_SECRET) return;
-    for (const form of encodings(value)) this.forms.add(form);
-    this.ordered = undefined;
-  }
-
-  private orderedForms(): string[] {
-    this.ordered ??= [...this.forms];
-    return this.ordered;
+    if (value.length < MIN_FREE_TEXT_SECRET || this.values.has(value)) return;
+    this.values.add(value);
+    this.matcher = undefined;
   }
 }
 
 /**
- * Replace every occurrence of every form at once: the spans of all matches
- * (overlapping ones, one secret inside another, two secrets side by side)
- * are merged and each merged span becomes one MASK, so no part of a secret
- * survives next to a mask.
+ * Replace every span at once: overlapping ones (one secret inside another,
+ * two secrets side by side) are merged and each merged span becomes one
+ * MASK, so no part of a secret survives next to a mask.
  */
-function maskOnce(text: string, forms: readonly string[]): string {
-  const spans: Array<[number, number]> = [];
-  for (const form of forms) {
-    for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
-      spans.push([at, at + form.length]);
-    }
-  }
+function maskSpans(text: string, spans: Span[]): string {
   if (spans.length === 0) return text;
   spans.sort((a, b) => a[0] - b[0]);
   let out = "";
@@ -136,39 +128,4 @@ function maskOnce(text: string, forms: readonly string[]): string {
     end = Math.max(end, to);
   }
   return `${out}${text.slice(cursor, start)}${MASK}${text.slice(end)}`;
-}
-
-/**
- * The forms a secret takes in output: raw; JSON-escaped (inside a string
- * literal, once and twice, and ASCII-only as Python's json.dumps writes
- * it); URL-encoded (encodeURIComponent, encodeURI, form encoding, lower-case
- * hex); and escaped for one log line.
- */
-export function encodings(value: string): string[] {
-  const json = JSON.stringify(value).slice(1, -1);
-  const forms = new Set([
-    value,
-    json,
-    JSON.stringify(json).slice(1, -1),
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the complement of ASCII, controls included.
-    json.replace(/[^\u0000-\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
-    escapeControl(value),
-  ]);
-  for (const encoded of urlEncodings(value)) {
-    forms.add(encoded);
-    forms.add(encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
-  }
-  return [...forms].filter((form) => form.length >= MIN_FREE_TEXT_SECRET);
-}
-
-function urlEncodings(value: string): string[] {
-  const out: string[] = [];
-  // encodeURI* throw on a lone surrogate: such a value has no URL-encoded form to hide.
-  for (const encode of [encodeURIComponent, encodeURI]) {
-    try {
-      out.push(encode(value));
-    } catch {}
-  }
-  out.push(new URLSearchParams([["", value]]).toString().slice(1));
-  return out;
 }

@@ -1,6 +1,7 @@
 import dayjs from "dayjs";
 import timezone from "dayjs/plugin/timezone.js";
 import utc from "dayjs/plugin/utc.js";
+import { calendarDay } from "../calendar.js";
 import { InputError } from "../errors.js";
 import { optionValue } from "../io/one-line.js";
 import type { SourceValues } from "./types.js";
@@ -55,14 +56,10 @@ export function parseDate(text: string, label = "--date"): ExecutionDate {
     );
   }
   const [, year = "", month = "", day = ""] = match;
-  const probe = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  if (
-    probe.getUTCFullYear() !== Number(year) ||
-    probe.getUTCMonth() + 1 !== Number(month) ||
-    probe.getUTCDate() !== Number(day)
-  ) {
+  const found = calendarDay(Number(year), Number(month), Number(day));
+  if (!found.ok) {
     throw new InputError(
-      `${optionValue(label, text)} is not a real calendar date (${monthName(Number(month))} has no day ${day}); pass an existing date.`,
+      `${optionValue(label, text)} is not a real calendar date (${found.reason}); pass an existing date.`,
     );
   }
   return { year, month, day, compact: `${year}${month}${day}` };
@@ -86,9 +83,4 @@ export function assertTimezone(zone: string, label = "--timezone"): void {
       `${optionValue(label, zone)} is not an IANA time zone; use a name such as UTC, Asia/Kolkata or Europe/Berlin.`,
     );
   }
-}
-
-function monthName(month: number): string {
-  if (month < 1 || month > 12) return `there is no month ${month} and it`;
-  return new Date(Date.UTC(2000, month - 1, 1)).toLocaleString("en-US", { month: "long", timeZone: "UTC" });
 }

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import { simpleGit } from "simple-git";
 import { cleanUrlsInText } from "../secrets/url.js";
 import { credentialsIn, parseRepositoryUrl } from "./git-url.js";
@@ -67,7 +67,10 @@ function fromUrl(url: string, origin: string): RepositorySource {
 }
 
 async function originUrl(repoDir: string): Promise<{ url?: string; reason: string }> {
-  if (!existsSync(repoDir)) return { reason: `--repo-dir ${repoDir} does not exist` };
+  // Said before git runs: simple-git calls a file "a directory that does not exist".
+  const kind = pathKind(repoDir);
+  if (kind === "missing") return { reason: `--repo-dir ${repoDir} does not exist` };
+  if (kind !== "directory") return { reason: `--repo-dir ${repoDir} is a ${kind}, not a directory` };
   try {
     // Resolve on 'close' alone: simple-git's default also waits 50 ms after 'exit',
     // a third of render's whole budget.
@@ -82,6 +85,15 @@ async function originUrl(repoDir: string): Promise<{ url?: string; reason: strin
     if (/ENOENT|spawn git/i.test(message)) return { reason: "git is not installed or not on PATH" };
     // Any other git failure: say it, but never echo a URL that may carry a token.
     return { reason: `git could not read the origin of ${repoDir}: ${firstLine(message)}` };
+  }
+}
+
+function pathKind(path: string): "missing" | "directory" | "file" | "special file" {
+  try {
+    const stat = statSync(path);
+    return stat.isDirectory() ? "directory" : stat.isFile() ? "file" : "special file";
+  } catch {
+    return "missing";
   }
 }
 

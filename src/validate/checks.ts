@@ -1,4 +1,5 @@
 import { parseArn, partitionOf } from "../aws/arn.js";
+import { calendarDay } from "../calendar.js";
 import type { Problem } from "./problem.js";
 
 /** Step Functions rejects an execution input larger than this many bytes (UTF-8). */
@@ -41,10 +42,8 @@ export function crossChecks(input: Record<string, unknown>, options: CheckOption
 
 function calendarDate(year?: string, month?: string, day?: string, now?: number): Problem[] {
   if (year === undefined || month === undefined || day === undefined) return [];
-  const date = new Date(Date.UTC(2000, Number(month) - 1, Number(day)));
-  // setUTCFullYear, not Date.UTC: the latter maps years 0-99 to 1900-1999.
-  date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
-  if (date.getUTCMonth() + 1 !== Number(month) || date.getUTCDate() !== Number(day)) {
+  const found = calendarDay(Number(year), Number(month), Number(day));
+  if (!found.ok) {
     return [
       {
         severity: "error",
@@ -52,12 +51,12 @@ function calendarDate(year?: string, month?: string, day?: string, now?: number)
         key: "day",
         value: day,
         rule: "calendar-date",
-        message: `${year}-${month}-${day} is not a real calendar date; fix year/month/day or pass --date YYYY-MM-DD`,
+        message: `${year}-${month}-${day} is not a real calendar date (${found.reason}); fix year/month/day or pass --date YYYY-MM-DD`,
       },
     ];
   }
   // A day of slack: the pipeline's zone may be ahead of UTC.
-  if (now !== undefined && date.getTime() > now + 86_400_000) {
+  if (now !== undefined && found.ms > now + 86_400_000) {
     return [
       {
         severity: "warning",

@@ -1,9 +1,9 @@
 import { XMLBuilder } from "fast-xml-parser";
 import { escapeControl } from "../io/one-line.js";
-import { showForbiddenChars } from "../report/xml.js";
+import { showForbiddenChars } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
 import type { FileReport, LocatedProblem } from "./check-file.js";
-import { formatProblem } from "./format.js";
+import { locatedProblemLine } from "./format.js";
 
 /**
  * The three report formats of `validate`. Each takes the reports as data
@@ -44,7 +44,7 @@ export function plural(n: number, word: string): string {
 export function problemLine(file: string, { problem, at }: LocatedProblem, secrets: Secrets): string {
   const location = at ? `${file}:${at.line}:${at.column}` : file;
   return secrets.maskText(
-    `${formatProblem(secrets.maskValue(problem), location)} [${escapeControl(problem.rule)}]`,
+    `${locatedProblemLine(secrets.maskValue(problem), location)} [${escapeControl(problem.rule)}]`,
   );
 }
 

@@ -69,6 +69,13 @@ export interface ScriptedState {
   durationMs: number;
   /** Attempts that fail and are retried before the final one runs. */
   failedAttempts?: FailedAttempt[];
+  /**
+   * Fields laid over the job document a succeeded `.sync` task returns (Glue's
+   * JobRun, Batch's JobDetail, PascalCase as Step Functions records them):
+   * `{ WorkerType: "G.2X", NumberOfWorkers: 4 }`, `{ DPUSeconds: 1234 }`,
+   * `{ Container: { ResourceRequirements: [...] } }`.
+   */
+  job?: Record<string, unknown>;
   /** The state's output; default: its input passes through (ResultPath: null). */
   output?: unknown;
   /** Map only: number of iterations, each a Pass state (4 history events apiece). */
@@ -1044,6 +1051,7 @@ class TimelineBuilder {
     }
     begin(state.durationMs);
     if (mode === "open") return Number.POSITIVE_INFINITY;
+    const submittedAt = t + 2 * Math.min(50, state.durationMs / 10);
     t += state.durationMs;
     if (mode === "fail" && failure) {
       this.push(t, "TaskFailed", {
@@ -1061,7 +1069,9 @@ class TimelineBuilder {
     this.push(t, "TaskSucceeded", {
       taskSucceededEventDetails: {
         ...ids,
-        output: JSON.stringify(succeededOutput(res, state, this.exec.arn, attempt)),
+        output: JSON.stringify(
+          succeededOutput(res, state, this.exec.arn, attempt, { submittedAt, endedAt: t }),
+        ),
         outputDetails: { truncated: false },
       },
     });
@@ -1327,29 +1337,87 @@ function submittedOutput(
   return { JobArn: task.jobArn, JobId: task.jobId, JobName: task.jobName, ...metadata };
 }
 
-/** What the `.sync` integration returns on success (GetJobRun's JobRun / DescribeJobs' job). */
+/** The Batch fake's default time from submission to RUNNING (at most a quarter of the attempt). */
+export const BATCH_STARTUP_MS = 20_000;
+
+/**
+ * What the `.sync` integration returns on success: GetJobRun's JobRun for
+ * Glue, DescribeJobs' JobDetail for Batch, with the fields the API references
+ * document (PascalCase, epoch-millisecond dates, as Step Functions records
+ * them). A Glue run bills ExecutionTime (whole seconds) on 10 G.1X workers; a
+ * Batch job asks for 4 vCPUs and 16 GiB (resourceRequirements) and runs one
+ * attempt from RUNNING to its end. `state.job` overrides any field.
+ */
 function succeededOutput(
   res: ParsedResource,
   state: ScriptedState,
   execArn: string,
   attempt: number,
+  times: { submittedAt: number; endedAt: number },
 ): unknown {
+  const { submittedAt, endedAt } = times;
   if (res.resourceType === "glue") {
+    const seconds = Math.round((endedAt - submittedAt) / 1000);
     return {
+      AllocatedCapacity: 10,
+      Arguments: {},
       Attempt: 0,
+      CompletedOn: endedAt,
+      ExecutionTime: seconds,
+      GlueVersion: "4.0",
       Id: `jr_${digest(execArn, state.name, attempt)}`,
       JobName: jobName(state),
       JobRunState: "SUCCEEDED",
-      ExecutionTime: Math.round(state.durationMs / 1000),
+      LastModifiedOn: endedAt,
+      LogGroupName: "/aws-glue/jobs",
+      MaxCapacity: 10,
+      NumberOfWorkers: 10,
+      PredecessorRuns: [],
+      StartedOn: submittedAt,
+      Timeout: 2880,
+      WorkerType: "G.1X",
+      ...state.job,
     };
   }
   if (res.resourceType === "batch") {
-    const jobId = batchJobId(execArn, state.name, attempt);
+    const task = submittedTaskOf(execArn, state, attempt);
+    const runningAt = submittedAt + Math.min(BATCH_STARTUP_MS, (endedAt - submittedAt) / 4);
+    const [, , , region = "", account = ""] = execArn.split(":");
     return {
-      JobId: jobId,
+      Attempts: [
+        {
+          Container: { ExitCode: 0, LogStreamName: task?.logStreamName, NetworkInterfaces: [] },
+          StartedAt: runningAt,
+          StatusReason: "Essential container in task exited",
+          StoppedAt: endedAt,
+        },
+      ],
+      Container: {
+        Command: ["python", "score.py"],
+        Environment: [],
+        ExitCode: 0,
+        Image: `${account}.dkr.ecr.${region}.amazonaws.com/batch-inference:latest`,
+        LogStreamName: task?.logStreamName,
+        ResourceRequirements: [
+          { Type: "VCPU", Value: "4" },
+          { Type: "MEMORY", Value: "16384" },
+        ],
+      },
+      CreatedAt: submittedAt,
+      DependsOn: [],
+      JobArn: task?.jobArn,
+      JobDefinition: String(state.parameters?.JobDefinition ?? "job-definition"),
+      JobId: task?.jobId,
       JobName: jobName(state),
+      JobQueue: String(state.parameters?.JobQueue ?? "job-queue"),
+      Parameters: {},
+      PlatformCapabilities: ["EC2"],
+      StartedAt: runningAt,
       Status: "SUCCEEDED",
-      Attempts: [{ Container: { ExitCode: 0 } }],
+      StatusReason: "Essential container in task exited",
+      StoppedAt: endedAt,
+      Tags: {},
+      ...state.job,
     };
   }
   return {};
@@ -1403,12 +1471,17 @@ interface ParsedArn {
   resourceType: string;
 }
 
+/** Names in an ARN are any names the service accepted (`a+b`, `rerun-été`): ':' never occurs in one. */
 function parseArn(arn: string): ParsedArn | undefined {
   const m =
-    /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(stateMachine|execution|express|activity):[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/.exec(
+    /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(stateMachine|execution|express|activity):([^:]+)(?::([^:]+))?$/.exec(
       arn,
     );
-  return m ? { resourceType: m[1] as string } : undefined;
+  if (!m) return undefined;
+  const names = [m[2], m[3]].filter((name): name is string => name !== undefined);
+  if (!names.every((name) => [...name].length <= MAX_NAME_LENGTH && validExecutionName(name)))
+    return undefined;
+  return { resourceType: m[1] as string };
 }
 
 function invalidArn(arn: string): AwsFault {

@@ -1,9 +1,8 @@
 /**
  * The SDK clients preflight calls, built with the settings every other client
- * gets (region, profile, retries, timeouts) by src/aws/clients.ts. This module
- * is the preflight bundle's door (dist/batchinf-preflight.mjs): the Glue, S3,
- * DynamoDB, SNS, EventBridge, IAM and Lambda clients are parsed only when
- * preflight runs. S3 is addressed path-style when an endpoint is set: the
+ * gets (region, profile, retries, timeouts) by ./clients.ts, which imports
+ * this module only when preflight runs: the Glue, S3, DynamoDB, SNS,
+ * EventBridge, IAM and Lambda clients are parsed then and only then. S3 is addressed path-style when an endpoint is set: the
  * local endpoints people use (moto, LocalStack) serve one host, not one per bucket.
  */
 

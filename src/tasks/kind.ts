@@ -1,0 +1,123 @@
+import type { BatchClient } from "@aws-sdk/client-batch";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { LogsModule } from "../aws/load-logs.js";
+import type { AttemptFacts, LogSource, TaskFailure, TaskRef } from "./types.js";
+
+/**
+ * A task kind: one Step Functions service integration batchinf knows by name
+ * (a Glue job run, a Batch job, a Lambda invocation). Everything kind-specific
+ * lives in the kind's module (./glue.ts, ./batch.ts, ./lambda.ts), listed once
+ * in ./registry.ts; the execution core and the reports ask the registry and
+ * never name a kind. A Task state whose resource no kind matches is a generic
+ * task: its state name, error and cause, never a guess at its kind.
+ *
+ * Adding a kind: a module that implements this interface and a line in the
+ * registry; the compiler names any member it forgot.
+ */
+export interface TaskKind<Cause extends KindCause = KindCause> {
+  /** Stable: stored in results (`failure.task.kind`) and JSON logs. */
+  readonly id: string;
+  readonly labels: TaskLabels;
+
+  /** Whether this kind runs a Task state's `Resource` (as TaskScheduled or LambdaFunctionScheduled names it). */
+  matches(resource: string): boolean;
+
+  /** What the Task's TaskScheduled `Parameters` (or a legacy resource) say of the work before it runs. */
+  scheduled(parameters: Record<string, unknown> | undefined, resource: string): Omit<TaskRef, "kind">;
+  /** What the TaskSubmitted output adds (a run or job id); undefined when it is not this kind's. */
+  submitted(output: Record<string, unknown>): Omit<TaskRef, "kind"> | undefined;
+  /** What the TaskSucceeded output adds (the request id of a synchronous call); optional. */
+  succeeded?(output: Record<string, unknown>): Omit<TaskRef, "kind"> | undefined;
+
+  /** A failure cause (parsed JSON) of this kind's shape, typed; undefined when it has another shape. */
+  parseCause(cause: Record<string, unknown>): Cause | undefined;
+  /** The lines a cause of this kind is summed up in, above the cause itself. */
+  causeHeadline(cause: Cause): string[];
+
+  /**
+   * What a person would open the console for, for one failed attempt: which
+   * run, job or invocation, its status and why, links, and where its log is
+   * (`logSources`). `cause` is the attempt's cause when it has this kind's shape.
+   */
+  describeFailure(attempt: AttemptFacts, cause: Cause | undefined, region: string): TaskFailure;
+  /** The failure's headline and detail lines for the build log (links, log and warnings are added by the caller). */
+  failureLines(failure: TaskFailure): string[];
+  /** The failure's details as label/value pairs for the HTML report (empty values are left out by the caller). */
+  failureDetails(failure: TaskFailure): Array<[label: string, value: string | number | undefined]>;
+
+  /** `--follow-logs`: where a running attempt logs, or how to find out, or why it cannot be followed. */
+  follow(state: string, attempt: AttemptFacts, clients: TaskClients): FollowPlan;
+
+  // Room for what builds on this interface next, one member each (not declared
+  // until their issues settle the shapes):
+  // - issue 17, preflight: from a Task state's resolved Parameters, the
+  //   resources the integration needs (a Glue job, a Batch queue and job
+  //   definition, a Lambda function) with a check of each, and the IAM actions
+  //   its role needs on them (glue:StartJobRun, batch:SubmitJob, lambda:InvokeFunction...).
+  // - issue 18, watching: how a running attempt can be stuck (Batch RUNNABLE,
+  //   Glue WAITING/STARTING, read with DescribeJobs/GetJobRun), and what it
+  //   used, from its `.sync` output (DPU-seconds, vCPU and memory hours).
+}
+
+/** Words for a kind, as someone who never opened the Step Functions console reads them. */
+export interface TaskLabels {
+  /** What a step of this kind is: "Glue job". */
+  step: string;
+  /** One unit of work it submits: "Glue job run", "Batch job", "Lambda invocation". */
+  task: string;
+  /** The report's title for a failed one: "The failed Glue job run". */
+  failureTitle: string;
+}
+
+/** A cause parsed into a kind's shape: tagged with the kind's id. */
+export interface KindCause {
+  kind: string;
+}
+
+/**
+ * The clients a kind may ask, beyond CloudWatch Logs, to find a running
+ * task's log: the client, or how to get it (the SDK is loaded on first use).
+ */
+export interface TaskClients {
+  /** AWS Batch, for DescribeJobs: the one API that names a running job's log stream. */
+  batch?: BatchClient | (() => Promise<BatchClient>);
+}
+
+/** How `--follow-logs` copies a running attempt's log. */
+export type FollowPlan =
+  /** Copy these streams, every one of them, from their head; one not written yet is asked again later. */
+  | { streams: LogSource[] }
+  /** Where it logs is known only by asking: the locator is called, within its budget, until it answers. */
+  | { locate: Locator }
+  /** Not yet (the history has not named the work yet): ask again on a later poll. */
+  | { later: true }
+  /** It cannot be followed: why, in a sentence naming the state. */
+  | { unavailable: string };
+
+export interface Locator {
+  /** The task in words, for messages: "Batch job 4e2b...". */
+  what: string;
+  /** The service asked, as messages name it ("Batch"), and the permission a denial names ("batch:DescribeJobs"). */
+  service: string;
+  permission: string;
+  /** Which budget its calls count against: CloudWatch Logs' own, or the one for the other services. */
+  budget: "logs" | "service";
+  locate(context: LocateContext): Promise<Located>;
+}
+
+export interface LocateContext {
+  /** The AWS boundary's log calls (the bundle loaded once a log is read): kinds import no AWS code themselves. */
+  api: LogsModule;
+  logs: CloudWatchLogsClient;
+  clients: TaskClients;
+  /** The attempt ended: answer with what can be known now, there is no later. */
+  ending: boolean;
+  signal?: AbortSignal;
+}
+
+export type Located =
+  | { streams: LogSource[] }
+  /** Not yet: ask again after the follower's poll interval. */
+  | { notYet: true }
+  /** Never: the attempt will not log anywhere batchinf can read; `reason` is said once when given. */
+  | { never: true; reason?: string };
