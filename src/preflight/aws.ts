@@ -1,10 +1,11 @@
 /**
- * The preflight bundle's entry (dist/batchinf-preflight.mjs): every check of
+ * The preflight bundle's entry (dist/batchinf-preflight-checks.mjs): every check of
  * a plan at once, then the report. No call waits on another except within a
  * check (a queue, then its compute environments; IAM's pages), so the wall
  * time is about the slowest two calls, whatever the number of resources.
  */
 
+import { preflightCalls } from "../aws/preflight-calls.js";
 import type { PreflightClients } from "../aws/preflight-clients.js";
 import type { CheckResult, PreflightMode, PreflightReport } from "../execution/preflight.js";
 import { checkResource } from "./checks.js";
@@ -23,15 +24,12 @@ export async function runPreflight(
 ): Promise<PreflightReport> {
   const started = deps.now();
   const callsBefore = deps.calls();
-  const ctx = {
-    clients: deps.clients,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-    ...(plan.inputRegion ? { inputRegion: plan.inputRegion } : {}),
-  };
+  const calls = preflightCalls(deps.clients, deps.signal);
+  const ctx = { calls, ...(plan.inputRegion ? { inputRegion: plan.inputRegion } : {}) };
   const role = plan.role;
   const [resources, permissions] = await Promise.all([
     Promise.all(plan.resources.map((ref) => checkResource(ref, ctx))),
-    Promise.all(role ? plan.permissions.map((ref) => checkPermissions(role, ref, ctx)) : []),
+    Promise.all(role ? plan.permissions.map((ref) => checkPermissions(role, ref, calls)) : []),
   ]);
   const checks: CheckResult[] = [...resources, ...oneIfRoleMissing(permissions), ...plan.notChecked];
   const missingPermissions = [...new Set(checks.flatMap((c) => (c.lacks ? [c.lacks] : [])))].sort();

@@ -14,14 +14,9 @@ export interface TaskUse {
   queryLanguage: "JSONPath" | "JSONata";
 }
 
-/** An optimised or SDK integration: `glue:startJobRun` with its pattern. */
-export interface Integration {
-  service: string;
-  action: string;
-  pattern: "request-response" | "sync" | "callback";
-  /** `aws-sdk:` integrations name the SDK's action; preflight knows only the optimised ones. */
-  sdk: boolean;
-}
+import type { IntegrationPattern } from "../execution/preflight.js";
+
+type Integration = IntegrationPattern;
 
 const INTEGRATION =
   /^arn:aws[a-z-]*:states:[a-z0-9-]*:\d{0,12}:(aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)(\.sync(?::2)?|\.waitForTaskToken)?$/;

@@ -6,21 +6,25 @@
  * policy is not part of it).
  */
 
-import { SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { awsErrorName } from "../aws/errors.js";
-import type { CheckResult, ResourceRef } from "../execution/preflight.js";
-import type { CheckContext } from "./checks.js";
+import type { PreflightCalls } from "../aws/preflight-calls.js";
+import { type CheckResult, type ResourceRef, ROLE_PERMISSIONS } from "../execution/preflight.js";
 import { unanswered } from "./unanswered.js";
 
 export async function checkPermissions(
   role: string,
   ref: ResourceRef,
-  ctx: CheckContext,
+  calls: PreflightCalls,
 ): Promise<CheckResult> {
-  const base = { kind: ref.kind, resource: ref.id, sources: ref.sources };
+  const base = {
+    kind: ROLE_PERMISSIONS,
+    label: "state machine role on",
+    resource: ref.id,
+    sources: ref.sources,
+  };
   const actions = ref.actions ?? [];
   try {
-    const decisions = await simulate(role, actions, ref.id, ctx);
+    const decisions = await simulate(role, actions, ref.id, calls);
     const denied = actions.filter((action) => decisions.get(action.toLowerCase()) !== "allowed");
     if (denied.length === 0) return { ...base, outcome: "ok", message: `may ${actions.join(", ")}` };
     return {
@@ -48,20 +52,17 @@ async function simulate(
   role: string,
   actions: string[],
   resource: string,
-  ctx: CheckContext,
+  calls: PreflightCalls,
 ): Promise<Map<string, string>> {
   const decisions = new Map<string, string>();
   let marker: string | undefined;
   do {
-    const page = await ctx.clients.iam.send(
-      new SimulatePrincipalPolicyCommand({
-        PolicySourceArn: role,
-        ActionNames: actions,
-        ...(resource === "*" ? {} : { ResourceArns: [resource] }),
-        ...(marker ? { Marker: marker } : {}),
-      }),
-      { abortSignal: ctx.signal },
-    );
+    const page = await calls.iam.simulatePrincipalPolicy({
+      PolicySourceArn: role,
+      ActionNames: actions,
+      ...(resource === "*" ? {} : { ResourceArns: [resource] }),
+      ...(marker ? { Marker: marker } : {}),
+    });
     for (const result of page.EvaluationResults ?? []) {
       const action = (result.EvalActionName ?? "").toLowerCase();
       const specific = (result.ResourceSpecificResults ?? []).map((r) => r.EvalResourceDecision ?? "");

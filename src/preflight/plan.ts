@@ -6,10 +6,21 @@
  * resource. Pure: the checks that call AWS take this plan.
  */
 
-import type { CheckResult, ResourceKind, ResourceRef } from "../execution/preflight.js";
-import { type Integration, parseIntegration, taskUses } from "./definition.js";
-import { TASK_KINDS, type Where } from "./kinds.js";
-import { resolveParameters } from "./resolve.js";
+import {
+  type CheckResult,
+  type IntegrationPattern,
+  type KindPreflight,
+  type ResourceKind,
+  type ResourceRef,
+  ROLE_PERMISSIONS,
+  TASK_PARAMETER,
+  type Where,
+} from "../execution/preflight.js";
+import { resolveParameters } from "../execution/task-parameters.js";
+import { kindOfResource, TASK_KINDS } from "../tasks/registry.js";
+import { CHECKS } from "./checks.js";
+import { parseIntegration, taskUses } from "./definition.js";
+import { OTHER_INTEGRATIONS } from "./integrations.js";
 
 export interface PreflightPlan {
   where: Where;
@@ -23,21 +34,18 @@ export interface PreflightPlan {
   notChecked: CheckResult[];
 }
 
-/** Input keys and the resources they name (the seed's pipeline reads these). */
+/** Input keys and the resources they name (the seed's pipeline reads these); the task kinds add their own. */
 const INPUT_RESOURCES: ReadonlyArray<readonly [key: string, kind: ResourceKind]> = [
+  ...TASK_KINDS.flatMap((kind) => kind.preflight.inputResources),
   ["s3_bucket_name_internal", "s3-bucket"],
   ["s3_bucket_name_shared", "s3-bucket"],
   ["mapping_json_S3_path", "s3-object"],
   ["train_statetable_name", "dynamodb-table"],
   ["train_inputtable_name", "dynamodb-table"],
   ["train_metatable_name", "dynamodb-table"],
-  ["athenadb_name", "glue-database"],
-  ["dq_athena_db", "glue-database"],
   ["ssm_training_complete_status", "ssm-parameter"],
   ["email_topic_arn", "sns-topic"],
   ["training_event_bus_name", "event-bus"],
-  ["aws_batch_job_queue", "batch-job-queue"],
-  ["aws_batch_job_definition_arn", "batch-job-definition"],
 ];
 
 export function planPreflight(options: {
@@ -53,7 +61,7 @@ export function planPreflight(options: {
   for (const input of options.inputs) {
     for (const use of uses) {
       const integration = parseIntegration(use.resource);
-      const kind = integration && TASK_KINDS.find((k) => k.matches(integration));
+      const kind = integration && preflightOf(use.resource, integration);
       if (!integration || !kind) {
         notChecked.set(`kind ${use.state}`, unknownKind(use.state, use.resource, integration));
         continue;
@@ -63,7 +71,8 @@ export function planPreflight(options: {
       for (const r of needs.resources) resources.add(r.kind, r.id, `state ${use.state} ${r.field}`);
       for (const u of needs.unresolved) {
         notChecked.set(`${use.state} ${u.field}`, {
-          kind: "task-parameter",
+          kind: TASK_PARAMETER,
+          label: "task parameter",
           resource: `${use.state}.${u.field}`,
           outcome: "not-checked",
           message: `not resolvable before the run (${u.expression})`,
@@ -72,7 +81,7 @@ export function planPreflight(options: {
       }
       if (options.role) {
         for (const p of needs.permissions) {
-          permissions.add("role-permissions", p.resource, `state ${use.state}`, p.actions);
+          permissions.add(ROLE_PERMISSIONS, p.resource, `state ${use.state}`, p.actions);
         }
       }
     }
@@ -91,12 +100,25 @@ export function planPreflight(options: {
   };
 }
 
-function unknownKind(state: string, resource: string, integration: Integration | undefined): CheckResult {
+/** What a Task's integration brings to preflight: a registered task kind's, or another integration's. */
+function preflightOf(resource: string, integration: IntegrationPattern): KindPreflight | undefined {
+  return (
+    kindOfResource(resource)?.preflight ??
+    OTHER_INTEGRATIONS.find((other) => other.matches(integration))?.preflight
+  );
+}
+
+function unknownKind(
+  state: string,
+  resource: string,
+  integration: IntegrationPattern | undefined,
+): CheckResult {
   const what = integration
     ? `${integration.sdk ? "aws-sdk:" : ""}${integration.service}:${integration.action}`
     : resource;
   return {
-    kind: "task-parameter",
+    kind: TASK_PARAMETER,
+    label: "task parameter",
     resource: state,
     outcome: "not-checked",
     message: `preflight has no check for ${what} tasks`,
@@ -126,18 +148,5 @@ class Collector {
 
 /** The part of a name or ARN that identifies the resource within the account and region. */
 function canonical(kind: ResourceKind, id: string): string {
-  switch (kind) {
-    case "batch-job-queue":
-      return id.replace(/^arn:[^:]+:batch:[^:]*:\d*:job-queue\//, "");
-    case "batch-job-definition":
-      return id.replace(/^arn:[^:]+:batch:[^:]*:\d*:job-definition\//, "");
-    case "event-bus":
-      return id.replace(/^arn:[^:]+:events:[^:]*:\d*:event-bus\//, "");
-    case "dynamodb-table":
-      return id.replace(/^arn:[^:]+:dynamodb:[^:]*:\d*:table\//, "");
-    case "lambda-function":
-      return id.replace(/^arn:[^:]+:lambda:[^:]*:\d*:function:/, "");
-    default:
-      return id;
-  }
+  return CHECKS[kind]?.canonical?.(id) ?? id;
 }

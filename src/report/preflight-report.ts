@@ -6,7 +6,7 @@
  */
 
 import type { ExecutionReport } from "../execution/model.js";
-import { type CheckResult, countOutcomes, KIND_LABEL, type PreflightReport } from "../execution/preflight.js";
+import { type CheckResult, countOutcomes, type PreflightReport } from "../execution/preflight.js";
 import { ATTR, showForbiddenChars, type XmlNode } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
 import { escapeHtml as esc } from "./escape.js";
@@ -46,7 +46,7 @@ export function preflightSuite(report: PreflightReport): {
 
 function checkCase(check: CheckResult): XmlNode {
   const node: XmlNode = {
-    [`${ATTR}name`]: text(`${KIND_LABEL[check.kind]} ${check.resource}`),
+    [`${ATTR}name`]: text(`${check.label} ${check.resource}`),
     [`${ATTR}classname`]: `batchinf.preflight.${check.kind}`,
     [`${ATTR}time`]: "0",
   };
@@ -77,7 +77,7 @@ export const OUTCOME_WORD: Record<CheckResult["outcome"], string> = {
 export function describeCheck(check: CheckResult): string {
   const fix = check.fix && check.outcome !== "ok" ? `; ${check.fix}` : "";
   const from = check.sources.length > 0 ? ` (${check.sources.join(", ")})` : "";
-  return `${KIND_LABEL[check.kind]} ${check.resource} ${check.message}${fix}${from}`;
+  return `${check.label} ${check.resource} ${check.message}${fix}${from}`;
 }
 
 export function summaryLine(report: PreflightReport): string {
@@ -100,7 +100,7 @@ export function preflightSection(report: PreflightReport): string {
     .sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome))
     .map((check) => {
       const [tone, word] = BADGE[check.outcome];
-      return `<tr><td><span class="badge ${tone}">${esc(word)}</span></td><td>${esc(KIND_LABEL[check.kind])}</td><td><code class="arn">${esc(text(check.resource))}</code></td><td>${esc(text(check.message))}${check.fix && check.outcome !== "ok" ? `<br><em>${esc(text(check.fix))}</em>` : ""}</td><td>${esc(text(check.sources.join(", ")))}</td></tr>`;
+      return `<tr><td><span class="badge ${tone}">${esc(word)}</span></td><td>${esc(check.label)}</td><td><code class="arn">${esc(text(check.resource))}</code></td><td>${esc(text(check.message))}${check.fix && check.outcome !== "ok" ? `<br><em>${esc(text(check.fix))}</em>` : ""}</td><td>${esc(text(check.sources.join(", ")))}</td></tr>`;
     })
     .join("");
   const lacking =

@@ -1,3 +1,4 @@
+import { batchPreflight } from "./batch-preflight.js";
 import { dropUndefined, int, isRecord, str } from "./fields.js";
 import type { KindCause, TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
@@ -48,6 +49,7 @@ const JOB_ENDED = new Set(["SUCCEEDED", "FAILED"]);
 export const batch: TaskKind<BatchJobCause> = {
   id: "batch",
   labels: { step: "Batch job", task: "Batch job", failureTitle: "The failed Batch job" },
+  preflight: batchPreflight,
 
   matches: (resource) => RESOURCE.test(resource),
 

@@ -1,4 +1,5 @@
 import { dropUndefined, isRecord, str } from "./fields.js";
+import { gluePreflight } from "./glue-preflight.js";
 import type { KindCause, TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { LogSource, TaskFailure } from "./types.js";
@@ -32,6 +33,7 @@ const RESOURCE = /^arn:aws[a-z-]*:states:::glue:startJobRun(\.sync(:2)?|\.waitFo
 export const glue: TaskKind<GlueRunCause> = {
   id: "glue",
   labels: { step: "Glue job", task: "Glue job run", failureTitle: "The failed Glue job run" },
+  preflight: gluePreflight,
 
   matches: (resource) => RESOURCE.test(resource),
 

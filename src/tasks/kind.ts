@@ -1,6 +1,8 @@
 import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogsModule } from "../aws/load-logs.js";
+import type { PreflightCalls } from "../aws/preflight-calls.js";
+import type { KindPreflight } from "../execution/preflight.js";
 import type { AttemptFacts, LogSource, TaskFailure, TaskRef } from "./types.js";
 
 /**
@@ -48,12 +50,15 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
   /** `--follow-logs`: where a running attempt logs, or how to find out, or why it cannot be followed. */
   follow(state: string, attempt: AttemptFacts, clients: TaskClients): FollowPlan;
 
+  /**
+   * Before a run (`batchinf preflight`, `--preflight`): from a Task's resolved
+   * parameters, the resources it needs with a check of each, and the IAM
+   * actions the state machine's role needs on them.
+   */
+  readonly preflight: KindPreflight<PreflightCalls>;
+
   // Room for what builds on this interface next, one member each (not declared
   // until their issues settle the shapes):
-  // - issue 17, preflight: from a Task state's resolved Parameters, the
-  //   resources the integration needs (a Glue job, a Batch queue and job
-  //   definition, a Lambda function) with a check of each, and the IAM actions
-  //   its role needs on them (glue:StartJobRun, batch:SubmitJob, lambda:InvokeFunction...).
   // - issue 18, watching: how a running attempt can be stuck (Batch RUNNABLE,
   //   Glue WAITING/STARTING, read with DescribeJobs/GetJobRun), and what it
   //   used, from its `.sync` output (DPU-seconds, vCPU and memory hours).

@@ -8,7 +8,13 @@
  * there, rather than guessing.
  */
 
-import type { TaskUse } from "./definition.js";
+import type { TaskNeeds } from "./preflight.js";
+
+/** A Task state as preflight reads it: its parameters as written, and their language. */
+export interface TaskParameters {
+  parameters: Record<string, unknown>;
+  queryLanguage: "JSONPath" | "JSONata";
+}
 
 export class Unresolvable {
   constructor(readonly expression: string) {}
@@ -18,14 +24,17 @@ const SIMPLE_PATH = /^\$((?:\.[A-Za-z_][A-Za-z0-9_]*|\['[^']+'\])+)$/;
 const JSONATA_INPUT = /^\{%\s*\$states\.input((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*%\}$/;
 
 /** The parameters with `.$` dropped from JSONPath field names, as Step Functions passes them. */
-export function resolveParameters(use: TaskUse, input: Record<string, unknown>): Record<string, unknown> {
+export function resolveParameters(
+  use: TaskParameters,
+  input: Record<string, unknown>,
+): Record<string, unknown> {
   return resolveValue(use.parameters, input, use.queryLanguage) as Record<string, unknown>;
 }
 
 function resolveValue(
   raw: unknown,
   input: Record<string, unknown>,
-  language: TaskUse["queryLanguage"],
+  language: TaskParameters["queryLanguage"],
 ): unknown {
   if (Array.isArray(raw)) return raw.map((item) => resolveValue(item, input, language));
   if (typeof raw === "string" && language === "JSONata" && raw.trim().startsWith("{%")) {
@@ -83,4 +92,32 @@ export function stringAt(
   }
   if (current instanceof Unresolvable || typeof current === "string") return current;
   return current === undefined ? undefined : new Unresolvable(JSON.stringify(current));
+}
+
+/** A string field a kind needs, or nothing: an unresolvable one is noted in `needs` as not checked. */
+export function neededField(
+  needs: TaskNeeds,
+  params: unknown,
+  path: Array<string | number>,
+): string | undefined {
+  const value = stringAt(params, path);
+  if (value instanceof Unresolvable) {
+    needs.unresolved.push({ field: path.join("."), expression: value.expression });
+    return undefined;
+  }
+  return value;
+}
+
+/** An empty TaskNeeds to fill. */
+export function noNeeds(): TaskNeeds {
+  return { resources: [], unresolved: [], permissions: [] };
+}
+
+/** `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` in the state machine's partition, region and account. */
+export function arnIn(
+  where: { partition: string; region: string; account: string },
+  service: string,
+  resource: string,
+): string {
+  return `arn:${where.partition}:${service}:${where.region}:${where.account}:${resource}`;
 }
