@@ -10,6 +10,12 @@
 // A folder not named above is base, the strictest place: it may import
 // nothing above it until it is given a layer here.
 // Type-only imports count: a type that points up ties the layers as a value does.
+// A command (a module src/program.ts imports lazily) is imported by no other
+// module of src/commands/: what two commands share lives below them (src/plan/)
+// or in a helper beside them (frame, follow-shared).
+
+const { readFileSync } = require("node:fs");
+const { join } = require("node:path");
 
 const layers = [
   { name: "entry", path: "^src/(cli|program)\\.ts$" },
@@ -31,6 +37,14 @@ const upward = [...layers, { name: "base", pathNot: upper }].slice(1).map((layer
   to: { path: upper.slice(0, index + 1) },
 }));
 
+/** The commands, as the program calls them: `(await import("./commands/run.js")).runCommand(...)`. */
+const commands = [
+  ...readFileSync(join(__dirname, "src/program.ts"), "utf8").matchAll(
+    /import\("\.\/commands\/([\w-]+)\.js"\)\)\.\w+Command\b/g,
+  ),
+].map((match) => match[1]);
+if (commands.length === 0) throw new Error("no command imports found in src/program.ts");
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -42,6 +56,14 @@ module.exports = {
       to: { circular: true },
     },
     ...upward,
+    {
+      name: "no-command-imports-command",
+      comment:
+        "A command is imported by the program alone; move what two commands share below them (src/plan/) or into a helper beside them.",
+      severity: "error",
+      from: { path: "^src/commands/" },
+      to: { path: `^src/commands/(${commands.join("|")})\\.ts$` },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -25,16 +25,23 @@ import { join } from "node:path";
 import { DescribeStateMachineCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { API_BUDGET_MIDDLEWARE, type ApiBudget, attachApiBudget } from "../src/aws/api-budget.js";
 import { BackfillBudget } from "../src/backfill/budget.js";
-import { type DateJob, followDates } from "../src/backfill/follow-dates.js";
+import { type DateJob, type FollowDatesDeps, followDates } from "../src/backfill/follow-dates.js";
 import { followExecution } from "../src/execution/follow.js";
 import { HistoryReader } from "../src/execution/history-reader.js";
-import type { ExecutionEvent } from "../src/execution/model.js";
+import type { ExecutionEvent, ExecutionReport } from "../src/execution/model.js";
+import type { Expectations } from "../src/execution/poll-schedule.js";
 import { newReport, startAndFollow } from "../src/execution/service.js";
 import { parseStateMachineArn } from "../src/execution/state-machine.js";
 import { ExecutionTracker } from "../src/execution/tracker.js";
 import { type Io, Logger } from "../src/io/log.js";
 import { Secrets } from "../src/secrets/secrets.js";
-import { createSfnService, type FakeAws, type SfnService, startFakeAws } from "../test/fake-aws/index.js";
+import {
+  createSfnService,
+  type FakeAws,
+  type ScriptPicker,
+  type SfnService,
+  startFakeAws,
+} from "../test/fake-aws/index.js";
 import { pipelineSucceeds } from "../test/fake-aws/sfn-scenarios.js";
 import { ROOT } from "../test/helpers/seed.js";
 import { peakInWindow, trackInFlight, VirtualTime } from "../test/helpers/virtual-time.js";
@@ -44,7 +51,7 @@ const DATES = 30;
 const CONCURRENCY = 5;
 const HOUR = 3600_000;
 /** Five 5-minute Glue jobs and a 35-minute Batch job, as in bench/follow.ts. */
-const SCRIPT = pipelineSucceeds({ glueMs: 5 * 60_000, batchMs: 35 * 60_000 });
+export const SCRIPT = pipelineSucceeds({ glueMs: 5 * 60_000, batchMs: 35 * 60_000 });
 const MACHINE_NAME = "batch-inference-DCP";
 
 // ---------------------------------------------------------------------------
@@ -175,12 +182,14 @@ export interface Figures {
 
 const silentIo: Io = { stdout: () => undefined, stderr: () => undefined, stderrIsTTY: false, env: {} };
 
-export async function measure(contender: Contender): Promise<Figures> {
+/** `scriptFor`: each date's own script, by execution name (default: SCRIPT for all). */
+export async function measure(contender: Contender, scriptFor?: ScriptPicker): Promise<Figures> {
   const time = new VirtualTime(T0);
   const clock = { now: time.now };
   const sfn = createSfnService({ accountId: "731580992380", region: "ap-south-1", clock });
   const fake = await startFakeAws({ services: [sfn], clock });
   const stateMachineArn = sfn.addStateMachine({ name: MACHINE_NAME, script: SCRIPT });
+  if (scriptFor) sfn.setScriptForName(stateMachineArn, scriptFor);
   const world: BenchWorld = {
     fake,
     sfn,
@@ -269,8 +278,17 @@ export function table(rows: readonly Figures[]): string {
 // DescribeStateMachine; the one ListExecutions of a real backfill is left out
 // like the SSM reads: it is 1 call in thousands).
 
-export const backfillScheduler: Contender = {
-  label: `\`batchinf backfill --concurrency ${CONCURRENCY}\` (one client, --max-api-rate 5)`,
+export interface SchedulerVariant {
+  label?: string;
+  /** Default: the execution core's. */
+  startAndFollow?: FollowDatesDeps["startAndFollow"];
+  /** What past runs say about a date's execution, once it has started (`--history`). */
+  expectations?: (report: ExecutionReport) => Expectations | undefined;
+}
+
+/** The backfill scheduler, as the CLI runs it or with one part swapped (bench/follow-shapes.ts). */
+export const backfillSchedulerWith = (variant: SchedulerVariant): Contender => ({
+  label: variant.label ?? `\`batchinf backfill --concurrency ${CONCURRENCY}\` (one client, --max-api-rate 5)`,
   async followAll(plan, world) {
     const budget = new BackfillBudget({ ratePerSecond: 5, now: world.time.now, sleep: world.time.sleep });
     const client = world.newClient({ budget });
@@ -286,10 +304,15 @@ export const backfillScheduler: Contender = {
         input: plan.inputFor(date),
         redrive: false,
         secretKeys: new Set<string>(),
+        ssmKeys: new Set<string>(),
       },
     }));
     const notices: Notice[] = [];
     const secrets = new Secrets();
+    const expectationsOf = (date: string) => () => {
+      const job = jobs.find((j) => j.date === date);
+      return job && variant.expectations?.(job.report);
+    };
     await followDates(
       jobs,
       {
@@ -300,8 +323,9 @@ export const backfillScheduler: Contender = {
         now: world.time.now,
       },
       {
-        startAndFollow,
+        startAndFollow: variant.startAndFollow ?? startAndFollow,
         depsFor: (date) => ({
+          ...(variant.expectations ? { expectations: expectationsOf(date) } : {}),
           client,
           secrets,
           now: world.time.now,
@@ -326,7 +350,9 @@ export const backfillScheduler: Contender = {
     client.destroy();
     return notices;
   },
-};
+});
+
+export const backfillScheduler = backfillSchedulerWith({});
 
 const CONTENDERS: Contender[] = [separateRuns, backfillScheduler];
 

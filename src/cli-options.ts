@@ -138,6 +138,22 @@ export const OPTIONS = [
   },
   { flags: "--profile <name>", name: "profile", help: "AWS shared-config profile", commands: AWS },
   {
+    flags: "--assume-role <arn>",
+    name: "assumeRole",
+    help: "assume this IAM role with the AWS chain's credentials, renewing the session before it expires (waits longer than a role session)",
+    commands: AWS,
+    parse: parseRoleArn,
+  },
+  {
+    flags: "--request-timeout <duration>",
+    name: "requestTimeout",
+    help: "longest wait for one AWS call's answer (each attempt; retried like a 5xx), 1s to 5m",
+    commands: AWS,
+    default: 30_000,
+    defaultText: "30s",
+    parse: durationWithin(1_000, 300_000),
+  },
+  {
     flags: "--format <format>",
     name: "format",
     help: "report format: text, json or junit (JUnit XML for Jenkins' junit step)",
@@ -174,7 +190,7 @@ export const OPTIONS = [
   {
     flags: "--poll-interval <duration>",
     name: "pollInterval",
-    help: "first interval between polls",
+    help: "shortest interval between polls",
     commands: WAITING,
     default: 2_000,
     defaultText: "2s",
@@ -382,6 +398,24 @@ export type OptionsOf<C extends CommandName> = {
   -readonly [S in WithoutDefault<Spec, C> as S["name"]]?: ValueOf<S>;
 };
 
+/** A duration within bounds, for a flag whose range is narrower than every duration's. */
+function durationWithin(min: number, max: number): (raw: string, flag: string) => number {
+  return (raw, flag) => {
+    const ms = parseDuration(raw, flag);
+    if (ms < min || ms > max) {
+      throw new InputError(
+        `${optionValue(flag, raw)} is out of range; use from ${whole(min)} to ${whole(max)}.`,
+      );
+    }
+    return ms;
+  };
+}
+
+/** 1000 -> "1s", 300000 -> "5m": a bound as a flag would be written. */
+function whole(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`;
+}
+
 /** Whole numbers within bounds, for counts and rates. */
 function countParser(min: number, max: number): (raw: string, flag: string) => number {
   return (raw, flag) => {
@@ -405,9 +439,30 @@ function parseRegion(raw: string, flag: string): string {
   return text;
 }
 
+/** An IAM role ARN, refused here (usage, exit 2) rather than by STS later. */
+function parseRoleArn(raw: string, flag: string): string {
+  const text = raw.trim();
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(text)) {
+    throw new InputError(
+      `${optionValue(flag, raw)} is not an IAM role ARN; pass one such as arn:aws:iam::123456789012:role/batchinf.`,
+    );
+  }
+  return text;
+}
+
 /** `--ssm-path <prefix>` -> `BATCHINF_SSM_PATH`; `--no-wait` -> `BATCHINF_NO_WAIT`. */
 export function envName(spec: OptionSpec): string {
   return `BATCHINF_${longFlag(spec).replace(/^--/, "").replaceAll("-", "_").toUpperCase()}`;
+}
+
+/**
+ * How a message names an option when no one said where its value came from:
+ * its long flag (`pollInterval` -> `--poll-interval`, `wait` -> `--no-wait`).
+ * CommandContext.optionLabel knows more (the BATCHINF_* variable it came from).
+ */
+export function flagOf(option: string): string {
+  const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
+  return spec ? longFlag(spec) : `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 export function longFlag(spec: OptionSpec): string {

@@ -38,7 +38,8 @@ async function main(args: string[]): Promise<void> {
   const io = processIo(() => process.exit(typeof process.exitCode === "number" ? process.exitCode : 0));
   let commandLog: InstanceType<typeof Logger> | undefined;
   const fallbackLog = () =>
-    commandLog ?? new Logger(io, { format, color: args.includes("--no-color") ? false : undefined });
+    commandLog ??
+    new Logger(io, { format, color: args.includes("--no-color") ? false : undefined, argv: args });
   // Whatever escapes the command (a bug, an error thrown in a callback) is
   // one clear line and exit 3, never a stack trace without --verbose.
   const crash = (error: unknown) => {

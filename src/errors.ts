@@ -50,6 +50,47 @@ export class EnvironmentError extends BatchinfError {
   readonly exitCode = ExitCode.awsOrEnvironment;
 }
 
+/**
+ * Why an AWS call was cut short: the abort signal's reason. The command frame
+ * aborts with the signal's name; the --timeout deadline with DEADLINE.
+ */
+export const DEADLINE = "deadline";
+
+/** Registry-wide, as BRAND: the bundles' minified class names cannot tell the classes apart. */
+const CUT_SHORT = Symbol.for("batchinf.cutShort");
+
+/**
+ * A call cut short by an abort signal (SIGINT/SIGTERM, or the --timeout
+ * deadline), not by AWS: exit 130/143 for a signal, 4 for the deadline. The
+ * one `send` (src/aws/send.ts) turns every aborted call into this, so no
+ * caller mistakes an interrupt for an AWS failure (exit 3).
+ */
+export class CallCutShortError extends BatchinfError {
+  readonly [CUT_SHORT] = true;
+  readonly exitCode: ExitCode;
+  /** The signal's reason: "SIGINT", "SIGTERM", DEADLINE, or another deadline of the caller's. */
+  readonly reason: unknown;
+  /** The signal had aborted before the call: nothing was sent. */
+  readonly unsent: boolean;
+
+  constructor(reason: unknown, options?: { cause?: unknown; unsent?: boolean }) {
+    super(
+      reason === "SIGINT" || reason === "SIGTERM"
+        ? `Interrupted (${reason}) while an AWS call was in flight; nothing more was sent.`
+        : "The --timeout deadline cut short an AWS call in flight.",
+      options,
+    );
+    this.reason = reason;
+    this.unsent = options?.unsent === true;
+    this.exitCode =
+      reason === "SIGINT" ? ExitCode.sigint : reason === "SIGTERM" ? ExitCode.sigterm : ExitCode.timeout;
+  }
+}
+
+export function isCallCutShort(error: unknown): error is CallCutShortError {
+  return isBatchinfError(error) && (error as unknown as Record<symbol, unknown>)[CUT_SHORT] === true;
+}
+
 export interface ExitReport {
   code: ExitCode;
   /** One sentence, never a stack trace. */

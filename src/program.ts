@@ -13,6 +13,7 @@ import type { CommandContext } from "./commands/context.js";
 import { ExitCode, InputError, toExit } from "./errors.js";
 import { type Io, Logger } from "./io/log.js";
 import { Secrets } from "./secrets/secrets.js";
+import { urlVariables } from "./secrets/url.js";
 import { VERSION } from "./version.js";
 
 export interface ProgramDeps {
@@ -44,13 +45,16 @@ type Handler<C extends CommandName> = (
  */
 export async function runProgram(argv: readonly string[], deps: ProgramDeps): Promise<ProgramResult> {
   let outcome: Promise<ProgramResult> | undefined;
+  // Commander's own messages echo arguments (`unknown option '--x=https://u:p@h'`): they pass the boundary too.
+  const edge = new Secrets();
+  edge.addUrlCredentials([...argv, ...urlVariables(deps.io.env)]);
   const program = new Command("batchinf")
     .description("Compose, validate, start and follow the batch-inference Step Functions execution.")
     .version(VERSION, "-V, --version")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => deps.io.stdout(text),
-      writeErr: (text) => deps.io.stderr(text),
+      writeErr: (text) => deps.io.stderr(edge.maskText(text)),
     })
     .showSuggestionAfterError(true);
 
@@ -81,6 +85,7 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
         }
         try {
           log = new Logger(deps.io, {
+            argv,
             format: options.logFormat as "text" | "json",
             color: options.color === false ? false : undefined,
             verbose: options.verbose === true,
@@ -189,7 +194,9 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
 /** A following command's reports say "invalid input" even when its flags never parsed. */
 async function usageErrorReports(argv: readonly string[], deps: ProgramDeps, error: unknown): Promise<void> {
   const { writeUsageErrorReports } = await import("./commands/usage-error-reports.js");
-  await writeUsageErrorReports(argv, deps.io.env, error, { secrets: new Secrets(), now: deps.now() });
+  const secrets = new Secrets();
+  secrets.addUrlCredentials([...argv, ...urlVariables(deps.io.env)]);
+  await writeUsageErrorReports(argv, deps.io.env, error, { secrets, now: deps.now() });
 }
 
 function toCommanderOption(spec: OptionSpec): Option {

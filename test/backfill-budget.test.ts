@@ -47,6 +47,7 @@ function jobsFor(machineArn: string, dates: string[]): DateJob[] {
         input: JSON.stringify({ year, month, day }),
         redrive: false,
         secretKeys: new Set<string>(),
+        ssmKeys: new Set<string>(),
       },
     };
   });

@@ -124,7 +124,8 @@ describe("backfill", () => {
     const buildTag = nextBuildTag();
     // The first build is killed (detached) while its first 2 dates run.
     world.onSleep = () => {
-      if (world.fake.callsTo("GetExecutionHistory").length >= 4) {
+      // Both first dates running (each start waits for the result file to name it).
+      if (world.fake.callsTo("GetExecutionHistory").length >= 4 && executionsOf(machine).length >= 2) {
         world.onSleep = undefined;
         world.signals.fire("SIGTERM");
       }
@@ -224,8 +225,10 @@ describe("backfill", () => {
   });
 
   it("--timeout that runs out just as a date succeeds: the dates it kept from starting make the exit 4, not 0", async () => {
-    // SHORT runs 16 minutes; the deadline falls between the first date's end and the second's start.
-    const machine = newMachine();
+    // The execution runs 16m10s; the deadline falls after the first date's end
+    // and before the poll that would follow it (the Batch job is polled every
+    // 20 s): the poll at the deadline sees the end, and no date starts after it.
+    const machine = newMachine(pipelineSucceeds({ ...SHORT, batchMs: SHORT.batchMs + 10_000 }));
     const run = await backfill(machine, [
       "--from",
       "2023-10-01",
@@ -234,7 +237,7 @@ describe("backfill", () => {
       "--concurrency",
       "1",
       "--timeout",
-      "16m05s",
+      "16m15s",
     ]);
     expect(startsOn(machine)).toHaveLength(1);
     expect(run.result.results[0]?.status).toBe("SUCCEEDED");
@@ -287,7 +290,8 @@ describe("backfill", () => {
   it("SIGTERM mid-backfill: every running execution stopped exactly once, the rest not started, exit 143", async () => {
     const machine = newMachine({ states: pipelineStates(SHORT).slice(0, 2), outcome: "NEVER_ENDS" });
     world.onSleep = () => {
-      if (world.fake.callsTo("GetExecutionHistory").length >= 6) {
+      // Mid-backfill: the first three dates running (each start waits for the result file to name it).
+      if (world.fake.callsTo("GetExecutionHistory").length >= 6 && executionsOf(machine).length >= 3) {
         world.onSleep = undefined;
         world.signals.fire("SIGTERM");
       }

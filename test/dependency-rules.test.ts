@@ -59,6 +59,17 @@ describe("the dependency rules", () => {
     );
   });
 
+  it("reject a command importing another command, and allow its helpers", async () => {
+    const violations = await violationsOf({
+      "src/commands/backfill.ts": 'import "./run";\nimport "./frame";\n',
+      "src/commands/run.ts": 'import "./frame";\n',
+      "src/commands/frame.ts": "export {};\n",
+    });
+    expect(violations).toEqual([
+      "no-command-imports-command: src/commands/backfill.ts -> src/commands/run.ts",
+    ]);
+  });
+
   it("allow imports down and within a layer", async () => {
     const violations = await violationsOf({
       "src/program.ts": 'import "./commands/run";\n',

@@ -20,6 +20,9 @@ import { batchJobState, PIPELINE_BATCH_STATE } from "./fake-aws/sfn-scenarios.js
 import { runFast, useFastWorld } from "./helpers/fast-world.js";
 import { stateRunsOf } from "./helpers/history-runs.js";
 
+/** A signal that never aborts: these tests cut nothing short. */
+const NEVER = new AbortController().signal;
+
 // --follow-logs for AWS Batch: the history names a Batch job's stream only
 // once the job has ended, so the follower asks batch:DescribeJobs (the real
 // Batch client against the local endpoint's restJson1 route) until the job
@@ -104,7 +107,7 @@ describe("LogFollower with DescribeJobs", () => {
       expect(follower.follow(`S${i}`, attempt as NonNullable<typeof attempt>)).toBeUndefined();
     }
     fake.resetCalls();
-    while (now < jobEnd - 1_000) await follower.tick();
+    while (now < jobEnd - 1_000) await follower.tick(NEVER);
 
     for (const [i, job] of seeded.entries()) {
       const shown = events.flatMap((e) =>
@@ -168,7 +171,7 @@ describe("LogFollower with DescribeJobs", () => {
     });
     follower.follow("Splunked", attempt);
     fake.resetCalls();
-    while (follower.following.length > 0 && now < start + 80_000) await follower.tick();
+    while (follower.following.length > 0 && now < start + 80_000) await follower.tick(NEVER);
     expect(follower.following).toEqual([]);
     const notices = events
       .filter((e) => e.type === "notice")
@@ -200,7 +203,7 @@ describe("LogFollower with DescribeJobs", () => {
       kind: "throttle",
       count: 1,
     });
-    while (now < start + 80_000) await follower.tick();
+    while (now < start + 80_000) await follower.tick(NEVER);
     rule.remove();
     expect(rule.injected).toBe(1);
     const warnings = events.filter((e) => e.type === "notice");
@@ -238,10 +241,10 @@ describe("LogFollower with DescribeJobs", () => {
       emit: (e) => events.push(e),
     });
     follower.follow("Short", attempt as NonNullable<typeof attempt>);
-    await follower.tick(); // SUBMITTED: no stream yet
+    await follower.tick(NEVER); // SUBMITTED: no stream yet
     now = start + 45_000; // the job ended
     follower.stopFollowing("Short");
-    while (follower.following.length > 0) await follower.tick();
+    while (follower.following.length > 0) await follower.tick(NEVER);
     const shown = events.flatMap((e) => (e.type === "task-log" ? e.lines.map((l) => l.message) : []));
     expect(shown).toEqual(["only line"]);
   });

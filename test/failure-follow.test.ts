@@ -15,6 +15,9 @@ import {
 import { glueJobState } from "./fake-aws/sfn-scenarios.js";
 import { stateRunsOf } from "./helpers/history-runs.js";
 
+/** A signal that never aborts: these tests cut nothing short. */
+const NEVER = new AbortController().signal;
+
 const REGION = "ap-south-1";
 const T0 = Date.UTC(2023, 9, 14, 6, 0, 0);
 
@@ -82,7 +85,7 @@ describe("--follow-logs", () => {
     const follower = new LogFollower({ logs: client, now: clock.now, sleep, emit: (e) => events.push(e) });
     expect(follower.follow("PrepareFeatures", attempt as NonNullable<typeof attempt>)).toBeUndefined();
     fake.resetCalls();
-    while (now < taskEnd - 1_000) await follower.tick();
+    while (now < taskEnd - 1_000) await follower.tick(NEVER);
 
     const shown = events.flatMap((e) =>
       e.type === "task-log" ? e.lines.map((l) => ({ ...l, at: e.at })) : [],
@@ -102,8 +105,8 @@ describe("--follow-logs", () => {
 
     follower.stopFollowing("PrepareFeatures");
     const before = logCalls().length;
-    await follower.tick(); // the last read after the end
-    await follower.tick(); // nothing followed: no call
+    await follower.tick(NEVER); // the last read after the end
+    await follower.tick(NEVER); // nothing followed: no call
     expect(logCalls().length).toBe(before + 1);
     expect(follower.following).toEqual([]);
   });
@@ -125,7 +128,7 @@ describe("--follow-logs", () => {
     follower.follow("A", attempt, { group: "/follow/two", stream: "a" });
     follower.follow("B", attempt, { group: "/follow/two", stream: "b" });
     fake.resetCalls();
-    while (now < start + 60_000) await follower.tick();
+    while (now < start + 60_000) await follower.tick(NEVER);
     const linesOf = (state: string) =>
       events.flatMap((e) =>
         e.type === "task-log" && e.state === state ? e.lines.map((l) => l.message) : [],
@@ -162,8 +165,8 @@ describe("--follow-logs", () => {
       { number: 1, startedAt: now, status: "running" },
       { group: "/follow/denied", stream: "s" },
     );
-    await follower.tick();
-    await follower.tick();
+    await follower.tick(NEVER);
+    await follower.tick(NEVER);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: "notice", level: "warn" });
     expect(events[0]?.type === "notice" && events[0].message).toContain(

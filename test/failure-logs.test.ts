@@ -89,7 +89,12 @@ async function failureOf(run: StateRun, lines = 50, account?: string): Promise<T
   if (!attempt) throw new Error("no attempt");
   const failure = taskFailureOf(run, attempt, REGION);
   if (!failure) throw new Error("not a task failure");
-  return fetchLogTail(failure, { logs: client, lines, ...(account ? { account } : {}) });
+  return fetchLogTail(failure, {
+    logs: client,
+    lines,
+    abortSignal: new AbortController().signal,
+    ...(account ? { account } : {}),
+  });
 }
 
 const logCalls = () => fake.calls.filter((c) => c.service === "Logs_20140328");

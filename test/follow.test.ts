@@ -10,6 +10,9 @@ import { createSfnService, type FakeAws, type SfnService, startFakeAws } from ".
 import { pipelineStates, pipelineSucceeds } from "./fake-aws/sfn-scenarios.js";
 import { captureContext } from "./helpers/capture.js";
 
+/** A signal that never aborts: these tests cut nothing short. */
+const NEVER = new AbortController().signal;
+
 /**
  * The poll loop on a virtual clock shared with the fake Step Functions: an
  * hour-long execution runs in milliseconds, and every figure (polls, events
@@ -177,15 +180,15 @@ describe("HistoryReader", () => {
     });
     const ids: number[] = [];
     const reader = new HistoryReader(client, arn, (event) => ids.push(event.id ?? 0));
-    await reader.readNew();
+    await reader.readNew(NEVER);
     t = startedAt + 5 * 60_000;
-    await reader.readNew();
+    await reader.readNew(NEVER);
     t = startedAt + 6 * 60_000;
-    expect(await reader.readNew()).toBe(0);
+    expect(await reader.readNew(NEVER)).toBe(0);
     const callsBefore = reader.calls;
     const fetchedBefore = reader.fetched;
     t = startedAt + 12 * 60_000;
-    const burst = await reader.readNew();
+    const burst = await reader.readNew(NEVER);
     expect(burst).toBeGreaterThan(150);
     // The first newest-first page says how many are missing; the next asks for exactly that many.
     expect(reader.calls - callsBefore).toBeLessThanOrEqual(2);

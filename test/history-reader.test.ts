@@ -7,57 +7,27 @@
  *
  * Generated cases per run of this file: RUNS (60).
  */
-import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HistoryReader } from "../src/execution/history-reader.js";
-import {
-  createSfnService,
-  type ExecutionScript,
-  type FakeAws,
-  type ScriptedState,
-  type SfnService,
-  startFakeAws,
-} from "./fake-aws/index.js";
+import type { ExecutionScript, ScriptedState } from "./fake-aws/index.js";
 import { glueJobState } from "./fake-aws/sfn-scenarios.js";
+import { useSfnOnClock } from "./helpers/sfn-clock.js";
 
 const RUNS = 60;
 
-let t = Date.UTC(2023, 9, 14, 6, 0, 0);
-const clock = { now: () => t };
-let fake: FakeAws;
-let sfn: SfnService;
-let client: SFNClient;
-let n = 0;
-
-beforeAll(async () => {
-  sfn = createSfnService({ accountId: "731580992380", region: "ap-south-1", clock });
-  fake = await startFakeAws({ services: [sfn], clock });
-  client = new SFNClient({ ...fake.clientConfig("ap-south-1"), maxAttempts: 1 });
-});
-afterAll(async () => {
-  client.destroy();
-  await fake.close();
-});
-
-async function start(script: ExecutionScript) {
-  n += 1;
-  const machine = sfn.addStateMachine({ name: `reader-${n}`, script });
-  const started = await client.send(
-    new StartExecutionCommand({ stateMachineArn: machine, name: `reader-${n}`, input: "{}" }),
-  );
-  return { arn: started.executionArn as string, startedAt: started.startDate?.getTime() ?? t };
-}
+const w = useSfnOnClock("reader");
+const start = (script: ExecutionScript) => w.start(script);
 
 /** A reader that records the ids it applied and, per read, the calls it made and what was new. */
 function reader(arn: string) {
   const ids: number[] = [];
-  const r = new HistoryReader(client, arn, (event) => ids.push(event.id ?? 0), clock.now);
+  const r = new HistoryReader(w.client, arn, (event) => ids.push(event.id ?? 0), w.now);
   const reads: Array<{ calls: number; applied: number; fetched: number }> = [];
   const read = async () => {
     const calls = r.calls;
     const fetched = r.fetched;
-    const applied = await r.readNew();
+    const applied = await r.readNew(new AbortController().signal);
     reads.push({ calls: r.calls - calls, applied, fetched: r.fetched - fetched });
     return applied;
   };
@@ -73,11 +43,11 @@ const STREAM: ExecutionScript = {
 describe("HistoryReader: one call per poll", () => {
   it("reads a steady stream at a steady interval with one call a poll", async () => {
     const { arn, startedAt } = await start(STREAM);
-    t = startedAt;
+    w.set(startedAt);
     const { reads, read, ids } = reader(arn);
     for (let i = 0; i < 25; i++) {
       await read();
-      t += 20_000;
+      w.set(w.now() + 20_000);
     }
     // The first read goes forward; the next has no rate yet (one event first, then the rest).
     const steady = reads.slice(2);
@@ -95,11 +65,11 @@ describe("HistoryReader: one call per poll", () => {
       states: [glueJobState("Long", { durationMs: 3_600_000 })],
       outcome: "SUCCEEDED",
     });
-    t = startedAt + 1_000;
+    w.set(startedAt + 1_000);
     const { reads, read } = reader(arn);
     for (let i = 0; i < 10; i++) {
       await read();
-      t += 20_000;
+      w.set(w.now() + 20_000);
     }
     expect(reads.slice(1)).toEqual(Array.from({ length: 9 }, () => ({ calls: 1, applied: 0, fetched: 1 })));
   });
@@ -112,13 +82,13 @@ describe("HistoryReader: one call per poll", () => {
       ],
       outcome: "SUCCEEDED",
     });
-    t = startedAt + 1_000;
+    w.set(startedAt + 1_000);
     const { reads, read, ids } = reader(arn);
     for (let i = 0; i < 4; i++) {
       await read();
-      t += 20_000;
+      w.set(w.now() + 20_000);
     }
-    t = startedAt + 12 * 60_000;
+    w.set(startedAt + 12 * 60_000);
     const burst = await read();
     expect(burst).toBeGreaterThan(1_000);
     const last = reads.at(-1);
@@ -166,18 +136,18 @@ describe("HistoryReader: every event once, in order (property)", () => {
         quirksArb,
         async (states, gaps, quirks) => {
           const { arn, startedAt } = await start({ states, outcome: "SUCCEEDED" });
-          sfn.setHistoryQuirks(quirks);
+          w.sfn.setHistoryQuirks(quirks);
           try {
-            t = startedAt;
+            w.set(startedAt);
             const { ids, reads, read } = reader(arn);
             for (const gap of gaps) {
-              t += gap;
+              w.set(w.now() + gap);
               await read();
             }
             // Long after the end: the whole history.
-            t += 24 * 3_600_000;
+            w.set(w.now() + 24 * 3_600_000);
             await read();
-            const existing = sfn.getExecution(arn, t)?.visibleEvents ?? 0;
+            const existing = w.sfn.getExecution(arn, w.now())?.visibleEvents ?? 0;
             expect(ids).toEqual(Array.from({ length: existing }, (_, i) => i + 1));
             if (Object.keys(quirks).length === 0) {
               // A server that honours the request: the sized page, then at most the exact pages of what is missing.
@@ -186,7 +156,7 @@ describe("HistoryReader: every event once, in order (property)", () => {
               }
             }
           } finally {
-            sfn.setHistoryQuirks({});
+            w.sfn.setHistoryQuirks({});
           }
         },
       ),

@@ -150,4 +150,58 @@ describe("the built binary under Jenkins' signals", () => {
     expect(again.stderr).toMatch(/already ended ABORTED; nothing to stop/);
     expect(world.fake.callsTo("StopExecution")).toHaveLength(1);
   });
+
+  it("SIGTERM while SSM never answers: exit 143 within 5 s, nothing started", async () => {
+    world.fake.faults.add({ operation: "GetParametersByPath", kind: "hang" });
+    let pid = 0;
+    const running = spawnRun([], (p) => (pid = p));
+    await waitFor(() => world.fake.callsTo("GetParametersByPath").length > 0);
+    const signalledAt = Date.now();
+    process.kill(pid, "SIGTERM");
+    const result = await running;
+    expect(result.code, result.stderr).toBe(143);
+    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    expect(world.fake.callsTo("StartExecution")).toHaveLength(0);
+    expect(resultFile(result.cwd)).toMatchObject({ status: "NOT_STARTED", outcome: { exitCode: 143 } });
+  });
+
+  it("SIGTERM while a StartExecution that took effect never answers: exit 143 within 5 s, the execution ABORTED", async () => {
+    queueNeverEnding();
+    world.fake.faults.add({ operation: "StartExecution", kind: "hang", takeEffect: true });
+    const before = world.sfn.executions().length;
+    let pid = 0;
+    const running = spawnRun([], (p) => (pid = p));
+    await waitFor(() => world.sfn.executions().length > before);
+    const signalledAt = Date.now();
+    process.kill(pid, "SIGTERM");
+    const result = await running;
+    expect(result.code, result.stderr).toBe(143);
+    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    const arn = resultFile(result.cwd).executionArn as string;
+    expect(world.sfn.getExecution(arn)?.status).toBe("ABORTED");
+    expect(world.fake.callsTo("StopExecution")).toHaveLength(1);
+    expect(resultFile(result.cwd)).toMatchObject({ status: "ABORTED", outcome: { exitCode: 143 } });
+  });
+
+  it("SIGKILL while StartExecution is in flight (2 s latency): the result file already names it, batchinf stop --result-file stops it", async () => {
+    queueNeverEnding();
+    world.fake.faults.add({ operation: "StartExecution", kind: "latency", ms: 2_000 });
+    let pid = 0;
+    const cwd = seedWorkspace();
+    const running = spawnRun([], (p) => (pid = p), cwd);
+    await waitFor(() => world.fake.callsTo("StartExecution").length > 0);
+    process.kill(pid, "SIGKILL");
+    await running;
+    const saved = resultFile(cwd);
+    expect(saved).toMatchObject({ status: "STARTING" });
+    const arn = saved.executionArn as string;
+    expect(arn).toMatch(/:execution:batch-inference-DCP:DCP-20231014-jenkins-smoke-/);
+    const stopped = await runCli(["stop", "--result-file", join(cwd, "result.json")], {
+      cwd,
+      env: { ...world.fake.env({ region: "ap-south-1" }), BUILD_URL: "https://jenkins.example/job/ml/43/" },
+    });
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stderr).toMatch(/Stopped execution .*: ABORTED/);
+    expect(world.sfn.getExecution(arn)?.status).toBe("ABORTED");
+  });
 });

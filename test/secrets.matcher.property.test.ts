@@ -286,9 +286,9 @@ describe("no input makes the matcher backtrack", () => {
     SLOW,
     () => {
       const cases: Array<[string, string]> = [
-        ["\\".repeat(40) + "x", "\\".repeat(200_000)],
-        ["%25".repeat(20) + "!", "%25".repeat(70_000)],
-        ["&amp;".repeat(10) + "!", "&amp;amp;".repeat(25_000)],
+        [`${"\\".repeat(40)}x`, "\\".repeat(200_000)],
+        [`${"%25".repeat(20)}!`, "%25".repeat(70_000)],
+        [`${"&amp;".repeat(10)}!`, "&amp;amp;".repeat(25_000)],
         ["aaaaaaaaaaaaaaaaaaab", "a".repeat(200_000)],
       ];
       for (const [secret, text] of cases) {

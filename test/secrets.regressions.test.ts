@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { seedTaskLog } from "./fake-aws/index.js";
 import { SECRET_KEY, SSM_PATH } from "./fake-aws/seed.js";
 import { glueCauseFor, pipelineFailsAt, pipelineStates } from "./fake-aws/sfn-scenarios.js";
-import { runFast, useFastWorld } from "./helpers/fast-world.js";
+import { nextBuildTag, runFast, useFastWorld } from "./helpers/fast-world.js";
 import { leakForms, leaks } from "./helpers/leaks.js";
 import { seedSsm, seedWorkspace } from "./helpers/seed.js";
 
@@ -199,5 +199,33 @@ describe("secrets cut or quoted before masking", () => {
       // The lines were printed (masked): the test saw them.
       expect(result.stderr).toContain("quote ****");
     }
+  });
+});
+
+describe("issue 15: a rerun whose input differs", () => {
+  it("shows the existing execution's value only for keys this run does not take from SSM: others **** with their length", async () => {
+    machine();
+    const earlier = "JobNameWasSecure-7";
+    const cwd = seedWorkspace();
+    const buildTag = nextBuildTag();
+    world.ssm.putParameter({ name: `${SSM_PATH}${SECRET_KEY}`, value: earlier, type: "SecureString" });
+    const first = await runFast(world, ["run", "--no-wait"], { cwd, buildTag });
+    expect(first.code, first.stderr).toBe(0);
+    // Since then the parameter became a plain String: this run cannot know the earlier value was secret.
+    world.ssm.putParameter({ name: `${SSM_PATH}${SECRET_KEY}`, value: "job-name-now", type: "String" });
+    const rerun = await runFast(world, ["run", "--no-wait", "--set", "dq_table=other_table"], {
+      cwd,
+      buildTag,
+    });
+    expect(rerun.code).toBe(2);
+    expect(rerun.stderr).toContain(
+      `${SECRET_KEY}: the existing execution has **** (${earlier.length} characters), this run has "job-name-now"`,
+    );
+    // A key this run takes from --set: both values shown.
+    expect(rerun.stderr).toContain(
+      'dq_table: the existing execution has "dqresults", this run has "other_table"',
+    );
+    expect(leaks(rerun.stderr + rerun.stdout, earlier)).toEqual([]);
+    world.ssm.putParameter({ name: `${SSM_PATH}${SECRET_KEY}`, value: SEED_SECRET, type: "SecureString" });
   });
 });

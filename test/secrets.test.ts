@@ -69,6 +69,33 @@ describe("Secrets: free text", () => {
   });
 });
 
+describe("URL credentials: one choke point", () => {
+  it("every masked text loses URL credentials, with no secret known and with --show-secrets", () => {
+    for (const secrets of [new Secrets(), new Secrets(true)]) {
+      expect(secrets.maskText("GET http://u:pw@host/x?token=t1&a=1 failed")).toBe(
+        "GET http://host/x?a=1 failed",
+      );
+      expect(secrets.maskValue({ url: "https://ci:k3y@jenkins/job/1/" })).toEqual({
+        url: "https://jenkins/job/1/",
+      });
+    }
+    // A URL without a credential is content: kept exactly, fragment and all.
+    const console = "https://console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions";
+    expect(new Secrets().maskText(console)).toBe(console);
+  });
+
+  it("the log knows the credentials of the command line and of URL variables from its first line", () => {
+    const io = memoryIo();
+    io.env = {
+      AWS_ENDPOINT_URL: "http://svc:end%2Fpoint-pw@localhost:4566/",
+      HTTPS_PROXY: "http://p:proxy-pw@proxy:3128",
+    };
+    const log = new Logger(io, { argv: ["stop", "https://jenkins:arg-pw-1@ci.example/"] });
+    log.warn("auth end/point-pw, proxy-pw and arg-pw-1 refused; escaped end\\/point-pw");
+    expect(io.writes).toEqual([`warning: auth ${MASK}, ${MASK} and ${MASK} refused; escaped ${MASK}\n`]);
+  });
+});
+
 describe("Logger: one record, one line", () => {
   it("text: escapes control characters after masking, prefix colour untouched", () => {
     const io = memoryIo();

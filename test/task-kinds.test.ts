@@ -29,12 +29,7 @@ const ALLOWED: Array<{ file: string; text: RegExp; why: string }> = [
     why: "the product's name ('ML batch inference'), not the Batch task kind",
   },
   {
-    file: "commands/run.ts",
-    text: /^batch$/,
-    why: "the execution name's default use case (use_case_name), not the task kind",
-  },
-  {
-    file: "commands/backfill.ts",
+    file: "plan/plan.ts",
     text: /^batch$/,
     why: "the execution name's default use case (use_case_name), not the task kind",
   },

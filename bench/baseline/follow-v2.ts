@@ -31,7 +31,7 @@ export async function followV2(
     const active = (await reader.readNew()) > 0;
     if (tracker.terminal) {
       for (let attempt = 1; ; attempt++) {
-        const execution = await describeExecution(deps.client, executionArn);
+        const execution = await describeExecution(deps.client, executionArn, new AbortController().signal);
         if (TERMINAL.has(execution.status ?? "") || attempt >= DESCRIBE_TRIES) {
           return execution.status ?? tracker.terminal.status;
         }

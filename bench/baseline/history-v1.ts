@@ -85,12 +85,16 @@ export class HistoryReader {
 
   private async page(request: { maxResults: number; reverseOrder: boolean; nextToken: string | undefined }) {
     this.calls++;
-    const page = await getHistoryPage(this.client, {
-      executionArn: this.executionArn,
-      maxResults: request.maxResults,
-      reverseOrder: request.reverseOrder,
-      ...(request.nextToken ? { nextToken: request.nextToken } : {}),
-    });
+    const page = await getHistoryPage(
+      this.client,
+      {
+        executionArn: this.executionArn,
+        maxResults: request.maxResults,
+        reverseOrder: request.reverseOrder,
+        ...(request.nextToken ? { nextToken: request.nextToken } : {}),
+      },
+      new AbortController().signal,
+    );
     this.fetched += page.events?.length ?? 0;
     return page;
   }

@@ -141,7 +141,7 @@ export class HistoryReader {
         reverseOrder: request.reverseOrder,
         ...(request.nextToken ? { nextToken: request.nextToken } : {}),
       },
-      signal ? { abortSignal: signal } : {},
+      signal ?? new AbortController().signal,
     );
     this.fetched += page.events?.length ?? 0;
     return page;

@@ -5,6 +5,7 @@
 // when a Batch task's log is followed.
 
 import { BatchClient, type BatchClientConfig, DescribeJobsCommand } from "@aws-sdk/client-batch";
+import { send } from "./send.js";
 
 export { BatchClient };
 
@@ -27,12 +28,9 @@ export interface BatchJobLog {
 export async function describeBatchJobLog(
   client: BatchClient,
   jobId: string,
-  abortSignal?: AbortSignal,
+  abortSignal: AbortSignal,
 ): Promise<BatchJobLog> {
-  const out = await client.send(
-    new DescribeJobsCommand({ jobs: [jobId] }),
-    abortSignal ? { abortSignal } : {},
-  );
+  const out = await send(client, new DescribeJobsCommand({ jobs: [jobId] }), abortSignal);
   const job = out.jobs?.find((candidate) => candidate.jobId === jobId) ?? out.jobs?.[0];
   // Just after SubmitJob, or past Batch's retention, DescribeJobs answers an empty list rather than an error.
   if (!job) return { status: "NOT_FOUND" };

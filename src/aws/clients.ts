@@ -3,7 +3,9 @@ import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { SFNClient, type SFNClientConfig } from "@aws-sdk/client-sfn";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Logger } from "../io/log.js";
+import { ENDPOINT_NOTE, type EndpointNote } from "./endpoint-note.js";
 import { loadLogs } from "./load-logs.js";
 import type { PreflightClients } from "./preflight-clients.js";
 import { assertProfileExists } from "./profile.js";
@@ -22,6 +24,12 @@ export interface AwsSettings {
    * must not set the pace, e.g. tests on a virtual clock.
    */
   retryStrategy?: SFNClientConfig["retryStrategy"];
+  /** `--request-timeout`: how long one attempt of any call may wait for its answer, in ms. */
+  requestTimeout: number;
+  /** --assume-role: every client uses this role's sessions, renewed before they expire. */
+  assumeRole?: string;
+  /** The clock session renewal follows (the command's; injected in tests). */
+  now?: () => number;
 }
 
 export interface AwsClients {
@@ -79,17 +87,27 @@ export async function createAwsClients(
   log.info(`AWS Region ${region}, from ${why}`);
   if (ignored) log.warn(ignored);
   if (env.AWS_ENDPOINT_URL) log.info(`AWS endpoint ${env.AWS_ENDPOINT_URL}, from AWS_ENDPOINT_URL`);
-  const common = {
+  const calls: Record<string, number> = {};
+  const count = <C extends { middlewareStack: unknown }>(client: C): C => {
+    countCalls(client.middlewareStack as unknown as MiddlewareAdder, calls);
+    noteEndpointOnErrors(client.middlewareStack as unknown as MiddlewareAdder, settings.requestTimeout);
+    return client;
+  };
+  // Every client is built from `common` and passes through `count`: each one,
+  // a client added later too, gets the time bound and its calls counted.
+  const settingsOfEveryClient = {
     region,
+    requestHandler: boundedRequestHandler(settings.requestTimeout),
     ...(settings.profile ? { profile: settings.profile } : {}),
     ...(settings.retryStrategy
       ? { retryStrategy: settings.retryStrategy }
       : { retryMode: "adaptive", ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }) }),
   };
-  const calls: Record<string, number> = {};
-  const count = <C extends { middlewareStack: unknown }>(client: C): C => {
-    countCalls(client.middlewareStack as unknown as MiddlewareAdder, calls);
-    return client;
+  const common = {
+    ...settingsOfEveryClient,
+    ...(settings.assumeRole
+      ? { credentials: await assumedRole(settings, settingsOfEveryClient, env, log, count) }
+      : {}),
   };
   let ssm: SSMClient | undefined;
   const sfn = new Map<string, SFNClient>();
@@ -171,8 +189,85 @@ export async function createAwsClients(
   };
 }
 
+/**
+ * --assume-role: one shared, self-renewing session for every client, its STS
+ * client built with the same settings and counted like the others.
+ */
+async function assumedRole(
+  settings: AwsSettings & { assumeRole?: string },
+  clientConfig: Record<string, unknown> & { region: string },
+  env: Readonly<Record<string, string | undefined>>,
+  log: Logger,
+  count: (client: { middlewareStack: unknown }) => unknown,
+) {
+  const { assumeRoleCredentials, roleSessionName } = await import("./credentials.js");
+  const now = settings.now ?? Date.now;
+  log.info(
+    `AWS credentials: role ${settings.assumeRole} (--assume-role), renewed before each session expires`,
+  );
+  return assumeRoleCredentials({
+    roleArn: settings.assumeRole as string,
+    sessionName: roleSessionName(env.BUILD_TAG, now()),
+    region: clientConfig.region,
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    now,
+    clientConfig,
+    onStsClient: count,
+  });
+}
+
 interface MiddlewareAdder {
-  add(middleware: unknown, options: { step: "initialize"; name: string }): void;
+  add(
+    middleware: unknown,
+    options: { step: "initialize" | "finalizeRequest"; name: string; priority?: "low" },
+  ): void;
+}
+
+/** Connecting is quick even through a proxy; a dead route should not cost the whole request timeout. */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * One attempt may wait `requestTimeout` for its answer: a request that was
+ * sent but never answered (a stalled NAT or proxy) ends in a TimeoutError,
+ * which the SDK's retry strategy retries like a 5xx (it is one of its
+ * transient errors) within its attempts. `throwOnRequestTimeout`: without it
+ * this version of the handler only logs a warning. The socket timeout covers
+ * an answer that stops halfway through its body.
+ */
+function boundedRequestHandler(requestTimeout: number): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: Math.min(requestTimeout, MAX_CONNECT_TIMEOUT_MS),
+    requestTimeout,
+    throwOnRequestTimeout: true,
+    socketTimeout: requestTimeout,
+  });
+}
+
+/**
+ * Inside the SDK's retries, per attempt: an error leaving the attempt is
+ * marked with the host it was sent to, so "no answer from HOST" can be said
+ * of whatever endpoint the SDK resolved (AWS_ENDPOINT_URL, a service's own
+ * variable, or AWS's).
+ */
+function noteEndpointOnErrors(stack: MiddlewareAdder, requestTimeoutMs: number): void {
+  stack.add(
+    (next: (args: { request?: unknown }) => Promise<unknown>) => async (args: { request?: unknown }) => {
+      try {
+        return await next(args);
+      } catch (error: unknown) {
+        const request = args.request as { hostname?: string; port?: number } | undefined;
+        if (error && typeof error === "object" && request?.hostname) {
+          const note: EndpointNote = {
+            host: `${request.hostname}${request.port ? `:${request.port}` : ""}`,
+            requestTimeoutMs,
+          };
+          Object.defineProperty(error, ENDPOINT_NOTE, { value: note, configurable: true });
+        }
+        throw error;
+      }
+    },
+    { step: "finalizeRequest", name: "batchinfEndpointNote", priority: "low" },
+  );
 }
 
 /** Count each operation once per call, before retries (the initialize step runs once). */

@@ -1,5 +1,7 @@
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
-import { EnvironmentError, InputError } from "../errors.js";
+import { formatDuration } from "../duration.js";
+import { EnvironmentError, InputError, isCallCutShort } from "../errors.js";
+import { ENDPOINT_NOTE, type EndpointNote } from "./endpoint-note.js";
 
 interface SdkError {
   name?: string;
@@ -19,6 +21,10 @@ export type AwsErrorKind =
   | "throttling"
   | "transient"
   | "credentials"
+  /** The session's credentials ran out (ExpiredToken): renewable only with --assume-role. */
+  | "expired"
+  /** --assume-role could not be assumed (denied, or STS failed): the cause says why. */
+  | "assume-role"
   | "access"
   | "not-found"
   | "invalid"
@@ -30,11 +36,10 @@ const ACCESS = new Set([
   "UnauthorizedOperation",
   "AuthorizationError",
 ]);
+const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken", "TokenRefreshRequired"]);
 const CREDENTIALS = new Set([
   "UnrecognizedClientException",
   "InvalidClientTokenId",
-  "ExpiredTokenException",
-  "ExpiredToken",
   "InvalidSignatureException",
   "SignatureDoesNotMatch",
   "IncompleteSignature",
@@ -52,7 +57,9 @@ const INVALID = new Set(["ValidationException", "InvalidArn", "InvalidName", "In
 export function classifyAwsError(error: unknown): AwsErrorKind {
   if (error === null || typeof error !== "object") return "other";
   const e = error as SdkError & Error;
-  if (e.name === "AbortError") return "aborted";
+  if (e.name === "AbortError" || isCallCutShort(error)) return "aborted";
+  if (e.name === "AssumeRoleFailure") return "assume-role";
+  if (EXPIRED.has(e.name ?? "")) return "expired";
   if (CREDENTIALS.has(e.name ?? "") || /Could not load credentials/i.test(e.message ?? ""))
     return "credentials";
   if (isThrottlingError(e as never)) return "throttling";
@@ -87,6 +94,8 @@ export function awsFailure(
   error: unknown,
   context: { operation: string; region: string; resource?: string },
 ): Error {
+  // Cut short by the interrupt or the deadline: its own exit code (130/143/4), not an AWS failure.
+  if (isCallCutShort(error)) return error;
   const e = (error ?? {}) as SdkError;
   const name = e.name ?? "Error";
   const attempts = e.$metadata?.attempts;
@@ -107,6 +116,13 @@ export function awsFailure(
         `AWS rejected the credentials for ${where} (${name}: ${message}); refresh or fix them.`,
         { cause: error },
       );
+    case "expired":
+      return new CredentialsExpiredError(
+        `The AWS credentials expired (${name} from ${where}); renew them (a longer session, or --assume-role ROLE_ARN so batchinf renews it) and run again.`,
+        { cause: error },
+      );
+    case "assume-role":
+      return assumeRoleFailure(error as Error & { roleArn?: string; cause?: unknown });
     case "throttling":
       return new EnvironmentError(
         `AWS kept throttling ${where}${after} (${name}); try again later, or raise AWS_MAX_ATTEMPTS.`,
@@ -122,6 +138,14 @@ export function awsFailure(
     case "aborted":
       return new EnvironmentError(`${where} was cut short (interrupted).`, { cause: error });
     case "transient": {
+      const note = (error as { [ENDPOINT_NOTE]?: EndpointNote })[ENDPOINT_NOTE];
+      if (name === "TimeoutError" && note) {
+        const tries = attempts ?? 1;
+        return new EnvironmentError(
+          `${where}: no answer from ${note.host} within --request-timeout ${formatDuration(note.requestTimeoutMs)}, ${tries} ${tries === 1 ? "attempt" : "attempts"}; check the network, proxy or AWS_ENDPOINT_URL, or raise --request-timeout.`,
+          { cause: error },
+        );
+      }
       const status = e.$metadata?.httpStatusCode;
       if (status !== undefined && status >= 500) {
         return new EnvironmentError(
@@ -144,4 +168,27 @@ export function awsFailure(
         },
       );
   }
+}
+
+/**
+ * The credentials ran out and nothing can renew them. Its own class: a wait
+ * that meets it says the execution keeps running and how to attach again,
+ * and it is never told as the execution failing.
+ */
+export class CredentialsExpiredError extends EnvironmentError {
+  readonly reason = "credentials-expired";
+}
+
+/** --assume-role failed: name the role and what STS said, with what to change. */
+function assumeRoleFailure(error: Error & { roleArn?: string; cause?: unknown }): Error {
+  const role = error.roleArn ?? "the role";
+  const cause = (error.cause ?? {}) as SdkError;
+  const said = `${cause.name ?? "Error"}${cause.message ? `: ${cause.message.trim()}` : ""}`;
+  if (classifyAwsError(cause) === "access") {
+    return new EnvironmentError(
+      `batchinf may not assume --assume-role ${role} (${said}); allow sts:AssumeRole on it for the identity Jenkins runs as, and trust that identity in the role's trust policy.`,
+      { cause: error },
+    );
+  }
+  return new EnvironmentError(`Could not assume --assume-role ${role} (${said}).`, { cause: error });
 }

@@ -11,6 +11,7 @@ import {
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { cleanCredentialUrlsInText } from "../secrets/url.js";
+import { send } from "./send.js";
 
 // A running Batch job's stream is known to batch:DescribeJobs alone: its thin call rides in this bundle too.
 export { BatchClient, type BatchJobLog, createBatchClient, describeBatchJobLog } from "./batch-log.js";
@@ -50,9 +51,10 @@ export interface LogEventsRequest {
 export async function getLogEventsPage(
   client: CloudWatchLogsClient,
   request: LogEventsRequest,
-  abortSignal?: AbortSignal,
+  abortSignal: AbortSignal,
 ): Promise<LogEventsPage> {
-  const out = await client.send(
+  const out = await send(
+    client,
     new GetLogEventsCommand({
       logGroupName: request.group,
       logStreamName: request.stream,
@@ -61,7 +63,7 @@ export async function getLogEventsPage(
       ...(request.limit ? { limit: request.limit } : {}),
       ...(request.startTime !== undefined ? { startTime: request.startTime } : {}),
     }),
-    abortSignal ? { abortSignal } : {},
+    abortSignal,
   );
   const page: LogEventsPage = {
     lines: (out.events ?? []).map((event) => ({
@@ -80,11 +82,12 @@ export async function logStreamsWithPrefix(
   client: CloudWatchLogsClient,
   group: string,
   prefix: string,
-  abortSignal?: AbortSignal,
+  abortSignal: AbortSignal,
 ): Promise<string[]> {
-  const out = await client.send(
+  const out = await send(
+    client,
     new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix }),
-    abortSignal ? { abortSignal } : {},
+    abortSignal,
   );
   return (out.logStreams ?? []).flatMap((stream) => stream.logStreamName ?? []);
 }

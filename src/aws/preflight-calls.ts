@@ -16,57 +16,57 @@ import { GetBucketLocationCommand, HeadObjectCommand } from "@aws-sdk/client-s3"
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import type { PreflightClients } from "./preflight-clients.js";
+import { send } from "./send.js";
 
 /**
  * The read calls preflight makes, one thin function each, bound to the
- * clients and the interrupt. The checks (src/preflight/, and each task kind's
+ * clients and the interrupt (through ./send.ts, the one place a client sends). The checks (src/preflight/, and each task kind's
  * in src/tasks/) call AWS only through these, so they import no SDK code and
  * a test can read what each check asks.
  */
-export function preflightCalls(clients: PreflightClients, signal?: AbortSignal) {
-  const options = signal ? { abortSignal: signal } : {};
+export function preflightCalls(clients: PreflightClients, signal: AbortSignal) {
   return {
     glue: {
-      getJob: (JobName: string) => clients.glue.send(new GetJobCommand({ JobName }), options),
-      getDatabase: (Name: string) => clients.glue.send(new GetDatabaseCommand({ Name }), options),
+      getJob: (JobName: string) => send(clients.glue, new GetJobCommand({ JobName }), signal),
+      getDatabase: (Name: string) => send(clients.glue, new GetDatabaseCommand({ Name }), signal),
     },
     batch: {
       describeJobQueues: (jobQueues: string[]) =>
-        clients.batch.send(new DescribeJobQueuesCommand({ jobQueues }), options),
+        send(clients.batch, new DescribeJobQueuesCommand({ jobQueues }), signal),
       describeComputeEnvironments: (computeEnvironments: string[]) =>
-        clients.batch.send(new DescribeComputeEnvironmentsCommand({ computeEnvironments }), options),
+        send(clients.batch, new DescribeComputeEnvironmentsCommand({ computeEnvironments }), signal),
       describeJobDefinitions: (input: DescribeJobDefinitionsCommandInput) =>
-        clients.batch.send(new DescribeJobDefinitionsCommand(input), options),
+        send(clients.batch, new DescribeJobDefinitionsCommand(input), signal),
     },
     lambda: {
       getFunction: (FunctionName: string) =>
-        clients.lambda.send(new GetFunctionCommand({ FunctionName }), options),
+        send(clients.lambda, new GetFunctionCommand({ FunctionName }), signal),
     },
     sns: {
       getTopicAttributes: (TopicArn: string) =>
-        clients.sns.send(new GetTopicAttributesCommand({ TopicArn }), options),
+        send(clients.sns, new GetTopicAttributesCommand({ TopicArn }), signal),
     },
     events: {
-      describeEventBus: (Name: string) => clients.events.send(new DescribeEventBusCommand({ Name }), options),
+      describeEventBus: (Name: string) => send(clients.events, new DescribeEventBusCommand({ Name }), signal),
     },
     dynamodb: {
       describeTable: (TableName: string) =>
-        clients.dynamodb.send(new DescribeTableCommand({ TableName }), options),
+        send(clients.dynamodb, new DescribeTableCommand({ TableName }), signal),
     },
     s3: {
       getBucketLocation: (Bucket: string) =>
-        clients.s3.send(new GetBucketLocationCommand({ Bucket }), options),
+        send(clients.s3, new GetBucketLocationCommand({ Bucket }), signal),
       headObject: (Bucket: string, Key: string) =>
-        clients.s3.send(new HeadObjectCommand({ Bucket, Key }), options),
+        send(clients.s3, new HeadObjectCommand({ Bucket, Key }), signal),
     },
     ssm: {
       // Without decryption: only whether it exists matters; the value is never read.
       getParameter: (Name: string) =>
-        clients.ssm.send(new GetParameterCommand({ Name, WithDecryption: false }), options),
+        send(clients.ssm, new GetParameterCommand({ Name, WithDecryption: false }), signal),
     },
     iam: {
       simulatePrincipalPolicy: (input: SimulatePrincipalPolicyCommandInput) =>
-        clients.iam.send(new SimulatePrincipalPolicyCommand(input), options),
+        send(clients.iam, new SimulatePrincipalPolicyCommand(input), signal),
     },
   };
 }

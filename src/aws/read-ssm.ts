@@ -16,14 +16,15 @@ export async function readSsmSnapshot(
   clients: AwsClients,
   request: { path?: string; names: readonly string[] },
   log: Logger,
+  signal: AbortSignal,
 ): Promise<SsmSnapshot> {
   if (request.path !== undefined) assertParameterPath(request.path);
   for (const name of request.names) assertParameterName(name, "--ssm-param");
   const client = clients.ssm();
   const started = Date.now();
   const [byPath, byName] = await Promise.all([
-    request.path === undefined ? [] : readParametersByPath(client, request.path, clients.region),
-    request.names.length === 0 ? [] : readParametersByName(client, request.names, clients.region),
+    request.path === undefined ? [] : readParametersByPath(client, request.path, clients.region, signal),
+    request.names.length === 0 ? [] : readParametersByName(client, request.names, clients.region, signal),
   ]);
   const parameters = [...byPath, ...byName];
   for (const parameter of parameters) {

@@ -15,71 +15,70 @@ import {
   type StopExecutionCommandOutput,
 } from "@aws-sdk/client-sfn";
 
-/** Every call can be cut short: an interrupt must not wait for an in-flight call and its retries. */
-export interface CallOptions {
-  abortSignal?: AbortSignal;
-}
+import { send } from "./send.js";
 
 /**
  * Thin calls: one Step Functions operation each, the client passed in. They
  * return the SDK's output and throw the SDK's errors; callers decide what an
  * error means (ExecutionAlreadyExists is a case to handle, not a failure).
+ * Each takes the signal that cuts it short (interrupt, --timeout deadline,
+ * abort budget): required, so no phase can forget it.
  */
 export function describeStateMachine(
   client: SFNClient,
   stateMachineArn: string,
-  options: CallOptions = {},
+  signal: AbortSignal,
 ): Promise<DescribeStateMachineCommandOutput> {
-  return client.send(new DescribeStateMachineCommand({ stateMachineArn }), options);
+  return send(client, new DescribeStateMachineCommand({ stateMachineArn }), signal);
 }
 
 export function describeStateMachineAlias(
   client: SFNClient,
   stateMachineAliasArn: string,
-  options: CallOptions = {},
+  signal: AbortSignal,
 ): Promise<DescribeStateMachineAliasCommandOutput> {
-  return client.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn }), options);
+  return send(client, new DescribeStateMachineAliasCommand({ stateMachineAliasArn }), signal);
 }
 
 export function startExecution(
   client: SFNClient,
   request: { stateMachineArn: string; name: string; input: string },
-  options: CallOptions = {},
+  signal: AbortSignal,
 ): Promise<StartExecutionCommandOutput> {
-  return client.send(new StartExecutionCommand(request), options);
+  return send(client, new StartExecutionCommand(request), signal);
 }
 
 export function describeExecution(
   client: SFNClient,
   executionArn: string,
-  options: CallOptions = {},
+  signal: AbortSignal,
 ): Promise<DescribeExecutionCommandOutput> {
-  return client.send(new DescribeExecutionCommand({ executionArn }), options);
+  return send(client, new DescribeExecutionCommand({ executionArn }), signal);
 }
 
 export function getHistoryPage(
   client: SFNClient,
   request: { executionArn: string; maxResults: number; reverseOrder: boolean; nextToken?: string },
-  options: CallOptions = {},
+  signal: AbortSignal,
 ): Promise<GetExecutionHistoryCommandOutput> {
-  return client.send(new GetExecutionHistoryCommand({ ...request, includeExecutionData: true }), options);
+  return send(client, new GetExecutionHistoryCommand({ ...request, includeExecutionData: true }), signal);
 }
 
 export function stopExecution(
   client: SFNClient,
   request: { executionArn: string; error: string; cause: string },
-  options: CallOptions = {},
+  signal: AbortSignal,
 ): Promise<StopExecutionCommandOutput> {
-  return client.send(new StopExecutionCommand(request), options);
+  return send(client, new StopExecutionCommand(request), signal);
 }
 
 export async function redriveExecution(
   client: SFNClient,
   executionArn: string,
   clientToken: string,
-  options: CallOptions = {},
+  signal: AbortSignal,
 ): Promise<void> {
-  await client.send(new RedriveExecutionCommand({ executionArn, clientToken }), options);
+  await send(client, new RedriveExecutionCommand({ executionArn, clientToken }), signal);
 }
 
 export function consoleUrl(

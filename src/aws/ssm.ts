@@ -1,13 +1,14 @@
 import {
+  GetParametersByPathCommand,
   GetParametersCommand,
   type Parameter,
-  paginateGetParametersByPath,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
 import { EnvironmentError, InputError } from "../errors.js";
 import type { RawParameter } from "../sources/ssm-values.js";
 import { parseArn } from "./arn.js";
 import { awsFailure } from "./errors.js";
+import { send } from "./send.js";
 
 /** GetParameters takes at most 10 names; GetParametersByPath pages at most 10. */
 const SSM_BATCH = 10;
@@ -37,23 +38,34 @@ export function assertParameterPath(path: string): void {
 
 /**
  * Every parameter under a path, recursively and decrypted, to the last page.
- * Parameter Store may answer a page with no parameters but a NextToken; the
- * SDK's paginator keeps following the token, which is exactly what we need.
+ * Parameter Store may answer a page with no parameters but a NextToken: keep
+ * following the token until there is none. (Not the SDK's paginator: it sends
+ * without an abort signal.)
  */
 export async function readParametersByPath(
   client: SSMClient,
   path: string,
   region: string,
+  signal: AbortSignal,
 ): Promise<RawParameter[]> {
   const parameters: RawParameter[] = [];
   try {
-    const pages = paginateGetParametersByPath(
-      { client, pageSize: SSM_BATCH },
-      { Path: path, Recursive: true, WithDecryption: true },
-    );
-    for await (const page of pages) {
+    let token: string | undefined;
+    do {
+      const page = await send(
+        client,
+        new GetParametersByPathCommand({
+          Path: path,
+          Recursive: true,
+          WithDecryption: true,
+          MaxResults: SSM_BATCH,
+          ...(token ? { NextToken: token } : {}),
+        }),
+        signal,
+      );
       for (const parameter of page.Parameters ?? []) parameters.push(toRaw(parameter));
-    }
+      token = page.NextToken;
+    } while (token);
   } catch (error: unknown) {
     throw awsFailure(error, { operation: "ssm:GetParametersByPath", region, resource: path });
   }
@@ -70,6 +82,7 @@ export async function readParametersByName(
   client: SSMClient,
   names: readonly string[],
   region: string,
+  signal: AbortSignal,
 ): Promise<RawParameter[]> {
   const unique = [...new Set(names)];
   const chunks: string[][] = [];
@@ -77,7 +90,7 @@ export async function readParametersByName(
   const responses = await Promise.all(
     chunks.map(async (Names) => {
       try {
-        return await client.send(new GetParametersCommand({ Names, WithDecryption: true }));
+        return await send(client, new GetParametersCommand({ Names, WithDecryption: true }), signal);
       } catch (error: unknown) {
         throw awsFailure(error, { operation: "ssm:GetParameters", region, resource: Names.join(", ") });
       }

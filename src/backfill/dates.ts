@@ -1,4 +1,5 @@
 import { calendarDay } from "../calendar.js";
+import { flagOf } from "../cli-options.js";
 import { InputError } from "../errors.js";
 
 /**
@@ -41,7 +42,7 @@ const FORM = /^(\d{4})-(\d{2})-(\d{2})$/;
  * build would help nobody. An unsorted list is sorted, also with a note.
  */
 export function backfillDates(options: BackfillDateOptions): string[] {
-  const label = options.label ?? ((option: string) => `--${option}`);
+  const label = options.label ?? flagOf;
   const hasRange = options.from !== undefined || options.to !== undefined;
   const hasList = options.dates !== undefined;
   if (hasRange && hasList) {

@@ -18,7 +18,7 @@ export interface ExistingExecutions {
  */
 export async function findExistingExecutions(
   jobs: ReadonlyArray<{ date: string; job: Pick<StartRequest, "machine" | "name" | "input"> }>,
-  deps: { client: SFNClient; signal?: AbortSignal },
+  deps: { client: SFNClient; signal: AbortSignal },
 ): Promise<ExistingExecutions> {
   const found = await Promise.all(jobs.map(async ({ job }) => (await lookUpExecution(job, deps)) ?? null));
   const conflicts = jobs.flatMap(({ date, job }, i) => {

@@ -14,8 +14,10 @@ import type { CommandContext } from "./context.js";
  * same settings. `readLiveSsm` is prepareInput's reader of Terraform's outputs.
  */
 export function lazyClients(
-  options: { region?: string; profile?: string },
+  options: { region?: string; profile?: string; assumeRole?: string; requestTimeout: number },
   ctx: CommandContext,
+  /** Cuts the SSM reads short: the command's interrupt. */
+  signal: AbortSignal,
 ): {
   get(tfvarsRegion?: string): Promise<AwsClients>;
   current(): AwsClients | undefined;
@@ -24,7 +26,15 @@ export function lazyClients(
   let clients: AwsClients | undefined;
   const get = async (tfvarsRegion?: string) => {
     clients ??= await createAwsClients(
-      { region: options.region, profile: options.profile, tfvarsRegion, ...ctx.aws },
+      {
+        region: options.region,
+        profile: options.profile,
+        assumeRole: options.assumeRole,
+        now: ctx.now,
+        requestTimeout: options.requestTimeout,
+        tfvarsRegion,
+        ...ctx.aws,
+      },
       ctx.log,
       ctx.io.env,
     );
@@ -34,6 +44,11 @@ export function lazyClients(
     get,
     current: () => clients,
     readLiveSsm: async ({ path, names, tfvarsRegion }) =>
-      readSsmSnapshot(await get(tfvarsRegion), { ...(path !== undefined ? { path } : {}), names }, ctx.log),
+      readSsmSnapshot(
+        await get(tfvarsRegion),
+        { ...(path !== undefined ? { path } : {}), names },
+        ctx.log,
+        signal,
+      ),
   };
 }

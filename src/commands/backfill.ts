@@ -8,20 +8,18 @@ import { summaryRows, summaryTable } from "../backfill/summary.js";
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { InputError, toExit } from "../errors.js";
-import { defaultExecutionName } from "../execution/execution-name.js";
-import { exitCodeOfAll } from "../execution/exit-code.js";
+import { exitCodeOfAll, outcomeOfError } from "../execution/exit-code.js";
 import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { startAndFollow } from "../execution/service.js";
 import { INPUT_KEYS } from "../input/keys.js";
-import { prepareInput } from "../input/prepare.js";
+import { assertSameAccount, chooseStateMachine, composeInput, nameExecution } from "../plan/plan.js";
+import { describeProblem, maskedInput, reportPrepared } from "../plan/prepared.js";
 import { totalUsage, usageText } from "../usage/usage.js";
 import { lazyClients } from "./aws-session.js";
-import type { CommandContext } from "./context.js";
+import { type CommandContext, labelsOf } from "./context.js";
 import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 import { preflightBeforeStart } from "./preflight-step.js";
-import { describeProblem, maskedInput, reportPrepared } from "./render.js";
-import { assertSameAccount, chooseStateMachine } from "./run.js";
 
 export type BackfillOptions = OptionsOf<"backfill">;
 
@@ -34,7 +32,7 @@ export type BackfillOptions = OptionsOf<"backfill">;
  * shared client; one log, each line prefixed with its date.
  */
 export async function backfillCommand(options: BackfillOptions, ctx: CommandContext): Promise<number> {
-  const label = (option: string) => ctx.optionLabel?.(option) ?? `--${kebab(option)}`;
+  const label = labelsOf(ctx);
   // The reports open first: whatever is refused after this is written into them (every ending).
   const frame = await openFrame(ctx, options, { several: true });
   const reports: ExecutionReport[] = [];
@@ -53,12 +51,12 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
       reports.push({ label: date, status: "NOT_STARTED", states: [], outcome: { kind: "started" } });
     }
     frame.reports.push(...reports);
-    const clientsOnDemand = lazyClients(options, ctx);
+    const clientsOnDemand = lazyClients(options, ctx, frame.interrupt);
     session = clientsOnDemand;
     const getClients = clientsOnDemand.get;
     // The sources are read once, composed for the first date; every other date is composed from the same layers.
-    const prepared = await prepareInput(
-      { ...options, date: dates[0], offline: false },
+    const prepared = await composeInput(
+      { ...options, date: dates[0] },
       {
         log: ctx.log,
         env: ctx.io.env,
@@ -68,26 +66,28 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
       },
     );
     // Missing keys are the same for every date: run's message says where each was expected from.
-    if (prepared.composition.missing.length > 0) reportPrepared(prepared, options, ctx);
+    if (prepared.composition.missing.length > 0) reportPrepared(prepared, options, ctx.log);
     const inputs = inputsForDates(prepared, dates, ctx.now(), (text) => ctx.log.secrets.maskText(text));
     assertAllValid(inputs, (problem, input) =>
       describeProblem(problem, { ...prepared, composition: input.composition }, ctx.log.secrets),
     );
-    reportPrepared(prepared, options, ctx);
+    reportPrepared(prepared, options, ctx.log);
     const overridden = dateOverrides(prepared);
     if (overridden.length > 0) {
       ctx.log.warn(
         `--set ${overridden.join(", ")} overrides the date of every backfill date: each input has that value, whatever its date.`,
       );
     }
-    const machine = chooseStateMachine(options, prepared, ctx);
-    assertSameAccount(prepared, machine, ctx);
+    const machine = chooseStateMachine(options, prepared, label);
+    assertSameAccount(prepared, machine, ctx.log);
     const namedAt = ctx.now();
     const jobs: DateJob[] = inputs.map((input, i) => {
       const report = reports[i] as ExecutionReport;
       report.input = maskedInput(input.composition, options.showSecrets);
-      const useCase = String(input.composition.input.use_case_name ?? "batch");
-      const name = defaultExecutionName(useCase, input.executionDate.compact, ctx.io.env.BUILD_TAG, namedAt);
+      const name = nameExecution(input.composition, input.executionDate, {
+        ...(ctx.io.env.BUILD_TAG !== undefined ? { buildTag: ctx.io.env.BUILD_TAG } : {}),
+        at: namedAt,
+      });
       return {
         date: input.date,
         running: false,
@@ -98,6 +98,7 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
           input: JSON.stringify(input.composition.input),
           redrive: options.redrive,
           secretKeys: new Set(INPUT_KEYS.filter((key) => input.composition.provenance[key]?.secret)),
+          ssmKeys: new Set(INPUT_KEYS.filter((key) => input.composition.provenance[key]?.source === "ssm")),
         },
       };
     });
@@ -202,10 +203,9 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     }
   } catch (error: unknown) {
     // Refused before the dates were known: one report says so.
-    if (reports.length === 0)
-      frame.reports.push({ status: "NOT_STARTED", states: [], outcome: { kind: "error", error } });
-    for (const report of reports)
-      if (report.status === "NOT_STARTED") report.outcome = { kind: "error", error };
+    const outcome = outcomeOfError(error, options.onAbort);
+    if (reports.length === 0) frame.reports.push({ status: "NOT_STARTED", states: [], outcome });
+    for (const report of reports) if (report.status === "NOT_STARTED") report.outcome = outcome;
     await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }
@@ -245,8 +245,4 @@ function printSummary(reports: readonly ExecutionReport[], ctx: CommandContext):
   for (const line of summaryTable(rows)) ctx.log.info(`  ${line}`);
   const usage = totalUsage(reports.map((report) => report.usage));
   if (usage) ctx.log.info(`Used in all: ${usageText(usage)}`);
-}
-
-function kebab(option: string): string {
-  return option.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }

@@ -1,4 +1,5 @@
 import type { AwsSettings } from "../aws/clients.js";
+import { flagOf } from "../cli-options.js";
 import type { Io, Logger } from "../io/log.js";
 
 /** What every command gets instead of reaching for `process`. */
@@ -22,4 +23,9 @@ export interface CommandContext {
 export interface SignalSource {
   /** Register a handler; returns a function that unregisters it. */
   onSignal(handler: (signal: "SIGINT" | "SIGTERM") => void): () => void;
+}
+
+/** How this command's messages name an option: its variable when it came from one, else its flag. */
+export function labelsOf(ctx: CommandContext): (option: string) => string {
+  return ctx.optionLabel ?? flagOf;
 }

@@ -13,7 +13,7 @@ import { renderJunit } from "../report/junit.js";
 import { backfillResultOf, resultOf } from "../report/result.js";
 import type { TaskClients } from "../tasks/kind.js";
 import { type Prices, readPrices } from "../usage/prices.js";
-import type { CommandContext } from "./context.js";
+import { type CommandContext, labelsOf } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
 /** The flags every following command shares, from their typed options. */
@@ -30,7 +30,7 @@ export async function pricesOption(
   ctx: CommandContext,
 ): Promise<Prices | undefined> {
   if (options.prices === undefined) return undefined;
-  return readPrices(options.prices, ctx.optionLabel?.("prices") ?? "--prices");
+  return readPrices(options.prices, labelsOf(ctx)("prices"));
 }
 
 export function followOptions(options: FollowFlags, ctx: CommandContext): FollowOptions {
@@ -124,6 +124,7 @@ export function serviceDeps(setup: {
     sleep: frame.sleep,
     interrupt: frame.interrupt,
     emit,
+    flushReports: () => frame.flush(),
     consoleUrl: (executionArn) => consoleUrl(region, executionArn, consoleDomain(region)),
     describeFailure: (failure, run) =>
       describeTaskFailure(failure, run, {

@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -10,6 +9,7 @@ import type { Sleep } from "../io/sleep.js";
 import { FileReporter } from "../report/file-reporter.js";
 import { LogReporter } from "../report/log-reporter.js";
 import type { CommandContext } from "./context.js";
+import { type Interrupt, listenForInterrupt } from "./interrupt.js";
 
 export interface FrameOptions {
   resultFile?: string;
@@ -31,7 +31,13 @@ export interface FrameRenderers {
 }
 
 /** Events after which the result file is written at once: the execution ARN is known. */
-const ARN_KNOWN = new Set<ExecutionEvent["type"]>(["started", "attached", "redriven", "found-ended"]);
+const ARN_KNOWN = new Set<ExecutionEvent["type"]>([
+  "start-sending",
+  "started",
+  "attached",
+  "redriven",
+  "found-ended",
+]);
 
 /** Wall-clock sleep, cut short by an abort. */
 export const realSleep: Sleep = async (ms, signal) => {
@@ -48,9 +54,8 @@ export class CommandFrame {
   /** The AWS calls made, by operation, once clients exist: the result records them. */
   apiCalls?: Record<string, number>;
   readonly sleep: Sleep;
-  private readonly controller = new AbortController();
+  private readonly interruption: Interrupt;
   private readonly reporters: Reporter[] = [];
-  private readonly disposeSignals: () => void;
 
   private constructor(
     private readonly ctx: CommandContext,
@@ -58,13 +63,7 @@ export class CommandFrame {
     renderers: FrameRenderers,
   ) {
     this.sleep = ctx.sleep ?? realSleep;
-    // Every in-flight call and follower of every date listens for the one interrupt: a backfill of
-    // 30 dates is not a leak, and Node's warning about it would read like a failure in the build log.
-    setMaxListeners(1000, this.controller.signal);
-    this.disposeSignals =
-      ctx.signals?.onSignal((signal) => {
-        if (!this.controller.signal.aborted) this.controller.abort(signal);
-      }) ?? (() => undefined);
+    this.interruption = listenForInterrupt(ctx);
     const reports = () => this.reports;
     this.reporters.push(
       new LogReporter(ctx.log, renderers.failureLines ? { describeFailure: renderers.failureLines } : {}),
@@ -112,7 +111,7 @@ export class CommandFrame {
   }
 
   get interrupt(): AbortSignal {
-    return this.controller.signal;
+    return this.interruption.signal;
   }
 
   /** An emitter for one execution; `label` tells executions apart in a shared log. */
@@ -122,13 +121,18 @@ export class CommandFrame {
     };
   }
 
+  /** Wait until the reports written early (the result file with the ARN) are on disk. */
+  async flush(): Promise<void> {
+    await Promise.all(this.reporters.map((reporter) => reporter.flush?.()));
+  }
+
   /** Write every report, print the result on stdout with --output json, stop listening for signals. */
   async close(): Promise<void> {
     try {
       await Promise.all(this.reporters.map((reporter) => reporter.close?.(this.reports)));
       if (this.options.output === "json") this.ctx.io.stdout(this.renderResult(this.reports, this.apiCalls));
     } finally {
-      this.disposeSignals();
+      this.interruption.dispose();
     }
   }
 }

@@ -2,12 +2,13 @@ import type { OptionsOf } from "../cli-options.js";
 import { exitCodeOf } from "../execution/exit-code.js";
 import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
+import { planExecution } from "../plan/plan.js";
+import { maskedInput } from "../plan/prepared.js";
 import { lazyClients } from "./aws-session.js";
 import type { CommandContext } from "./context.js";
+import { labelsOf } from "./context.js";
 import { closeQuietly, openFrame } from "./follow-shared.js";
 import { preflightBeforeStart } from "./preflight-step.js";
-import { maskedInput } from "./render.js";
-import { assertSameAccount, chooseStateMachine, composeAsRun } from "./run.js";
 
 export type PreflightOptions = OptionsOf<"preflight">;
 
@@ -23,11 +24,20 @@ export async function preflightCommand(options: PreflightOptions, ctx: CommandCo
   frame.reports.push(report);
   let session: ReturnType<typeof lazyClients> | undefined;
   try {
-    session = lazyClients(options, ctx);
-    const prepared = await composeAsRun(options, ctx, session.readLiveSsm);
-    report.input = maskedInput(prepared.composition, options.showSecrets);
-    const machine = chooseStateMachine(options, prepared, ctx);
-    assertSameAccount(prepared, machine, ctx);
+    session = lazyClients(options, ctx, frame.interrupt);
+    const { prepared, machine } = await planExecution(
+      options,
+      {
+        log: ctx.log,
+        env: ctx.io.env,
+        now: ctx.now,
+        label: labelsOf(ctx),
+        readLiveSsm: session.readLiveSsm,
+      },
+      (valid) => {
+        report.input = maskedInput(valid.composition, options.showSecrets);
+      },
+    );
     const clients = await session.get(prepared.tfvarsRegion);
     const facts = await checkStateMachine(clients.sfn(machine.region), machine, frame.interrupt);
     report.stateMachineArn = machine.baseArn;

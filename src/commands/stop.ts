@@ -4,8 +4,9 @@ import { awsErrorName, awsFailure } from "../aws/errors.js";
 import { describeExecution } from "../aws/sfn.js";
 import type { OptionsOf } from "../cli-options.js";
 import { EnvironmentError, ExitCode, InputError, toExit } from "../errors.js";
+import { deadlineSignal } from "../execution/deadline.js";
 import { type ExecutionRef, parseExecutionArn } from "../execution/state-machine.js";
-import { stopWithin } from "../execution/stop.js";
+import { type StopOutcome, stopWithin } from "../execution/stop.js";
 import type { CommandContext } from "./context.js";
 import { realSleep } from "./frame.js";
 
@@ -32,32 +33,41 @@ export async function stopCommand(
       "Name the execution to stop: batchinf stop ARN, or batchinf stop --result-file FILE.",
     );
   }
-  const arns =
-    args[0] !== undefined ? [args[0]] : await arnsFromResultFile(options.resultFile as string, ctx);
-  if (arns.length === 0) return ExitCode.ok;
-  const refs = arns.map((arn) => {
+  const named: Named[] =
+    args[0] !== undefined
+      ? [{ arn: args[0], possiblyStarted: false }]
+      : await arnsFromResultFile(options.resultFile as string, ctx);
+  if (named.length === 0) return ExitCode.ok;
+  const refs = named.map(({ arn, possiblyStarted }) => {
     const ref = parseExecutionArn(arn);
     if (!ref) {
       throw new InputError(
         `'${arn}' is not a Step Functions execution ARN; expected arn:aws:states:<region>:<account>:execution:<state-machine>:<name>.`,
       );
     }
-    return ref;
+    return { ...ref, possiblyStarted };
   });
   const first = refs[0] as ExecutionRef;
   const clients = await createAwsClients(
     {
       region: options.region,
       profile: options.profile,
+      assumeRole: options.assumeRole,
+      now: ctx.now,
       known: { region: first.region, why: "the execution ARN" },
+      requestTimeout: options.requestTimeout,
       ...ctx.aws,
     },
     ctx.log,
     ctx.io.env,
   );
   const deadline = ctx.now() + options.abortTimeout;
+  // Every call, the look-ups too, fits in --abort-timeout: the build's post step must not hang.
+  const budget = deadlineSignal(deadline, ctx.now, "--abort-timeout");
   // Every execution gets its stop, whatever happens to the others; each failure is said.
-  const settled = await Promise.allSettled(refs.map((ref) => stopOne(clients, ref, deadline, ctx)));
+  const settled = await Promise.allSettled(
+    refs.map((ref) => stopOne(clients, ref, { deadline, signal: budget.signal }, ctx)),
+  ).finally(() => budget.dispose());
   const failures = settled.flatMap((result) =>
     result.status === "rejected" ? [result.reason as unknown] : [],
   );
@@ -75,15 +85,34 @@ export async function stopCommand(
 
 async function stopOne(
   clients: AwsClients,
-  ref: ExecutionRef,
-  deadline: number,
+  ref: ExecutionRef & { possiblyStarted: boolean },
+  { deadline, signal }: { deadline: number; signal: AbortSignal },
   ctx: CommandContext,
 ): Promise<{ executionArn: string; status?: string; stopped: boolean }> {
   const { arn } = ref;
   const client = clients.sfn(ref.region);
+  const buildUrl = ctx.io.env.BUILD_URL;
+  const cause = `Stopped by batchinf stop${buildUrl ? ` in ${buildUrl}` : ""}`;
+  const stopDeps = {
+    client: clients.sfnUrgent(ref.region),
+    region: ref.region,
+    now: ctx.now,
+    sleep: ctx.sleep ?? realSleep,
+  };
+  if (ref.possiblyStarted) {
+    // Its StartExecution was never answered: it may exist, or its start may still land.
+    const outcome = await stopWithin(arn, cause, deadline, { ...stopDeps, possiblyStarted: true });
+    if (outcome.neverStarted) {
+      ctx.log.info(
+        `Execution ${arn} never started (its StartExecution did not take effect); nothing to stop.`,
+      );
+      return { executionArn: arn, status: "NOT_STARTED", stopped: false };
+    }
+    return reportStop(arn, outcome, ctx);
+  }
   let status: string | undefined;
   try {
-    status = (await describeExecution(client, arn)).status;
+    status = (await describeExecution(client, arn, signal)).status;
   } catch (error: unknown) {
     if (awsErrorName(error) === "ExecutionDoesNotExist") {
       throw new EnvironmentError(`Execution ${arn} does not exist in ${ref.region}; nothing to stop.`, {
@@ -96,27 +125,35 @@ async function stopOne(
     ctx.log.info(`Execution ${arn} already ended ${status ?? "?"}; nothing to stop.`);
     return { executionArn: arn, ...(status ? { status } : {}), stopped: false };
   }
-  const buildUrl = ctx.io.env.BUILD_URL;
-  const outcome = await stopWithin(
-    arn,
-    `Stopped by batchinf stop${buildUrl ? ` in ${buildUrl}` : ""}`,
-    deadline,
-    {
-      client: clients.sfnUrgent(ref.region),
-      region: ref.region,
-      now: ctx.now,
-      sleep: ctx.sleep ?? realSleep,
-    },
-  );
+  return reportStop(arn, await stopWithin(arn, cause, deadline, stopDeps), ctx);
+}
+
+function reportStop(
+  arn: string,
+  outcome: StopOutcome,
+  ctx: CommandContext,
+): { executionArn: string; status?: string; stopped: boolean } {
+  if (outcome.confirmed && !outcome.sent) {
+    const ended = outcome.execution?.status;
+    ctx.log.info(`Execution ${arn} already ended ${ended ?? "?"}; nothing to stop.`);
+    return { executionArn: arn, ...(ended ? { status: ended } : {}), stopped: false };
+  }
   if (!outcome.sent) {
     throw new EnvironmentError(
       `${(outcome.problem ?? "StopExecution failed").replace(/\.$/, "")}; the execution is still running.`,
     );
   }
-  status = outcome.execution?.status ?? status;
+  // AWS accepted the stop: it took effect, whether or not a read confirmed it in time.
+  const status = outcome.confirmed ? (outcome.execution?.status ?? "ABORTED") : "ABORTED";
   if (outcome.confirmed) ctx.log.info(`Stopped execution ${arn}: ${status}`);
   else ctx.log.warn(`StopExecution sent to ${arn}; ${outcome.problem ?? "not yet confirmed"}.`);
   return { executionArn: arn, status, stopped: true };
+}
+
+/** An execution to stop; `possiblyStarted`: the result says STARTING (its start was never answered). */
+interface Named {
+  arn: string;
+  possiblyStarted: boolean;
 }
 
 /**
@@ -124,7 +161,7 @@ async function stopOne(
  * result's (backfill). A run killed before it wrote the file, or before it
  * started anything, left nothing to stop.
  */
-async function arnsFromResultFile(file: string, ctx: CommandContext): Promise<string[]> {
+async function arnsFromResultFile(file: string, ctx: CommandContext): Promise<Named[]> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, "utf8"));
@@ -142,16 +179,21 @@ async function arnsFromResultFile(file: string, ctx: CommandContext): Promise<st
       },
     );
   }
-  const record = (parsed ?? {}) as { executionArn?: unknown; results?: Array<{ executionArn?: unknown }> };
-  const named = [
-    record.executionArn,
-    ...(Array.isArray(record.results) ? record.results.map((r) => r?.executionArn) : []),
-  ];
-  const arns = named.filter((arn): arn is string => typeof arn === "string");
-  if (arns.length === 0) {
+  type Entry = { executionArn?: unknown; status?: unknown };
+  const record = (parsed ?? {}) as Entry & { results?: Entry[] };
+  const entries = [record, ...(Array.isArray(record.results) ? record.results : [])];
+  const arns = new Map<string, Named>();
+  for (const entry of entries) {
+    if (typeof entry?.executionArn !== "string" || arns.has(entry.executionArn)) continue;
+    arns.set(entry.executionArn, {
+      arn: entry.executionArn,
+      possiblyStarted: entry.status === "STARTING",
+    });
+  }
+  if (arns.size === 0) {
     ctx.log.info(
       `--result-file ${file} names no execution: the run ended before starting one; nothing to stop.`,
     );
   }
-  return [...new Set(arns)];
+  return [...arns.values()];
 }

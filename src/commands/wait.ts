@@ -4,13 +4,13 @@ import { describeExecution } from "../aws/sfn.js";
 import type { OptionsOf } from "../cli-options.js";
 import { checkPollIntervals } from "../duration.js";
 import { EnvironmentError, InputError } from "../errors.js";
-import { exitCodeOf } from "../execution/exit-code.js";
+import { exitCodeOf, outcomeOfError } from "../execution/exit-code.js";
 import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { attachAndFollow } from "../execution/service.js";
 import { parseExecutionArn, parseStateMachineArn } from "../execution/state-machine.js";
 import { parseJsonOrText } from "../json/parse-object.js";
-import type { CommandContext } from "./context.js";
+import { type CommandContext, labelsOf } from "./context.js";
 import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
 
 export type WaitOptions = OptionsOf<"wait">;
@@ -32,11 +32,7 @@ export async function waitCommand(
   frame.reports.push(report);
   let clients: AwsClients | undefined;
   try {
-    checkPollIntervals(
-      options.pollInterval,
-      options.maxPollInterval,
-      (option) => ctx.optionLabel?.(option) ?? option,
-    );
+    checkPollIntervals(options.pollInterval, options.maxPollInterval, labelsOf(ctx));
     const prices = await pricesOption(options, ctx);
     const parsed = parseExecutionArn(executionArn);
     if (!parsed) {
@@ -49,7 +45,10 @@ export async function waitCommand(
       {
         region: options.region,
         profile: options.profile,
+        assumeRole: options.assumeRole,
+        now: ctx.now,
         known: { region: ref.region, why: "the execution ARN" },
+        requestTimeout: options.requestTimeout,
         ...ctx.aws,
       },
       ctx.log,
@@ -58,7 +57,7 @@ export async function waitCommand(
     const client = clients.sfn(ref.region);
     let execution: Awaited<ReturnType<typeof describeExecution>>;
     try {
-      execution = await describeExecution(client, executionArn, { abortSignal: frame.interrupt });
+      execution = await describeExecution(client, executionArn, frame.interrupt);
     } catch (error: unknown) {
       if (awsErrorName(error) === "ExecutionDoesNotExist") {
         throw new EnvironmentError(
@@ -100,7 +99,7 @@ export async function waitCommand(
       }),
     );
   } catch (error: unknown) {
-    report.outcome = { kind: "error", error };
+    report.outcome = outcomeOfError(error, options.onAbort);
     await closeQuietly(frame, clients, ctx);
     throw error;
   }

@@ -1,4 +1,4 @@
-import { ExitCode, toExit } from "../errors.js";
+import { ExitCode, isCallCutShort, toExit } from "../errors.js";
 import type { Outcome } from "./model.js";
 
 /**
@@ -36,6 +36,21 @@ export function exitCodeOf(outcome: Outcome): ExitCode {
 }
 
 /**
+ * What a thrown error means for an execution not yet started: a call cut
+ * short by SIGINT/SIGTERM is an interruption before the start (130/143), by
+ * the --timeout deadline a timeout (4); anything else is the error itself.
+ */
+export function outcomeOfError(error: unknown, onAbort: "stop" | "detach"): Outcome {
+  if (isCallCutShort(error)) {
+    if (error.reason === "SIGINT" || error.reason === "SIGTERM") {
+      return { kind: "interrupted", signal: error.reason, action: onAbort, stopped: false, started: false };
+    }
+    return { kind: "timeout", stopped: false };
+  }
+  return { kind: "error", error };
+}
+
+/**
  * Several executions (backfill): a signal or an error outranks everything, a
  * timeout outranks a failed execution, which outranks success.
  */
@@ -69,7 +84,11 @@ export function reasonOf(outcome: Outcome): string {
       return "timeout";
     case "interrupted":
       return outcome.action === "detach" ? "detached" : "interrupted";
-    case "error":
+    case "error": {
+      // An error that names its own reason (credentials-expired) keeps it: the execution did not fail.
+      const own = (outcome.error as { reason?: unknown } | null)?.reason;
+      if (typeof own === "string") return own;
       return toExit(outcome.error).code === ExitCode.invalidInput ? "invalid-input" : "error";
+    }
   }
 }

@@ -3,8 +3,10 @@ import { awsErrorName, awsFailure, classifyAwsError, isRetryableLater } from "..
 import { describeExecution } from "../aws/sfn.js";
 import { formatDuration } from "../duration.js";
 import type { Sleep } from "../io/sleep.js";
+import { deadlineSignal } from "./deadline.js";
 import type { HistoryReader } from "./history-reader.js";
 import type { Emit, TerminalStatus } from "./model.js";
+import { type Expectations, PollSchedule } from "./poll-schedule.js";
 import { type StopOutcome, stopWithin } from "./stop.js";
 import type { ExecutionTracker } from "./tracker.js";
 
@@ -32,6 +34,8 @@ export interface FollowDeps {
   emit: Emit;
   /** Called once per poll with the running state runs (--follow-logs); never throws. */
   onPoll?: (signal: AbortSignal) => Promise<void>;
+  /** What past runs say about this one, once known (asked each poll): the schedule polls densely around expected ends. */
+  expectations?: () => Expectations | undefined;
 }
 
 export type FollowResult =
@@ -52,12 +56,12 @@ const TERMINAL = new Set(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
 const DESCRIBE_TRIES = 5;
 
 /**
- * Follow an execution to its end. Each poll reads only new history events.
- * The interval starts at --poll-interval, grows by half with each quiet poll
- * up to --max-poll-interval (which bounds the delay between the execution's
- * end and our exit), and drops back when events arrive: states come in
- * bursts, and the end often follows a state's exit closely. Throttling
- * doubles the interval instead. Sleep and clock are injected.
+ * Follow an execution to its end. Each poll reads only new history events;
+ * when to poll next is the PollSchedule's: it follows what is running (and
+ * when past runs say each state should end), never waiting longer than
+ * --max-poll-interval, which bounds the delay between the execution's end
+ * and our exit. Throttling doubles the interval instead. Sleep and clock are
+ * injected.
  */
 export async function followExecution(
   executionArn: string,
@@ -68,63 +72,79 @@ export async function followExecution(
   deps: FollowDeps,
 ): Promise<FollowResult> {
   const { now } = deps;
-  const deadline = options.timeout === undefined ? Number.POSITIVE_INFINITY : now() + options.timeout;
-  let interval = options.pollInterval;
-  let errorsInARow = 0;
-  let failingSince = 0;
-  let announcedForward = false;
+  const deadlineAt = options.timeout === undefined ? Number.POSITIVE_INFINITY : now() + options.timeout;
+  // At the deadline a call in flight is cut short too: a poll that never answers must not outlast --timeout.
+  const deadline = deadlineSignal(deadlineAt, now);
+  // Every call of the loop is cut short by the interrupt or by the deadline, whichever comes first.
+  const signal = AbortSignal.any([deps.interrupt, deadline.signal]);
+  try {
+    const schedule = new PollSchedule(options);
+    let interval = options.pollInterval;
+    let errorsInARow = 0;
+    let failingSince = 0;
+    let announcedForward = false;
 
-  for (;;) {
-    if (deps.interrupt.aborted) return interrupted(executionArn, options, deps);
-    let active = false;
-    try {
-      active = (await reader.readNew(deps.interrupt)) > 0;
-      errorsInARow = 0;
-      if (reader.readsForward && !announcedForward) {
-        announcedForward = true;
-        deps.emit({
-          type: "notice",
-          at: now(),
-          level: "warn",
-          message:
-            "the endpoint ignores reverseOrder in GetExecutionHistory; reading the history from the start each poll",
-        });
-      }
-    } catch (error: unknown) {
+    for (;;) {
       if (deps.interrupt.aborted) return interrupted(executionArn, options, deps);
-      errorsInARow++;
-      if (errorsInARow === 1) failingSince = now();
-      const persistent = errorsInARow > MAX_CONSECUTIVE_POLL_ERRORS || now() - failingSince > MAX_FAILING_MS;
-      if (persistent || !absorbable(error, now() - startedAt)) {
-        throw awsFailure(error, {
-          operation: "states:GetExecutionHistory",
-          region: deps.region,
-          resource: executionArn,
+      if (deadline.signal.aborted) return timedOut(executionArn, options, deps);
+      try {
+        await reader.readNew(signal);
+        errorsInARow = 0;
+        const expectations = deps.expectations?.();
+        interval = schedule.next({
+          now: now(),
+          running: tracker.running(),
+          ...(expectations ? { expectations } : {}),
+        });
+        if (reader.readsForward && !announcedForward) {
+          announcedForward = true;
+          deps.emit({
+            type: "notice",
+            at: now(),
+            level: "warn",
+            message:
+              "the endpoint ignores reverseOrder in GetExecutionHistory; reading the history from the start each poll",
+          });
+        }
+      } catch (error: unknown) {
+        if (deps.interrupt.aborted) return interrupted(executionArn, options, deps);
+        if (deadline.signal.aborted) return timedOut(executionArn, options, deps);
+        errorsInARow++;
+        if (errorsInARow === 1) failingSince = now();
+        const persistent =
+          errorsInARow > MAX_CONSECUTIVE_POLL_ERRORS || now() - failingSince > MAX_FAILING_MS;
+        if (persistent || !absorbable(error, now() - startedAt)) {
+          throw awsFailure(error, {
+            operation: "states:GetExecutionHistory",
+            region: deps.region,
+            resource: executionArn,
+          });
+        }
+        const throttled = classifyAwsError(error) === "throttling";
+        interval = schedule.afterError(throttled);
+        deps.emit({
+          type: "poll-retry",
+          at: now(),
+          operation: "GetExecutionHistory",
+          error: awsErrorName(error),
+          throttled,
+          retryInMs: interval,
         });
       }
-      const throttled = classifyAwsError(error) === "throttling";
-      if (throttled) interval = Math.min(interval * 2, options.maxPollInterval);
-      deps.emit({
-        type: "poll-retry",
-        at: now(),
-        operation: "GetExecutionHistory",
-        error: awsErrorName(error),
-        throttled,
-        retryInMs: interval,
-      });
-    }
-    if (tracker.terminal) {
-      const execution = await describeEnded(deps, executionArn, options.pollInterval, tracker);
-      if (execution !== "redriven") {
-        return { kind: "ended", status: execution.status as TerminalStatus, execution };
+      if (tracker.terminal) {
+        const execution = await describeEnded(deps, signal, executionArn, options.pollInterval, tracker);
+        if (execution !== "redriven") {
+          return { kind: "ended", status: execution.status as TerminalStatus, execution };
+        }
+        // The end we saw belongs to an earlier run: the execution was redriven since.
+        tracker.resume();
       }
-      // The end we saw belongs to an earlier run: the execution was redriven since.
-      tracker.resume();
+      if (deps.onPoll) await deps.onPoll(signal);
+      if (now() >= deadlineAt || deadline.signal.aborted) return timedOut(executionArn, options, deps);
+      await deps.sleep(Math.max(0, Math.min(interval, deadlineAt - now())), signal);
     }
-    if (deps.onPoll) await deps.onPoll(deps.interrupt);
-    if (now() >= deadline) return timedOut(executionArn, options, deps);
-    await deps.sleep(Math.max(0, Math.min(interval, deadline - now())), deps.interrupt);
-    interval = active ? options.pollInterval : Math.min(Math.round(interval * 1.5), options.maxPollInterval);
+  } finally {
+    deadline.dispose();
   }
 }
 
@@ -164,7 +184,9 @@ export async function stopAndReport(
   reason: string,
   deadline: number,
   options: Pick<FollowOptions, "buildUrl">,
-  deps: Pick<FollowDeps, "client" | "stopClient" | "region" | "now" | "sleep" | "emit">,
+  deps: Pick<FollowDeps, "client" | "stopClient" | "region" | "now" | "sleep" | "emit"> & {
+    possiblyStarted?: boolean;
+  },
 ): Promise<StopOutcome> {
   const cause = `Stopped by batchinf: ${reason}${options.buildUrl ? ` in ${options.buildUrl}` : ""}`;
   deps.emit({ type: "stop-sent", at: deps.now(), reason });
@@ -190,6 +212,7 @@ export async function stopAndReport(
  */
 async function describeEnded(
   deps: FollowDeps,
+  signal: AbortSignal,
   executionArn: string,
   retryAfterMs: number,
   tracker: ExecutionTracker,
@@ -198,15 +221,15 @@ async function describeEnded(
   let last: DescribeExecutionCommandOutput | undefined;
   for (let attempt = 1; attempt <= DESCRIBE_TRIES + MAX_CONSECUTIVE_POLL_ERRORS; attempt++) {
     try {
-      last = await describeExecution(deps.client, executionArn, { abortSignal: deps.interrupt });
+      last = await describeExecution(deps.client, executionArn, signal);
       const redrivenAfter = last.redriveDate !== undefined && last.redriveDate.getTime() >= seen.at;
       if (last.status === "PENDING_REDRIVE" || (last.status === "RUNNING" && redrivenAfter))
         return "redriven";
       if (last.status !== undefined && TERMINAL.has(last.status)) return last;
       if (attempt >= DESCRIBE_TRIES) break;
     } catch (error: unknown) {
-      // Interrupted after the end was seen: the end stands, there is nothing left to stop.
-      if (deps.interrupt.aborted) break;
+      // Interrupted (or out of time) after the end was seen: the end stands, there is nothing left to stop.
+      if (signal.aborted) break;
       // The history proved the execution exists: "does not exist" here is DescribeExecution lagging.
       if (attempt > MAX_CONSECUTIVE_POLL_ERRORS || !absorbable(error, 0)) {
         throw awsFailure(error, {
@@ -216,8 +239,8 @@ async function describeEnded(
         });
       }
     }
-    await deps.sleep(retryAfterMs, deps.interrupt);
-    if (deps.interrupt.aborted) break;
+    await deps.sleep(retryAfterMs, signal);
+    if (signal.aborted) break;
   }
   return {
     ...(last ?? { $metadata: {} }),

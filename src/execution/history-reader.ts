@@ -67,7 +67,7 @@ export class HistoryReader {
   }
 
   /** Read and apply whatever is new; returns how many events were applied. */
-  async readNew(signal?: AbortSignal): Promise<number> {
+  async readNew(signal: AbortSignal): Promise<number> {
     const before = this.applied;
     const at = this.now?.() ?? 0;
     if (this.applied === 0 || this.forwardOnly) await this.readForward(signal);
@@ -107,7 +107,7 @@ export class HistoryReader {
     return Math.min(MAX_PAGE, Math.ceil(Math.max(rate * HEADROOM, most)) + 1);
   }
 
-  private async readForward(signal?: AbortSignal): Promise<void> {
+  private async readForward(signal: AbortSignal): Promise<void> {
     let nextToken: string | undefined;
     do {
       const page = await this.page({ maxResults: MAX_PAGE, reverseOrder: false, nextToken }, signal);
@@ -117,7 +117,7 @@ export class HistoryReader {
     } while (nextToken);
   }
 
-  private async readBackward(firstSize: number, signal?: AbortSignal): Promise<void> {
+  private async readBackward(firstSize: number, signal: AbortSignal): Promise<void> {
     // The first page, sized from the rate, usually reaches an event already
     // seen: one call. When it does not, its newest id says exactly how many
     // are missing, and the next pages ask for exactly that many.
@@ -175,7 +175,7 @@ export class HistoryReader {
 
   private async page(
     request: { maxResults: number; reverseOrder: boolean; nextToken: string | undefined },
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
   ) {
     this.calls++;
     const page = await getHistoryPage(
@@ -186,7 +186,7 @@ export class HistoryReader {
         reverseOrder: request.reverseOrder,
         ...(request.nextToken ? { nextToken: request.nextToken } : {}),
       },
-      signal ? { abortSignal: signal } : {},
+      signal,
     );
     this.fetched += page.events?.length ?? 0;
     return page;

@@ -22,14 +22,13 @@ export interface MachineFacts {
 export async function checkStateMachine(
   client: SFNClient,
   machine: StateMachineRef,
-  signal?: AbortSignal,
+  signal: AbortSignal,
 ): Promise<MachineFacts> {
-  const options = signal ? { abortSignal: signal } : {};
   let describedArn = machine.arn;
   let routing: MachineFacts["routing"];
   if (machine.qualifier?.kind === "alias") {
     try {
-      const alias = await describeStateMachineAlias(client, machine.arn, options);
+      const alias = await describeStateMachineAlias(client, machine.arn, signal);
       routing = (alias.routingConfiguration ?? []).map((route) => ({
         version: route.stateMachineVersionArn?.split(":").pop() ?? "?",
         weight: route.weight ?? 0,
@@ -41,7 +40,7 @@ export async function checkStateMachine(
   }
   let described: Awaited<ReturnType<typeof describeStateMachine>>;
   try {
-    described = await describeStateMachine(client, describedArn, options);
+    described = await describeStateMachine(client, describedArn, signal);
   } catch (error: unknown) {
     throw notFoundOr(error, machine, "states:DescribeStateMachine");
   }

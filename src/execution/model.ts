@@ -90,7 +90,10 @@ export interface ExecutionReport {
   /** The version that ran, and the alias it was started through, when qualified. */
   version?: string;
   alias?: string;
-  /** Step Functions' status, or NOT_STARTED / UNKNOWN / RUNNING when batchinf stopped watching first. */
+  /**
+   * Step Functions' status, or batchinf's view: NOT_STARTED, STARTING (StartExecution sent, not
+   * answered: possibly started), UNKNOWN, RUNNING when batchinf stopped watching first.
+   */
   status: string;
   startedAt?: number;
   stoppedAt?: number;
@@ -142,6 +145,8 @@ export type ExecutionEvent =
       hint?: string;
       consoleUrl?: string;
     }
+  /** StartExecution is about to be sent: the ARN it will have is known (the result file names it first). */
+  | { type: "start-sending"; at: number; executionArn: string; name: string }
   | { type: "dry-run"; at: number; name: string; stateMachineArn: string }
   | { type: "state-entered"; at: number; run: StateRun }
   | { type: "task-submitted"; at: number; run: StateRun; task: TaskRef }
@@ -197,6 +202,8 @@ export type ExecutionEventType = ExecutionEvent["type"];
  */
 export interface Reporter {
   onEvent(event: ExecutionEvent, label: string | undefined): void;
+  /** Wait until what `onEvent` wrote early is on disk. */
+  flush?(): Promise<void>;
   close?(reports: readonly ExecutionReport[]): Promise<void>;
 }
 

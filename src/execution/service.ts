@@ -1,4 +1,6 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
+import { awsFailure, CredentialsExpiredError } from "../aws/errors.js";
+import { EnvironmentError, isCallCutShort } from "../errors.js";
 import { sanitizeAwsValue } from "../failure/cause.js";
 import type { Sleep } from "../io/sleep.js";
 import { parseJsonOrText } from "../json/parse-object.js";
@@ -14,7 +16,9 @@ import {
 } from "./follow.js";
 import { HistoryReader } from "./history-reader.js";
 import type { Emit, ExecutionReport, Failure, Outcome, StateRun } from "./model.js";
-import { type StartRequest, startIdempotently } from "./start.js";
+import type { Expectations } from "./poll-schedule.js";
+import { type StartRequest, type StartResult, startIdempotently } from "./start.js";
+import type { StopOutcome } from "./stop.js";
 import { ExecutionTracker } from "./tracker.js";
 
 export interface ServiceDeps {
@@ -32,8 +36,15 @@ export interface ServiceDeps {
   describeFailure?(failure: Failure, run: StateRun | undefined): Promise<Failure>;
   /** Once per poll while following (--follow-logs), and once when following ends. */
   onPoll?(tracker: ExecutionTracker, signal: AbortSignal): Promise<void>;
+  /** What past runs say about this execution once known (--history): the poll schedule meets expected ends. */
+  expectations?(): Expectations | undefined;
   /** Following ended: the tracker holds every state run, ended ones too (their logs get a last read). */
   onFollowEnd?(tracker: ExecutionTracker): Promise<void>;
+  /**
+   * Wait until the reports written early are on disk: the start waits for the
+   * result file to name the execution's ARN before StartExecution is sent.
+   */
+  flushReports?(): Promise<void>;
   /** --prices: unit prices that turn the usage into an estimated cost. */
   prices?: Prices;
 }
@@ -82,8 +93,28 @@ export async function startAndFollow(
   }
   if (deps.interrupt.aborted) return interruptedBeforeStart(report, options, deps);
 
-  // The start itself is not cut short by a signal: whether it happened must be known, to stop it.
-  const start = await startIdempotently(job, { client: deps.client, secrets: deps.secrets, now: deps.now });
+  // The start is cut short by a signal like every call: the result file names the ARN before
+  // StartExecution is sent, and a start whose answer never came is stopped as possibly started.
+  let start: StartResult;
+  try {
+    start = await startIdempotently(job, {
+      client: deps.client,
+      secrets: deps.secrets,
+      now: deps.now,
+      signal: deps.interrupt,
+      beforeStart: async (executionArn) => {
+        report.executionArn = executionArn;
+        report.status = "STARTING";
+        deps.emit({ type: "start-sending", at: deps.now(), executionArn, name: job.name });
+        await deps.flushReports?.();
+      },
+    });
+  } catch (error: unknown) {
+    // The look-up by name was cut short: nothing was sent that could start it.
+    if (isCallCutShort(error) && deps.interrupt.aborted) return interruptedBeforeStart(report, options, deps);
+    throw error;
+  }
+  if (start.kind === "unanswered") return startUnanswered(start, job, options, report, deps);
   report.executionArn = start.executionArn;
   const consoleUrl = deps.consoleUrl(start.executionArn);
   if (consoleUrl) report.consoleUrl = consoleUrl;
@@ -167,7 +198,10 @@ async function follow(
       interrupt: deps.interrupt,
       emit: deps.emit,
       ...(onPoll ? { onPoll: (signal: AbortSignal) => onPoll(tracker, signal) } : {}),
+      ...(deps.expectations ? { expectations: () => deps.expectations?.() } : {}),
     });
+  } catch (error: unknown) {
+    throw credentialsRanOut(error, executionArn, report.status) ?? error;
   } finally {
     await deps.onFollowEnd?.(tracker);
   }
@@ -178,13 +212,24 @@ async function follow(
     await blame(tracker, report, deps);
     return finish(report, { kind: "ended", status: result.status }, deps);
   }
-  if (result.stop?.execution) describeInto(report, result.stop.execution);
-  const stopped = result.stop?.confirmed === true;
+  const stopped = result.stop ? recordStop(report, result.stop) : false;
   if (result.kind === "timeout") return finish(report, { kind: "timeout", stopped }, deps);
   return finish(
     report,
     { kind: "interrupted", signal: result.signal, action: options.onAbort, stopped, started: true },
     deps,
+  );
+}
+
+/**
+ * The credentials expired mid-wait and nothing can renew them: not the
+ * execution failing. It keeps running; say so, and how to attach again.
+ */
+function credentialsRanOut(error: unknown, executionArn: string, status: string): Error | undefined {
+  if (!(error instanceof CredentialsExpiredError)) return undefined;
+  return new CredentialsExpiredError(
+    `The AWS credentials expired while following execution ${executionArn} (still ${status}: it keeps running); renew them and attach again with: batchinf wait ${executionArn}, or pass --assume-role ROLE_ARN so batchinf renews them itself.`,
+    { cause: error },
   );
 }
 
@@ -252,8 +297,70 @@ export async function stopFollowed(
     sleep: deps.sleep,
     emit: deps.emit,
   });
+  return recordStop(report, stop);
+}
+
+/**
+ * What a stop did, into the report: the execution as last seen, and ABORTED
+ * when AWS accepted the StopExecution even if no read confirmed it in time
+ * (the stop took effect; RUNNING would send the next build to attach to it).
+ * Returns whether the execution was stopped.
+ */
+function recordStop(report: ExecutionReport, stop: StopOutcome): boolean {
   if (stop.execution) describeInto(report, stop.execution);
-  return stop.confirmed;
+  if (stop.sent && !stop.confirmed) report.status = "ABORTED";
+  return stop.sent || stop.confirmed;
+}
+
+/**
+ * StartExecution was sent and never answered. Interrupted: the --on-abort
+ * action on the ARN it would have (stop waits for it to appear, within the
+ * abort budget). Otherwise no answer came within the request timeout on every
+ * attempt: exit 3, the ARN kept in the result (STARTING) for \`stop\` or \`wait\`.
+ */
+async function startUnanswered(
+  start: Extract<StartResult, { kind: "unanswered" }>,
+  job: StartJob,
+  options: FlowOptions,
+  report: ExecutionReport,
+  deps: ServiceDeps,
+): Promise<ExecutionReport> {
+  const { executionArn } = start;
+  const consoleUrl = deps.consoleUrl(executionArn);
+  if (consoleUrl) report.consoleUrl = consoleUrl;
+  if (!deps.interrupt.aborted) {
+    const failure = awsFailure(start.error, {
+      operation: "states:StartExecution",
+      region: job.machine.region,
+      resource: job.machine.arn,
+    });
+    throw new EnvironmentError(
+      `${failure.message.replace(/\.$/, "")}; it may have started as ${executionArn} (batchinf wait ARN follows it, batchinf stop --result-file FILE stops it).`,
+      { cause: start.error },
+    );
+  }
+  const signal = deps.interrupt.reason === "SIGINT" ? "SIGINT" : "SIGTERM";
+  deps.emit({ type: "interrupted", at: deps.now(), signal, action: options.onAbort, started: true });
+  const ended = (stopped: boolean, started: boolean) =>
+    finish(report, { kind: "interrupted", signal, action: options.onAbort, stopped, started }, deps);
+  if (options.onAbort === "detach") return ended(false, true);
+  const stop = await stopAndReport(
+    executionArn,
+    `build aborted (${signal})`,
+    deps.now() + Math.max(0, options.abortTimeout - REPORT_RESERVE_MS),
+    options,
+    {
+      client: deps.client,
+      ...(deps.stopClient ? { stopClient: deps.stopClient } : {}),
+      region: job.machine.region,
+      now: deps.now,
+      sleep: deps.sleep,
+      emit: deps.emit,
+      possiblyStarted: true,
+    },
+  );
+  if (stop.neverStarted) report.status = "NOT_STARTED";
+  return ended(recordStop(report, stop), !stop.neverStarted);
 }
 
 function finish(report: ExecutionReport, outcome: Outcome, deps: ServiceDeps): ExecutionReport {

@@ -1,7 +1,7 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
 import { awsErrorName, awsFailure, classifyAwsError } from "../aws/errors.js";
 import { describeExecution, redriveExecution, startExecution } from "../aws/sfn.js";
-import { EnvironmentError, InputError } from "../errors.js";
+import { EnvironmentError, InputError, isCallCutShort } from "../errors.js";
 import { parseJsonObject } from "../json/parse-object.js";
 import { MASK, type Secrets } from "../secrets/secrets.js";
 import type { TerminalStatus } from "./model.js";
@@ -9,6 +9,12 @@ import { executionArnOf, type StateMachineRef } from "./state-machine.js";
 
 export type StartResult =
   | { kind: "started" | "attached" | "redriven"; executionArn: string; startedAt: number; status?: string }
+  /**
+   * StartExecution was sent and its answer never came (cut short by the
+   * signal, or no answer within the request timeout on every attempt): the
+   * execution may have started. `error` is why the answer is missing.
+   */
+  | { kind: "unanswered"; executionArn: string; error: unknown }
   /** Same name and input, already ended and not redriven: `hint` says how to go on when it failed. */
   | {
       kind: "found-ended";
@@ -27,6 +33,12 @@ export interface StartRequest {
   /** Keys whose values are secret (any length): never shown in the differing-input message. */
   secretKeys: ReadonlySet<string>;
   /**
+   * Keys whose value in this run comes from SSM: the existing execution's
+   * value of such a key is not shown either (it may have been a SecureString
+   * when that execution read it), only its length.
+   */
+  ssmKeys: ReadonlySet<string>;
+  /**
    * The execution of this name as already looked up (backfill looks up every
    * date before it starts any); `null`: looked up, there is none. Undefined:
    * look it up now.
@@ -38,7 +50,13 @@ export interface StartDeps {
   client: SFNClient;
   secrets: Secrets;
   now: () => number;
-  signal?: AbortSignal;
+  /** Cuts every call short, the start included: the interrupt. */
+  signal: AbortSignal;
+  /**
+   * Awaited right before StartExecution is sent, with the ARN the execution
+   * will have: the result file names it before the start can happen.
+   */
+  beforeStart?(executionArn: string): Promise<void>;
 }
 
 const TERMINAL = new Set<string>(["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]);
@@ -57,12 +75,13 @@ export async function startIdempotently(request: StartRequest, deps: StartDeps):
       ? (request.known ?? undefined)
       : await describeIfExists(executionArn, request, deps);
   if (existing) return sameName(existing, executionArn, request, deps);
+  await deps.beforeStart?.(executionArn);
   const calledAt = deps.now();
   try {
     const started = await startExecution(
       deps.client,
       { stateMachineArn: request.machine.arn, name: request.name, input: request.input },
-      callOptions(deps),
+      deps.signal,
     );
     return {
       kind: "started",
@@ -70,6 +89,7 @@ export async function startIdempotently(request: StartRequest, deps: StartDeps):
       startedAt: started.startDate?.getTime() ?? calledAt,
     };
   } catch (error: unknown) {
+    if (answerNeverCame(error)) return { kind: "unanswered", executionArn, error };
     const name = awsErrorName(error);
     if (name === "ExecutionAlreadyExists") {
       const raced = await describeIfExists(executionArn, request, deps);
@@ -95,6 +115,18 @@ export async function startIdempotently(request: StartRequest, deps: StartDeps):
   }
 }
 
+/**
+ * The request may have reached Step Functions but no answer came back: cut
+ * short, timed out, or the connection dropped. An HTTP answer (an error
+ * code) means the service decided, and said so.
+ */
+function answerNeverCame(error: unknown): boolean {
+  if (isCallCutShort(error)) return !error.unsent;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  return status === undefined && classifyAwsError(error) === "transient";
+}
+
 /** The execution a start of this job would meet under its name, if any (not cut short by a signal). */
 export function lookUpExecution(
   request: Pick<StartRequest, "machine" | "name">,
@@ -109,7 +141,7 @@ async function describeIfExists(
   deps: Pick<StartDeps, "client" | "signal">,
 ): Promise<DescribeExecutionCommandOutput | undefined> {
   try {
-    return await describeExecution(deps.client, executionArn, callOptions(deps));
+    return await describeExecution(deps.client, executionArn, deps.signal);
   } catch (error: unknown) {
     if (awsErrorName(error) === "ExecutionDoesNotExist") return undefined;
     throw awsFailure(error, {
@@ -131,13 +163,7 @@ async function sameName(
     throw new InputError(
       `An execution named ${request.name} already exists (${existing.status}) with a different input (${differing.join(", ")}); nothing was started. Pass --execution-name NEW to start a new one, or restore the input.`,
       {
-        details: describeDifferences(
-          existing.input,
-          request.input,
-          differing,
-          request.secretKeys,
-          deps.secrets,
-        ),
+        details: describeDifferences(existing.input, request.input, differing, request, deps.secrets),
       },
     );
   }
@@ -164,12 +190,7 @@ async function sameName(
     };
   }
   try {
-    await redriveExecution(
-      deps.client,
-      executionArn,
-      redriveToken(request.name, existing),
-      callOptions(deps),
-    );
+    await redriveExecution(deps.client, executionArn, redriveToken(request.name, existing), deps.signal);
   } catch (error: unknown) {
     if (awsErrorName(error) === "ExecutionNotRedrivable") {
       return {
@@ -211,33 +232,40 @@ export function differingKeys(previous: string | undefined, next: string): strin
 }
 
 /**
- * Both sides of each differing key, secrets masked by key (any length) and
- * as values (the earlier execution may hold a secret this run no longer has).
+ * Both sides of each differing key. This run's side: secret keys as MASK
+ * (any length), other values masked as values. The existing execution's
+ * side is shown only for keys whose value in this run does not come from
+ * SSM: the value it read then may have been a SecureString that this run
+ * cannot know as one (rotated, or turned into a String since); those are
+ * MASK with their length, which is what tells a rotated value apart.
  */
 function describeDifferences(
   previous: string | undefined,
   next: string,
   keys: string[],
-  secretKeys: ReadonlySet<string>,
+  request: Pick<StartRequest, "secretKeys" | "ssmKeys">,
   secrets: Secrets,
 ): string[] {
   const a = parseObject(previous) ?? {};
   const b = parseObject(next) ?? {};
-  const show = (key: string, value: unknown) =>
-    secretKeys.has(key)
-      ? MASK
-      : value === undefined
-        ? "(absent)"
-        : JSON.stringify(secrets.maskEntry(key, value));
+  const shown = (key: string, value: unknown) =>
+    value === undefined ? "(absent)" : JSON.stringify(secrets.maskEntry(key, value));
+  const existing = (key: string, value: unknown) =>
+    value !== undefined && (request.ssmKeys.has(key) || request.secretKeys.has(key) || !(key in b))
+      ? `${MASK} (${lengthOf(value)} characters)`
+      : shown(key, value);
+  const current = (key: string, value: unknown) => (request.secretKeys.has(key) ? MASK : shown(key, value));
   return keys.map(
-    (key) => `${key}: the existing execution has ${show(key, a[key])}, this run has ${show(key, b[key])}`,
+    (key) =>
+      `${key}: the existing execution has ${existing(key, a[key])}, this run has ${current(key, b[key])}`,
   );
+}
+
+/** A value's length as the input held it: a string's characters, else its JSON's. */
+function lengthOf(value: unknown): number {
+  return typeof value === "string" ? value.length : (JSON.stringify(value) ?? "").length;
 }
 
 function parseObject(text: string | undefined): Record<string, unknown> | undefined {
   return text === undefined ? undefined : parseJsonObject(text);
-}
-
-function callOptions(deps: Pick<StartDeps, "signal">): { abortSignal?: AbortSignal } {
-  return deps.signal ? { abortSignal: deps.signal } : {};
 }

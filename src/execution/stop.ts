@@ -1,12 +1,14 @@
 import type { DescribeExecutionCommandOutput, SFNClient } from "@aws-sdk/client-sfn";
-import { awsFailure } from "../aws/errors.js";
+import { awsErrorName, awsFailure } from "../aws/errors.js";
 import { describeExecution, stopExecution } from "../aws/sfn.js";
-import { MAX_TIMER_MS } from "../duration.js";
 import type { Sleep } from "../io/sleep.js";
+import { deadlineSignal } from "./deadline.js";
 
 export interface StopOutcome {
-  /** StopExecution was accepted. */
+  /** StopExecution was accepted: AWS answered it with success, so the stop took effect. */
   sent: boolean;
+  /** A possibly-started execution was never found within the deadline: its start never took effect. */
+  neverStarted?: boolean;
   /** The execution was seen in a terminal status afterwards (ABORTED, or it ended first). */
   confirmed: boolean;
   execution?: DescribeExecutionCommandOutput;
@@ -19,10 +21,17 @@ export interface StopDeps {
   region: string;
   now: () => number;
   sleep: Sleep;
+  /**
+   * Its StartExecution was sent but never answered: it may not exist yet (the
+   * start may still land). Wait for it to appear before the one StopExecution.
+   */
+  possiblyStarted?: boolean;
 }
 
 /** Between confirmation polls: short, since the abort budget is a few seconds. */
 const CONFIRM_INTERVAL_MS = 500;
+/** Between looks for a possibly-started execution: its start may land any moment. */
+const EXISTENCE_INTERVAL_MS = 250;
 
 /**
  * StopExecution once, then watch for it to take effect, all within
@@ -37,17 +46,25 @@ export async function stopWithin(
   deadline: number,
   deps: StopDeps,
 ): Promise<StopOutcome> {
-  const budget = new AbortController();
-  // Node timers overflow past 2^31-1 ms; a longer budget is as good as that.
-  const remaining = Math.min(MAX_TIMER_MS, Math.max(0, deadline - deps.now()));
-  const timer = setTimeout(() => budget.abort(new Error("abort budget spent")), remaining);
-  timer.unref?.();
+  const budget = deadlineSignal(deadline, deps.now, "abort budget spent");
   try {
+    if (deps.possiblyStarted) {
+      const found = await awaitExistence(executionArn, deadline, budget.signal, deps);
+      if (found === "never") {
+        return {
+          sent: false,
+          confirmed: false,
+          neverStarted: true,
+          problem: `Execution ${executionArn} was not found within --abort-timeout: its start did not take effect`,
+        };
+      }
+      if (found !== "running") return { sent: false, confirmed: true, execution: found };
+    }
     try {
       await stopExecution(
         deps.client,
         { executionArn, error: "batchinf.Aborted", cause: cause.slice(0, 32_768) },
-        { abortSignal: budget.signal },
+        budget.signal,
       );
     } catch (error: unknown) {
       if (budget.signal.aborted) {
@@ -66,9 +83,7 @@ export async function stopWithin(
     }
     let last: DescribeExecutionCommandOutput | undefined;
     while (!budget.signal.aborted) {
-      last = await describeExecution(deps.client, executionArn, { abortSignal: budget.signal }).catch(
-        () => last,
-      );
+      last = await describeExecution(deps.client, executionArn, budget.signal).catch(() => last);
       if (last?.status !== undefined && last.status !== "RUNNING") {
         return { sent: true, confirmed: true, execution: last };
       }
@@ -82,6 +97,32 @@ export async function stopWithin(
       problem: "StopExecution was sent, but ABORTED was not confirmed within --abort-timeout",
     };
   } finally {
-    clearTimeout(timer);
+    budget.dispose();
   }
+}
+
+/**
+ * A possibly-started execution, looked up until it exists or the deadline
+ * passes: "running" (stop it), its description when it already ended, or
+ * "never" when DescribeExecution kept saying ExecutionDoesNotExist.
+ */
+async function awaitExistence(
+  executionArn: string,
+  deadline: number,
+  signal: AbortSignal,
+  deps: StopDeps,
+): Promise<"running" | "never" | DescribeExecutionCommandOutput> {
+  while (!signal.aborted) {
+    try {
+      const execution = await describeExecution(deps.client, executionArn, signal);
+      return execution.status === "RUNNING" || execution.status === undefined ? "running" : execution;
+    } catch (error: unknown) {
+      // Anything but "does not exist" (throttling, a 5xx): try the stop itself, which says what is wrong.
+      if (signal.aborted) break;
+      if (awsErrorName(error) !== "ExecutionDoesNotExist") return "running";
+    }
+    if (deps.now() + EXISTENCE_INTERVAL_MS >= deadline) break;
+    await deps.sleep(EXISTENCE_INTERVAL_MS, signal);
+  }
+  return "never";
 }

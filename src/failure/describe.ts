@@ -9,7 +9,7 @@ export interface DescribeFailureDeps {
   /** `--log-lines`; 0 makes no CloudWatch Logs call. */
   logLines: number;
   logs: () => Promise<CloudWatchLogsClient>;
-  signal?: AbortSignal;
+  signal: AbortSignal;
 }
 
 /**
@@ -34,7 +34,7 @@ export async function describeTaskFailure(
       lines: deps.logLines,
       region: deps.region,
       ...(deps.account ? { account: deps.account } : {}),
-      ...(deps.signal ? { abortSignal: deps.signal } : {}),
+      abortSignal: deps.signal,
     });
     return { ...failure, task: withLog };
   } catch (error: unknown) {

@@ -172,13 +172,13 @@ export class LogFollower {
    * make one call for it: GetLogEvents, emitting its new lines, or one call of
    * a kind's locator. Returns false when nothing is followed (no call made).
    */
-  async tick(signal?: AbortSignal): Promise<boolean> {
+  async tick(signal: AbortSignal): Promise<boolean> {
     const next = this.nextDue();
     if (!next) return false;
     const { task, unit } = next;
     const wait = this.dueAt(unit) - this.options.now();
     if (wait > 0) await this.options.sleep(wait, signal);
-    if (signal?.aborted || this.tasks.get(task.state) !== task || !task.units.includes(unit)) return true;
+    if (signal.aborted || this.tasks.get(task.state) !== task || !task.units.includes(unit)) return true;
     if (unit.type === "locate") {
       if (unit.locator.budget === "logs") this.nextCallAt = this.options.now() + this.interval;
       else this.nextServiceCallAt = this.options.now() + this.serviceInterval;
@@ -224,7 +224,7 @@ export class LogFollower {
   }
 
   /** One call of the task's locator: once it names streams, they are read like any other. */
-  private async locate(task: Followed, unit: LocateUnit, signal?: AbortSignal): Promise<void> {
+  private async locate(task: Followed, unit: LocateUnit, signal: AbortSignal): Promise<void> {
     if (unit.locator.budget === "logs") this.calls += 1;
     else this.batchCalls += 1;
     try {
@@ -233,7 +233,7 @@ export class LogFollower {
         logs: await this.logsClient(),
         clients: this.options,
         ending: unit.last,
-        ...(signal ? { signal } : {}),
+        signal,
       });
       // A retry's new attempt took its place while we asked: leave that one alone.
       if (this.tasks.get(task.state) !== task) return;
@@ -293,7 +293,7 @@ export class LogFollower {
     if (unit.last) this.replace(task, unit, []);
   }
 
-  private async read(task: Followed, unit: StreamUnit, signal: AbortSignal | undefined): Promise<void> {
+  private async read(task: Followed, unit: StreamUnit, signal: AbortSignal): Promise<void> {
     const { source } = unit;
     const api = await loadLogs();
     const client = await this.logsClient();

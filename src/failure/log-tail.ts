@@ -14,7 +14,7 @@ export interface LogTailDeps {
   region?: string;
   /** The account, for the log group ARN in a denial warning; else read from the denial message. */
   account?: string;
-  abortSignal?: AbortSignal;
+  abortSignal: AbortSignal;
 }
 
 /** A backward walk stops after this many pages even if N lines were not found (empty pages cost calls too). */

@@ -37,8 +37,8 @@ export type LiveSsmReader = (request: {
 
 export interface PrepareDeps {
   log: Logger;
-  /** How messages name an option (CommandContext.optionLabel): `BATCHINF_TFVARS` or `--tfvars`. */
-  label?: (option: string) => string;
+  /** How messages name an option (commands' labelsOf): `BATCHINF_TFVARS` or `--tfvars`. */
+  label: (option: string) => string;
   env: Readonly<Record<string, string | undefined>>;
   now: () => number;
   readLiveSsm?: LiveSsmReader;
@@ -66,8 +66,7 @@ export interface PreparedInput {
  */
 export async function prepareInput(options: InputOptions, deps: PrepareDeps): Promise<PreparedInput> {
   const { log } = deps;
-  const label =
-    deps.label ?? ((option: string) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  const { label } = deps;
   // Cheap, purely local checks first: a bad flag should fail before any I/O.
   const set = parseSetFlags(options.set, label("set"));
   const { date, values: dateValues } = executionDate({
@@ -149,7 +148,7 @@ async function readSsm(
     if (options.ssmPath !== undefined || options.ssmParam.length > 0) {
       deps.log.warn("--ssm-file replaces Parameter Store: --ssm-path and --ssm-param are ignored.");
     }
-    return readSsmFile(options.ssmFile, deps.label?.("ssmFile"));
+    return readSsmFile(options.ssmFile, deps.label("ssmFile"));
   }
   if (options.ssmPath === undefined && options.ssmParam.length === 0) return empty;
   if (options.offline) {

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import { Secrets } from "../secrets/secrets.js";
-import { cleanUrlsInText } from "../secrets/url.js";
+import { cleanUrlsInText, urlVariables } from "../secrets/url.js";
 import { escapeControl, jsonLine } from "./one-line.js";
 
 /** A message longer than this is cut (with its length named): a safety net, not a format. */
@@ -68,6 +68,8 @@ export interface LogOptions {
   verbose?: boolean;
   /** --show-secrets: the user asked to see SecureString values. */
   revealSecrets?: boolean;
+  /** The command line: the credentials of URLs in it are masked from the first line on. */
+  argv?: readonly string[];
 }
 
 /**
@@ -93,10 +95,13 @@ export function colorLevel(io: Io, requested: boolean | undefined): 0 | 1 | 2 | 
 
 /**
  * The build log. One record is one line: every message is masked (the
- * secrets boundary), then escaped (control characters shown as `\n`,
- * `\u001b`), and in JSON format the fields are masked as values before the
- * record is serialised. Debug lines (--verbose) have URL credentials removed
- * too, since they are the lines that echo URLs.
+ * secrets boundary: URL credentials dropped from every URL, secrets masked),
+ * then escaped (control characters shown as `\n`, `\u001b`), and in JSON
+ * format the fields are masked as values before the record is serialised.
+ * The credentials in the command line and in the environment's URL
+ * variables are known from the start, so they are masked even where they
+ * turn up without their URL. Debug lines (--verbose) lose every URL's
+ * fragment and credential-like parameters too, since they echo URLs.
  */
 export class Logger {
   readonly color: ChalkInstance;
@@ -112,6 +117,7 @@ export class Logger {
     this.format = options.format ?? "text";
     this.verbose = options.verbose ?? false;
     this.secrets = new Secrets(options.revealSecrets ?? false);
+    this.secrets.addUrlCredentials([...urlVariables(io.env), ...(options.argv ?? [])]);
     this.color = new Chalk({ level: this.format === "json" ? 0 : colorLevel(io, options.color) });
   }
 

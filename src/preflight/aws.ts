@@ -17,7 +17,7 @@ export async function runPreflight(
   deps: {
     clients: PreflightClients;
     mode: PreflightMode;
-    signal?: AbortSignal;
+    signal: AbortSignal;
     now: () => number;
     calls: () => number;
   },

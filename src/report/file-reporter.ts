@@ -27,6 +27,10 @@ export class FileReporter implements Reporter {
     if (this.deps.earlyOn?.has(event.type)) this.schedule(this.deps.reports());
   }
 
+  async flush(): Promise<void> {
+    await this.writing;
+  }
+
   async close(reports: readonly ExecutionReport[]): Promise<void> {
     this.schedule(reports);
     await this.writing;

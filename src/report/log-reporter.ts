@@ -60,6 +60,9 @@ export class LogReporter implements Reporter {
         });
         return;
       }
+      case "start-sending":
+        this.log.debug(`${prefix}StartExecution ${event.executionArn}`, fields());
+        return;
       case "dry-run":
         info(`Dry run: would start ${event.stateMachineArn} as ${event.name}; nothing was started.`);
         return;

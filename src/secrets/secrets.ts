@@ -1,4 +1,5 @@
 import { SecretMatcher, type Span } from "./matcher.js";
+import { cleanCredentialUrlsInText, credentialsInText } from "./url.js";
 
 /**
  * The one secrets boundary: what is secret (SecureString values, credentials
@@ -15,7 +16,8 @@ import { SecretMatcher, type Span } from "./matcher.js";
  *   (see SecretMatcher).
  *
  * `--show-secrets` (`revealed`) lifts the masking of SecureString values,
- * never that of URL credentials.
+ * never that of URL credentials: `maskText` drops those from every URL it
+ * meets, whatever the URL's source.
  */
 export const MASK = "****";
 
@@ -45,6 +47,16 @@ export class Secrets {
   }
 
   /**
+   * The credentials of every URL in these texts (the command line, the
+   * environment's URL variables): masked from the first line on, in every
+   * encoding, wherever they turn up without their URL.
+   */
+  addUrlCredentials(texts: Iterable<string>): void {
+    for (const text of texts)
+      for (const credential of credentialsInText(text)) this.addCredential(credential);
+  }
+
+  /**
    * An input key whose value is secret: `maskValue` shows MASK for it
    * whatever the value's length (a 3-character SecureString too).
    */
@@ -61,11 +73,18 @@ export class Secrets {
     return this.values.size;
   }
 
-  /** Mask every known secret in free text, however each of its characters is encoded there. */
+  /**
+   * Free text as it may be printed: the credentials of every URL in it
+   * dropped (whatever the URL's source: this is the one choke point every
+   * log line, report and stdout document passes, so no message can forget
+   * it), then every known secret masked, however each of its characters is
+   * encoded there.
+   */
   maskText(text: string): string {
-    if (this.values.size === 0 || text.length < MIN_FREE_TEXT_SECRET) return text;
+    const cleaned = cleanCredentialUrlsInText(text);
+    if (this.values.size === 0 || cleaned.length < MIN_FREE_TEXT_SECRET) return cleaned;
     this.matcher ??= new SecretMatcher(this.values);
-    let out = text;
+    let out = cleaned;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const next = maskSpans(out, this.matcher.spans(out));
       if (next === out) return out;
@@ -80,7 +99,7 @@ export class Secrets {
    * serialising, never on the serialised text.
    */
   maskValue<T>(value: T): T {
-    if (this.values.size === 0 && this.keys.size === 0) return value;
+    // Even with no secret known, a string may hold a URL with credentials.
     return this.maskDeep(value) as T;
   }
 

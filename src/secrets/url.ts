@@ -214,3 +214,11 @@ function decodeSafely(text: string): string {
     return text;
   }
 }
+
+/** Variables that hold a URL batchinf or the SDK may print: AWS_ENDPOINT_URL(_*), proxies, Jenkins' and git's. */
+const URL_VARIABLE = /(^|_)URL(_|$)|(^|_)PROXY$/i;
+
+/** The values of the environment's URL variables, for their credentials to be masked from the start. */
+export function urlVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env).flatMap(([name, value]) => (value && URL_VARIABLE.test(name) ? [value] : []));
+}

@@ -2,6 +2,7 @@ import dayjs from "dayjs";
 import timezone from "dayjs/plugin/timezone.js";
 import utc from "dayjs/plugin/utc.js";
 import { calendarDay } from "../calendar.js";
+import { flagOf } from "../cli-options.js";
 import { InputError } from "../errors.js";
 import { optionValue } from "../io/one-line.js";
 import type { SourceValues } from "./types.js";
@@ -33,7 +34,7 @@ export function executionDate(options: {
   values: SourceValues;
 } {
   // UTC needs no zone data (loading it costs ~12 ms of a cold start).
-  const label = options.label ?? ((option) => `--${option}`);
+  const label = options.label ?? flagOf;
   if (options.timezone !== "UTC") assertTimezone(options.timezone, label("timezone"));
   const date =
     options.date === undefined

@@ -117,7 +117,8 @@ export interface LocateContext {
   clients: TaskClients;
   /** The attempt ended: answer with what can be known now, there is no later. */
   ending: boolean;
-  signal?: AbortSignal;
+  /** Cuts the locator's calls short (the follower's loop ends, the interrupt): required, as every call's. */
+  signal: AbortSignal;
 }
 
 export type Located =

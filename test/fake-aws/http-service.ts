@@ -48,12 +48,6 @@ export interface HttpService {
   injected?(kind: InjectedKind, operation: string): AwsFault | undefined;
 }
 
-/** `Credential=AKID/DATE/REGION/SERVICE/aws4_request` -> SERVICE. */
-export function signingNameOf(authorization: string | string[] | undefined): string | undefined {
-  if (typeof authorization !== "string") return undefined;
-  return /Credential=[^/]*\/\d{8}\/[^/]*\/([^/]+)\/aws4_request/.exec(authorization)?.[1];
-}
-
 export function xmlEscape(text: string): string {
   return text.replace(/[<>&"']/g, (c) =>
     c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : c === '"' ? "&quot;" : "&apos;",

@@ -15,5 +15,6 @@ export * from "./server.js";
 export * from "./sfn.js";
 export * from "./sns.js";
 export * from "./ssm.js";
+export * from "./sts.js";
 export * from "./task-logs.js";
 export * from "./types.js";

@@ -12,10 +12,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type HttpAnswer, type HttpRequest, type HttpService, signingNameOf } from "./http-service.js";
+import type { HttpAnswer, HttpRequest, HttpService } from "./http-service.js";
+import { errorXml, type StsService } from "./sts.js";
 import { AwsFault, type AwsService, type Clock, type RecordedCall, type RestJsonService } from "./types.js";
 
-export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied";
+export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied" | "hang";
 
 /**
  * One fault rule. Counters are per rule and count only the calls the rule
@@ -35,6 +36,13 @@ export interface FaultRule {
   count?: number;
   /** Delay for `latency` faults, in wall-clock milliseconds. */
   ms?: number;
+  /**
+   * `hang`: the request is read and never answered (a stalled NAT or proxy
+   * does this); the connection stays open until the client gives up. With
+   * `takeEffect` the service handles the call first (a StartExecution that
+   * started the execution) and only the answer is lost.
+   */
+  takeEffect?: boolean;
 }
 
 /** Live view of an added rule, for asserting how often it fired. */
@@ -63,6 +71,11 @@ export interface FaultInjector {
 export interface FakeAwsOptions {
   services?: Array<AwsService | RestJsonService | HttpService>;
   clock?: Clock;
+  /**
+   * STS: answers AssumeRole (requests signed for `sts`), and is asked by every
+   * service whether a request's session has expired (then ExpiredTokenException).
+   */
+  sts?: StsService;
 }
 
 /** SDK client settings that aim a real client at the fake. */
@@ -116,7 +129,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   const faults = new FaultTable();
   const delays = new Delays();
   const server = createServer((req, res) => {
-    handleRequest({ req, res, services, routes, http, clock, calls, faults, delays }).catch(
+    handleRequest({ req, res, services, routes, http, clock, calls, faults, delays, sts: options.sts }).catch(
       (err: unknown) => {
         // A bug in the fake itself; answer so the client does not hang on it.
         sendError(res, "1.1", new AwsFault("InternalServerError", String(err), 500));
@@ -173,14 +186,17 @@ interface RequestScope {
   calls: RecordedCall[];
   faults: FaultTable;
   delays: Delays;
+  sts: StsService | undefined;
 }
 
 async function handleRequest(scope: RequestScope): Promise<void> {
   const { req, res, services, clock, calls } = scope;
   const body = await readBody(req);
+  if (scope.sts && signingServiceOf(req.headers.authorization) === "sts")
+    return handleSts(scope, scope.sts, body);
   const httpService =
     req.headers["x-amz-target"] === undefined
-      ? scope.http.get(signingNameOf(req.headers.authorization) ?? "")
+      ? scope.http.get(signingServiceOf(req.headers.authorization) ?? "")
       : undefined;
   if (httpService) return handleHttp(scope, httpService, body);
   const route =
@@ -216,6 +232,7 @@ async function dispatch(
   input: Record<string, unknown>,
 ): Promise<void> {
   const { req, res, clock, faults, delays } = scope;
+  if (scope.sts?.isExpired(req.headers)) return respondError(call, res, service.jsonVersion, expiredToken());
   const decision = faults.decide(service.targetPrefix, operation);
   const closing = decision.latencyMs > 0 && !(await delays.wait(decision.latencyMs));
   if (closing || decision.kind === "drop") {
@@ -223,6 +240,8 @@ async function dispatch(
     req.socket.destroy();
     return;
   }
+  if (decision.kind === "hang")
+    return hang(call, decision, () => service.handle(operation, input, { clock }));
   if (decision.kind) {
     return respondError(call, res, service.jsonVersion, injectedFault(decision.kind, service, operation));
   }
@@ -232,6 +251,17 @@ async function dispatch(
     sendJson(res, service.jsonVersion, 200, output);
   } catch (err) {
     respondError(call, res, service.jsonVersion, asFault(err));
+  }
+}
+
+/** Never answer: the socket stays open (close() destroys it); with takeEffect the call is handled first. */
+async function hang(call: RecordedCall, decision: FaultDecision, handle: () => unknown): Promise<void> {
+  call.outcome = "hung";
+  if (!decision.takeEffect) return;
+  try {
+    await handle();
+  } catch {
+    // Whatever it would have answered, the answer is what is lost.
   }
 }
 
@@ -272,11 +302,13 @@ async function handleHttp(scope: RequestScope, service: HttpService, body: strin
     return answer(new AwsFault("MethodNotAllowed", `${request.method} ${request.path} is not modelled`, 405));
   }
   call.input = service.inputOf(request);
-  const fault = await dueFault(scope, service.targetPrefix, operation, call);
-  if (fault === "dropped") return;
+  if (scope.sts?.isExpired(req.headers)) return answer(expiredToken());
+  const handle = () => service.handle(operation, request, { clock });
+  const fault = await dueFault(scope, service.targetPrefix, operation, call, handle);
+  if (fault === "answered") return;
   if (fault) return answer(service.injected?.(fault, operation) ?? injectedFault(fault, service, operation));
   try {
-    const output = await service.handle(operation, request, { clock });
+    const output = await handle();
     call.outcome = output.status;
     sendHttp(res, request, output);
   } catch (err) {
@@ -284,19 +316,27 @@ async function handleHttp(scope: RequestScope, service: HttpService, body: strin
   }
 }
 
-/** Wait out the latency due on a call; drop its connection, or name the error to answer with, if one is due. */
+/**
+ * Wait out the latency due on a call, then drop or hang it ("answered": nothing
+ * more to send), or name the error to answer with, if one is due.
+ */
 async function dueFault(
   scope: RequestScope,
   service: string,
   operation: string,
   call: RecordedCall,
-): Promise<"dropped" | Exclude<FaultKind, "drop" | "latency"> | undefined> {
+  handle: () => unknown,
+): Promise<"answered" | Exclude<FaultKind, "drop" | "latency" | "hang"> | undefined> {
   const decision = scope.faults.decide(service, operation);
   const closing = decision.latencyMs > 0 && !(await scope.delays.wait(decision.latencyMs));
   if (closing || decision.kind === "drop") {
     call.outcome = "dropped";
     scope.req.socket.destroy();
-    return "dropped";
+    return "answered";
+  }
+  if (decision.kind === "hang") {
+    await hang(call, decision, handle);
+    return "answered";
   }
   return decision.kind;
 }
@@ -336,6 +376,7 @@ async function handleRestJson(
   };
   if (input instanceof AwsFault) return fail(input);
   call.input = input;
+  if (scope.sts?.isExpired(req.headers)) return fail(expiredToken());
   const decision = faults.decide(service.targetPrefix, operation);
   const closing = decision.latencyMs > 0 && !(await delays.wait(decision.latencyMs));
   if (closing || decision.kind === "drop") {
@@ -343,6 +384,8 @@ async function handleRestJson(
     req.socket.destroy();
     return;
   }
+  if (decision.kind === "hang")
+    return hang(call, decision, () => service.handle(operation, input, { clock }));
   if (decision.kind) {
     const fault = injectedFault(decision.kind, service, operation);
     // restJson1 services answer an IAM denial with 403, as API Gateway-fronted AWS APIs do.
@@ -357,6 +400,57 @@ async function handleRestJson(
   } catch (err) {
     fail(asFault(err));
   }
+}
+
+/** What every service answers a request signed with a session that has run out. */
+function expiredToken(): AwsFault {
+  return new AwsFault("ExpiredTokenException", "The security token included in the request is expired", 400);
+}
+
+/** `Credential=AKID/DATE/REGION/SERVICE/aws4_request` -> SERVICE: how query-protocol services are told apart. */
+function signingServiceOf(authorization: string | string[] | undefined): string | undefined {
+  if (typeof authorization !== "string") return undefined;
+  return /Credential=[^/]*\/\d{8}\/[^/]*\/([^/]+)\/aws4_request/.exec(authorization)?.[1];
+}
+
+/** An STS call (query protocol): recorded and fault-injected like the others, answered in XML. */
+async function handleSts(scope: RequestScope, sts: StsService, body: string): Promise<void> {
+  const { req, res, clock, calls, faults, delays } = scope;
+  const params = new URLSearchParams(body);
+  const call: RecordedCall = {
+    service: sts.targetPrefix,
+    operation: params.get("Action") ?? "",
+    input: Object.fromEntries([...params].filter(([key]) => key !== "Action" && key !== "Version")),
+    outcome: 0,
+    at: clock.now(),
+  };
+  calls.push(call);
+  const send = (status: number, xml: string, code?: string) => {
+    call.outcome = status;
+    if (code) call.errorCode = code;
+    if (res.destroyed || res.headersSent) return;
+    res.writeHead(status, {
+      "Content-Type": "text/xml",
+      "Content-Length": Buffer.byteLength(xml),
+      "x-amzn-RequestId": randomUUID(),
+    });
+    res.end(xml);
+  };
+  // STS names the expired session in its own words: ExpiredToken, in XML.
+  if (sts.isExpired(req.headers)) {
+    const fault = new AwsFault("ExpiredToken", "The security token included in the request is expired", 400);
+    return send(fault.status, errorXml(fault), fault.code);
+  }
+  const decision = faults.decide(sts.targetPrefix, call.operation);
+  if (!(await delays.pass(decision, call, req))) return;
+  if (decision.kind === "hang") return hang(call, decision, () => sts.handleQuery(body, req.headers));
+  if (decision.kind && decision.kind !== "drop") {
+    const fault = injectedFault(decision.kind, { targetPrefix: "sts" } as AwsService, call.operation);
+    return send(fault.status, errorXml(fault), fault.code);
+  }
+  const answer = sts.handleQuery(body, req.headers);
+  const code = answer.status === 200 ? undefined : /<Code>([^<]*)<\/Code>/.exec(answer.body)?.[1];
+  send(answer.status, answer.body, code);
 }
 
 function sendRestJson(res: ServerResponse, status: number, body: unknown): void {
@@ -391,7 +485,7 @@ function asFault(err: unknown): AwsFault {
 }
 
 function injectedFault(
-  kind: Exclude<FaultKind, "drop" | "latency">,
+  kind: Exclude<FaultKind, "drop" | "latency" | "hang">,
   service: AwsService | RestJsonService | HttpService,
   op: string,
 ) {
@@ -492,6 +586,8 @@ interface FaultEntry {
 interface FaultDecision {
   latencyMs: number;
   kind?: Exclude<FaultKind, "latency">;
+  /** `hang` only: handle the call before never answering. */
+  takeEffect?: boolean;
 }
 
 class FaultTable implements FaultInjector {
@@ -535,6 +631,7 @@ class FaultTable implements FaultInjector {
         decision.latencyMs += entry.rule.ms ?? 0;
       } else if (!decision.kind) {
         decision.kind = entry.rule.kind;
+        if (entry.rule.takeEffect) decision.takeEffect = true;
       } else {
         continue;
       }
@@ -571,6 +668,22 @@ class Delays {
       const cancel = () => finish(false);
       this.pending.add(cancel);
     });
+  }
+
+  /**
+   * A decision's latency, then its drop: false when the connection was
+   * destroyed instead of answered (dropped, or the server closing meanwhile).
+   */
+  async pass(
+    decision: { latencyMs: number; kind?: string },
+    call: RecordedCall,
+    req: IncomingMessage,
+  ): Promise<boolean> {
+    const closing = decision.latencyMs > 0 && !(await this.wait(decision.latencyMs));
+    if (!closing && decision.kind !== "drop") return true;
+    call.outcome = "dropped";
+    req.socket.destroy();
+    return false;
   }
 
   cancelAll(): void {

@@ -63,6 +63,11 @@ export function batchJobState(
   return state;
 }
 
+/** A Lambda invoke state (request-response: the call answers in seconds). */
+export function lambdaState(name: string, durationMs: number): ScriptedState {
+  return { name, resource: "arn:aws:states:::lambda:invoke", parameters: { FunctionName: name }, durationMs };
+}
+
 export interface PipelineOptions {
   glueMs?: number;
   batchMs?: number;

@@ -43,8 +43,8 @@ export interface RecordedCall {
   service: string;
   operation: string;
   input: Record<string, unknown>;
-  /** HTTP status sent, or "dropped" when the connection was destroyed. */
-  outcome: number | "dropped";
+  /** HTTP status sent, "dropped" when the connection was destroyed, "hung" when it was never answered. */
+  outcome: number | "dropped" | "hung";
   /** The `__type` of an error response, if any. */
   errorCode?: string;
   at: number;

@@ -9,11 +9,13 @@ import {
   createPreflightServices,
   createSfnService,
   createSsmService,
+  createStsService,
   type FakeAws,
   type LogsService,
   type PreflightServices,
   type SfnService,
   type SsmService,
+  type StsService,
   seedPipelineResources,
   startFakeAws,
 } from "../fake-aws/index.js";
@@ -41,6 +43,8 @@ export interface FastWorld {
   batch: BatchService;
   /** What preflight asks (Glue, S3, IAM, ...), holding the seed pipeline's resources. */
   preflight: PreflightServices;
+  /** STS: AssumeRole for --assume-role, and the judge of expired sessions for every service. */
+  sts: StsService;
   stateMachineArn: string;
   /** The virtual clock the fake AWS and the command share. */
   now(): number;
@@ -74,9 +78,11 @@ export function useFastWorld(options: { start?: number } = {}): FastWorld {
     world.preflight = createPreflightServices();
     seedPipelineResources(world.preflight, world.batch, world.ssm);
     world.stateMachineArn = seedSsm().state_machine_arn as string;
+    world.sts = createStsService({ accountId: "731580992380", clock });
     world.fake = await startFakeAws({
       services: [world.ssm, world.sfn, world.logs, world.batch, ...world.preflight.all],
       clock,
+      sts: world.sts,
     });
     for (const [key, value] of Object.entries(world.fake.env({ region: "ap-south-1" })))
       vi.stubEnv(key, value);

@@ -10,7 +10,9 @@ import type { FakeAws } from "../fake-aws/index.js";
 export async function stateRunsOf(fake: FakeAws, executionArn: string): Promise<StateRun[]> {
   const sfn = new SFNClient({ ...fake.clientConfig(), maxAttempts: 1 });
   const tracker = new ExecutionTracker(() => undefined, 0);
-  await new HistoryReader(sfn, executionArn, (event) => tracker.apply(event)).readNew();
+  await new HistoryReader(sfn, executionArn, (event) => tracker.apply(event)).readNew(
+    new AbortController().signal,
+  );
   sfn.destroy();
   return tracker.runs;
 }
