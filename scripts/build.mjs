@@ -25,7 +25,7 @@
 // imported module lazy, so `--version` evaluates almost nothing. Error
 // classes cross from the ES modules into the bin, which carries its own copy:
 // src/errors.ts recognises them by a registry-wide symbol, not `instanceof`.
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 
@@ -81,6 +81,10 @@ const awsEntriesAsSiblings = {
     });
   },
 };
+
+// Chunks are named by their content's hash: without a clean start, every
+// build would leave the last one's chunks behind, and npm pack ships dist/.
+rmSync("dist", { recursive: true, force: true });
 
 const results = await Promise.all([
   build({

@@ -33,6 +33,13 @@ export interface OptionSpec {
   repeatable?: boolean;
   /** Turn the raw string (flag or env) into the option's value. */
   parse?: (raw: string, flag: string) => unknown;
+  /**
+   * A file the commands that follow an execution read or write: all of them
+   * are checked against each other before anything runs, so an output can
+   * never overwrite an input (src/io/output-paths.ts). Every `<file>`
+   * option says which (a test checks it).
+   */
+  file?: "read" | "written";
 }
 
 const INPUT = ["render", "run", "backfill", "preflight"] as const;
@@ -48,6 +55,7 @@ export const OPTIONS = [
   {
     flags: "--tfvars <file>",
     name: "tfvars",
+    file: "read",
     help: "Terraform variables file (region, use_case_name)",
     commands: INPUT,
     default: "./tfvars.json",
@@ -69,6 +77,7 @@ export const OPTIONS = [
   {
     flags: "--ssm-file <file>",
     name: "ssmFile",
+    file: "read",
     help: "JSON object of key -> value that replaces SSM (no AWS call)",
     commands: INPUT,
   },
@@ -230,6 +239,7 @@ export const OPTIONS = [
   {
     flags: "--result-file <file>",
     name: "resultFile",
+    file: "written",
     help: "write the result JSON here in every ending (stop: read the execution ARN from it)",
     commands: [...REPORTING, "stop"],
   },
@@ -261,12 +271,14 @@ export const OPTIONS = [
   {
     flags: "--junit <file>",
     name: "junit",
+    file: "written",
     help: "write the run as JUnit XML (a testsuite per execution, a testcase per state; preflight: per check)",
     commands: REPORTING,
   },
   {
     flags: "--report-html <file>",
     name: "reportHtml",
+    file: "written",
     help: "write a self-contained HTML page with a timeline of the states",
     commands: REPORTING,
   },
@@ -279,8 +291,18 @@ export const OPTIONS = [
     choices: ["strict", "warn", "off"],
   },
   {
+    flags: "--history <n>",
+    name: "history",
+    help: "read the last N successful runs (in the background) for each state's median and the expected end (0: off)",
+    commands: WAITING,
+    default: 10,
+    defaultText: "10",
+    parse: countParser(0, 1000),
+  },
+  {
     flags: "--prices <file>",
     name: "prices",
+    file: "read",
     help: "JSON object of unit prices (glueDpuHour, batchVcpuHour, batchGibHour, stateTransition, currency): adds an estimated cost to the usage",
     commands: WAITING,
   },
@@ -314,8 +336,8 @@ export const OPTIONS = [
   {
     flags: "--max-api-rate <n>",
     name: "maxApiRate",
-    help: "Step Functions calls per second for all executions together",
-    commands: ["backfill"],
+    help: "Step Functions calls per second: backfill's executions together; run and wait: the --history read",
+    commands: WAITING,
     default: 5,
     defaultText: "5",
     parse: countParser(1, 100),
@@ -463,6 +485,13 @@ export function envName(spec: OptionSpec): string {
 export function flagOf(option: string): string {
   const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
   return spec ? longFlag(spec) : `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The BATCHINF_* variable of an option, by its name (`resultFile` -> `BATCHINF_RESULT_FILE`). */
+export function envNameOf(option: string): string {
+  const spec = (OPTIONS as readonly OptionSpec[]).find((candidate) => candidate.name === option);
+  if (!spec) throw new Error(`no option named ${option}`);
+  return envName(spec);
 }
 
 export function longFlag(spec: OptionSpec): string {

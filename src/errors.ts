@@ -68,7 +68,7 @@ const CUT_SHORT = Symbol.for("batchinf.cutShort");
 export class CallCutShortError extends BatchinfError {
   readonly [CUT_SHORT] = true;
   readonly exitCode: ExitCode;
-  /** The signal's reason: "SIGINT", "SIGTERM", DEADLINE, or another deadline of the caller's. */
+  /** The signal's reason: "SIGINT", "SIGTERM", DEADLINE, or another budget of the caller's (e.g. "--abort-timeout"). */
   readonly reason: unknown;
   /** The signal had aborted before the call: nothing was sent. */
   readonly unsent: boolean;
@@ -77,13 +77,22 @@ export class CallCutShortError extends BatchinfError {
     super(
       reason === "SIGINT" || reason === "SIGTERM"
         ? `Interrupted (${reason}) while an AWS call was in flight; nothing more was sent.`
-        : "The --timeout deadline cut short an AWS call in flight.",
+        : reason === DEADLINE
+          ? "The --timeout deadline cut short an AWS call in flight."
+          : `An AWS call got no answer within ${String(reason)} and was cut short; check the network, proxy or AWS_ENDPOINT_URL.`,
       options,
     );
     this.reason = reason;
     this.unsent = options?.unsent === true;
+    // A signal: 130/143; the --timeout deadline: 4; another budget of the caller's (stop's --abort-timeout): AWS did not answer, 3.
     this.exitCode =
-      reason === "SIGINT" ? ExitCode.sigint : reason === "SIGTERM" ? ExitCode.sigterm : ExitCode.timeout;
+      reason === "SIGINT"
+        ? ExitCode.sigint
+        : reason === "SIGTERM"
+          ? ExitCode.sigterm
+          : reason === DEADLINE
+            ? ExitCode.timeout
+            : ExitCode.awsOrEnvironment;
   }
 }
 

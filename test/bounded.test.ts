@@ -1,10 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { createAwsClients } from "../src/aws/clients.js";
 import { ENDPOINT_NOTE } from "../src/aws/endpoint-note.js";
 import { awsFailure } from "../src/aws/errors.js";
+import { CallCutShortError, DEADLINE, toExit } from "../src/errors.js";
+import { exitCodeOf, outcomeOfError } from "../src/execution/exit-code.js";
 import { glueCauseFor, pipelineFailsAt, pipelineStates } from "./fake-aws/sfn-scenarios.js";
 import { SSM_PATH } from "./helpers/aws.js";
+import { captureContext } from "./helpers/capture.js";
 import { runInProcess } from "./helpers/cli.js";
 import { type FastRun, nextBuildTag, runFast, useFastWorld } from "./helpers/fast-world.js";
 import { seedWorkspace } from "./helpers/seed.js";
@@ -108,6 +112,27 @@ describe("one time bound for every AWS call (--request-timeout)", () => {
     expect(world.fake.calls).toHaveLength(0);
   });
 
+  it("every client the factory builds carries the bound (SSM, Step Functions, the abort path's, CloudWatch Logs, Batch)", async () => {
+    const { log } = captureContext().ctx;
+    const clients = await createAwsClients({ region: "ap-south-1", requestTimeout: 1_234 }, log, {});
+    const all = [
+      clients.ssm(),
+      clients.sfn(),
+      clients.sfnUrgent(),
+      await clients.logs(),
+      await clients.batch(),
+    ];
+    for (const client of all) {
+      const handler = client.config.requestHandler as unknown as {
+        configProvider: Promise<{ requestTimeout?: number; throwOnRequestTimeout?: boolean }>;
+      };
+      expect(await handler.configProvider).toMatchObject({
+        requestTimeout: 1_234,
+        throwOnRequestTimeout: true,
+      });
+    }
+  });
+
   it("the timeout message names the endpoint's host only, never credentials in its URL", () => {
     const error = Object.assign(new Error("request timed out"), {
       name: "TimeoutError",
@@ -122,6 +147,22 @@ describe("one time bound for every AWS call (--request-timeout)", () => {
 });
 
 describe("the abort and the deadline reach every phase", () => {
+  it("a call cut short is never an AWS failure: its exit code and outcome come from the signal's reason", () => {
+    const cases: Array<[unknown, number, string]> = [
+      ["SIGINT", 130, "interrupted"],
+      ["SIGTERM", 143, "interrupted"],
+      [DEADLINE, 4, "timeout"],
+      ["--abort-timeout", 3, "error"],
+    ];
+    for (const [reason, code, kind] of cases) {
+      const error = new CallCutShortError(reason);
+      expect(toExit(error).code, String(reason)).toBe(code);
+      const outcome = outcomeOfError(error, "stop");
+      expect(outcome.kind, String(reason)).toBe(kind);
+      expect(exitCodeOf(outcome), String(reason)).toBe(code);
+    }
+  });
+
   it("run --timeout 4s while every poll hangs: exit 4 within 9 s of its start, the result written (RUNNING, timeout)", async () => {
     queueNeverEnding();
     world.fake.faults.add({ operation: "GetExecutionHistory", kind: "hang" });

@@ -18,7 +18,7 @@ describe("options typed from the option table", () => {
     expectTypeOf<OptionsOf<"backfill">>().not.toHaveProperty("date");
     const run = {} as OptionsOf<"run">;
     // @ts-expect-error a flag run does not take
-    void run.maxApiRate;
+    void run.concurrency;
     // @ts-expect-error a name no flag has
     void run.pollIntervall;
   });

@@ -22,6 +22,7 @@ import { HistoryReader } from "../src/execution/history-reader.js";
 import type { StateRun } from "../src/execution/model.js";
 import { type Expectations, PollSchedule, pollHintOf } from "../src/execution/poll-schedule.js";
 import { ExecutionTracker } from "../src/execution/tracker.js";
+import { TASK_KINDS } from "../src/tasks/registry.js";
 import {
   BATCH_SYNC_RESOURCE,
   type ExecutionScript,
@@ -133,7 +134,15 @@ describe("PollSchedule: what runs sets the pace", () => {
     expect(schedule.next({ now: 2 * MAX + POLL, running: [] })).toBe(3_000);
   });
 
-  it("takes a kind's hint from its integration until the task kinds give one", () => {
+  it("asks the task kind for its hint: a Glue job run started without .sync answers at once", () => {
+    expect(pollHintOf(run({ name: "g", resource: "arn:aws:states:::glue:startJobRun" }))).toBe("seconds");
+    for (const kind of TASK_KINDS) {
+      expect(kind.pollHint(`${GLUE_SYNC_RESOURCE}`)).toBe("minutes");
+      expect(kind.pollHint(LAMBDA)).toBe("seconds");
+    }
+  });
+
+  it("gives every Task a hint, its kind's or else its integration's, and other states none", () => {
     expect(pollHintOf(run({ name: "g", resource: GLUE_SYNC_RESOURCE }))).toBe("minutes");
     expect(pollHintOf(run({ name: "b", resource: BATCH_SYNC_RESOURCE }))).toBe("minutes");
     expect(pollHintOf(run({ name: "e", resource: "arn:aws:states:::ecs:runTask.sync:2" }))).toBe("minutes");

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { startFakeAws } from "./fake-aws/index.js";
 import { SEED_ROLE_POLICY, seedPipelineDefinition } from "./fake-aws/preflight-seed.js";
 import { PIPELINE_GLUE_JOBS, pipelineSucceeds } from "./fake-aws/sfn-scenarios.js";
 import { type FastRun, runFast, useFastWorld } from "./helpers/fast-world.js";
-import { seedWorkspace } from "./helpers/seed.js";
+import { ROOT, seedWorkspace } from "./helpers/seed.js";
 
 // Preflight inside run and backfill (--preflight strict|warn|off), and the
 // checks that cannot be made: denied, throttled, an endpoint that does not
@@ -59,8 +59,9 @@ afterEach(() => {
 
 describe("run --preflight", () => {
   it("strict (the default): a failed check starts nothing, exit 3, the resource and what to do", async () => {
+    const arn = machine();
     world.preflight.glue.deleteJob(GLUE_JOB);
-    const result = await cli(["run", "--state-machine-arn", machine()]);
+    const result = await cli(["run", "--state-machine-arn", arn]);
     expect(result.code, result.stderr).toBe(3);
     expect(world.fake.callsTo("StartExecution")).toHaveLength(0);
     expect(result.stderr).toMatch(
@@ -76,6 +77,7 @@ describe("run --preflight", () => {
   });
 
   it("warn: starts anyway, and the log, result, JUnit and HTML report what failed", async () => {
+    const arn = machine();
     world.preflight.glue.deleteJob(GLUE_JOB);
     const cwd = seedWorkspace();
     const result = await runFast(
@@ -83,7 +85,7 @@ describe("run --preflight", () => {
       [
         "run",
         "--state-machine-arn",
-        machine(),
+        arn,
         "--result-file",
         join(cwd, "result.json"),
         "--junit",
@@ -125,8 +127,9 @@ describe("run --preflight", () => {
   });
 
   it("off: no preflight call at all", async () => {
+    const arn = machine();
     world.preflight.glue.deleteJob(GLUE_JOB);
-    const result = await cli(["run", "--state-machine-arn", machine(), "--preflight", "off"]);
+    const result = await cli(["run", "--state-machine-arn", arn, "--preflight", "off"]);
     expect(result.code, result.stderr).toBe(0);
     expect(preflightCalls()).toEqual([]);
     expect(result.stderr).not.toMatch(/^(?:\w+: )?preflight/m);
@@ -178,19 +181,48 @@ describe("backfill preflight", () => {
   });
 
   it("a failed check under strict: exit 3, no date started", async () => {
+    const arn = machine();
     world.preflight.glue.deleteJob(GLUE_JOB);
-    const result = await cli([
-      "backfill",
-      "--state-machine-arn",
-      machine(),
-      "--dates",
-      "2023-10-01,2023-10-02",
-    ]);
+    const result = await cli(["backfill", "--state-machine-arn", arn, "--dates", "2023-10-01,2023-10-02"]);
     expect(result.code, result.stderr).toBe(3);
     expect(world.fake.callsTo("StartExecution")).toHaveLength(0);
     expect(saved(result).preflight.checks.some((c: { outcome: string }) => c.outcome === "failed")).toBe(
       true,
     );
+  });
+});
+
+describe("preflight and the interrupt, and the bundles", () => {
+  it("SIGTERM while a preflight call hangs: cut short, nothing started, exit 143", async () => {
+    world.fake.faults.add({ operation: "GetJob", kind: "hang" });
+    const watching = setInterval(() => {
+      if (world.fake.callsTo("GetJob").length > 0) {
+        clearInterval(watching);
+        world.signals.fire("SIGTERM");
+      }
+    }, 5);
+    const result = await cli(["run", "--state-machine-arn", machine()]);
+    clearInterval(watching);
+    expect(result.code, result.stderr).toBe(143);
+    expect(world.fake.callsTo("StartExecution")).toHaveLength(0);
+  });
+
+  it("the bin carries none of preflight's SDK clients: render, validate and --version load none", () => {
+    const dist = join(ROOT, "dist");
+    const bin = readFileSync(join(dist, "batchinf.cjs"), "utf8");
+    const chunks = readdirSync(dist)
+      .filter((name) => name.endsWith(".mjs"))
+      .map((name) => readFileSync(join(dist, name), "utf8"))
+      .join("\n");
+    for (const operation of [
+      "SimulatePrincipalPolicy",
+      "GetBucketLocation",
+      "DescribeJobQueues",
+      "GetTopicAttributes",
+    ]) {
+      expect(chunks, operation).toContain(`"${operation}"`);
+      expect(bin, operation).not.toContain(`"${operation}"`);
+    }
   });
 });
 
@@ -312,8 +344,8 @@ describe("checks that cannot be made are never fatal", () => {
         },
       },
     });
-    world.preflight.lambda.createFunction("dcp-post-process");
     const arn = machine(definition);
+    world.preflight.lambda.deleteFunction("dcp-legacy");
     const result = await cli(["preflight", "--state-machine-arn", arn]);
     expect(result.code, result.stderr).toBe(3);
     expect(result.stderr).toMatch(

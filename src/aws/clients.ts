@@ -234,7 +234,7 @@ const MAX_CONNECT_TIMEOUT_MS = 10_000;
  * this version of the handler only logs a warning. The socket timeout covers
  * an answer that stops halfway through its body.
  */
-function boundedRequestHandler(requestTimeout: number): NodeHttpHandler {
+export function boundedRequestHandler(requestTimeout: number): NodeHttpHandler {
   return new NodeHttpHandler({
     connectionTimeout: Math.min(requestTimeout, MAX_CONNECT_TIMEOUT_MS),
     requestTimeout,

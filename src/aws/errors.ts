@@ -26,6 +26,8 @@ export type AwsErrorKind =
   /** --assume-role could not be assumed (denied, or STS failed): the cause says why. */
   | "assume-role"
   | "access"
+  /** The endpoint answered something that is not the service's JSON or XML (an HTML page, a cut-off body). */
+  | "unreadable"
   | "not-found"
   | "invalid"
   | "other";
@@ -63,6 +65,7 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
   if (CREDENTIALS.has(e.name ?? "") || /Could not load credentials/i.test(e.message ?? ""))
     return "credentials";
   if (isThrottlingError(e as never)) return "throttling";
+  if (isUnreadableAnswer(e)) return "unreadable";
   if (ACCESS.has(e.name ?? "")) return "access";
   if (NOT_FOUND.has(e.name ?? "")) return "not-found";
   if (INVALID.has(e.name ?? "")) return "invalid";
@@ -78,6 +81,8 @@ export function classifyAwsError(error: unknown): AwsErrorKind {
 /** Worth another try later: the SDK's retries are spent, but the weather may clear. */
 export function isRetryableLater(error: unknown): boolean {
   const kind = classifyAwsError(error);
+  // A proxy's HTML 502 page is weather like any 5xx; an unreadable 200 is not.
+  if (kind === "unreadable") return ((error as SdkError).$metadata?.httpStatusCode ?? 0) >= 500;
   return kind === "throttling" || kind === "transient";
 }
 
@@ -123,6 +128,8 @@ export function awsFailure(
       );
     case "assume-role":
       return assumeRoleFailure(error as Error & { roleArn?: string; cause?: unknown });
+    case "unreadable":
+      return unreadableAnswer(error as SdkError, where, after);
     case "throttling":
       return new EnvironmentError(
         `AWS kept throttling ${where}${after} (${name}); try again later, or raise AWS_MAX_ATTEMPTS.`,
@@ -191,4 +198,35 @@ function assumeRoleFailure(error: Error & { roleArn?: string; cause?: unknown })
     );
   }
   return new EnvironmentError(`Could not assume --assume-role ${role} (${said}).`, { cause: error });
+}
+
+/**
+ * The SDK could not parse the answer: its own words are "Deserialization
+ * error: to see the raw response, inspect the hidden field
+ * {error}.$response", which tells a Jenkins user nothing. A body that is not
+ * JSON or XML comes from something in front of AWS (a proxy, a captive
+ * portal) or from an AWS_ENDPOINT_URL that is not an AWS API.
+ */
+function isUnreadableAnswer(e: SdkError & { $response?: unknown }): boolean {
+  return (
+    /Deserialization error/i.test(e.message ?? "") || (e.name === "SyntaxError" && e.$response !== undefined)
+  );
+}
+
+function unreadableAnswer(
+  e: SdkError & { $response?: { headers?: Record<string, string> } },
+  where: string,
+  after: string,
+): Error {
+  const note = (e as { [ENDPOINT_NOTE]?: EndpointNote })[ENDPOINT_NOTE];
+  const host = note ? `the endpoint ${note.host}` : "the endpoint";
+  const status = e.$metadata?.httpStatusCode;
+  const type =
+    Object.entries(e.$response?.headers ?? {}).find(([key]) => key.toLowerCase() === "content-type")?.[1] ??
+    "";
+  const what = /html/i.test(type) ? "an HTML page" : "a body";
+  return new EnvironmentError(
+    `${where}: ${host} answered${status !== undefined ? ` HTTP ${status}` : ""} with ${what} that is not the service's JSON or XML${after}; check AWS_ENDPOINT_URL and any proxy between here and AWS.`,
+    { cause: e },
+  );
 }

@@ -8,6 +8,7 @@ import {
   CloudWatchLogsClient,
   type CloudWatchLogsClientConfig,
   DescribeLogStreamsCommand,
+  FilterLogEventsCommand,
   GetLogEventsCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { cleanCredentialUrlsInText } from "../secrets/url.js";
@@ -43,8 +44,9 @@ export interface LogEventsRequest {
   fromHead: boolean;
   /** Events per page; the service's default is as many as fit in 1 MB, up to 10,000. */
   limit?: number;
-  /** Only events at or after this time (epoch ms), for a first page without a token. */
+  /** Only events at or after `startTime` and before `endTime` (epoch ms). */
   startTime?: number;
+  endTime?: number;
 }
 
 /** One GetLogEvents page, in time order. */
@@ -62,6 +64,7 @@ export async function getLogEventsPage(
       ...(request.token ? { nextToken: request.token } : {}),
       ...(request.limit ? { limit: request.limit } : {}),
       ...(request.startTime !== undefined ? { startTime: request.startTime } : {}),
+      ...(request.endTime !== undefined ? { endTime: request.endTime } : {}),
     }),
     abortSignal,
   );
@@ -75,6 +78,41 @@ export async function getLogEventsPage(
   if (out.nextForwardToken) page.forwardToken = out.nextForwardToken;
   if (out.nextBackwardToken) page.backwardToken = out.nextBackwardToken;
   return page;
+}
+
+export interface FilteredEvent extends LogLine {
+  stream: string;
+}
+
+/**
+ * One FilterLogEvents page: the group's events from `startTime` to `endTime`
+ * (both included, epoch ms) whose message holds the quoted phrase `phrase`,
+ * across its streams, in time order. `nextToken` while more may follow (a page
+ * may be empty and still carry one).
+ */
+export async function filterLogEventsPage(
+  client: CloudWatchLogsClient,
+  request: { group: string; phrase: string; startTime: number; endTime?: number; token?: string },
+  signal: AbortSignal,
+): Promise<{ events: FilteredEvent[]; nextToken?: string }> {
+  const out = await send(
+    client,
+    new FilterLogEventsCommand({
+      logGroupName: request.group,
+      // A quoted term matches the phrase as it is, `:` and `-` included.
+      filterPattern: `"${request.phrase.replaceAll('"', "")}"`,
+      startTime: request.startTime,
+      ...(request.endTime !== undefined ? { endTime: request.endTime } : {}),
+      ...(request.token ? { nextToken: request.token } : {}),
+    }),
+    signal,
+  );
+  const events = (out.events ?? []).map((event) => ({
+    stream: event.logStreamName ?? "",
+    timestamp: event.timestamp ?? 0,
+    message: cleanCredentialUrlsInText(trimNewline(event.message ?? "")),
+  }));
+  return out.nextToken ? { events, nextToken: out.nextToken } : { events };
 }
 
 /** The names of the streams starting with `prefix`, in name order (one page: at most 50). */

@@ -7,6 +7,8 @@ import {
   type DescribeStateMachineCommandOutput,
   GetExecutionHistoryCommand,
   type GetExecutionHistoryCommandOutput,
+  ListExecutionsCommand,
+  type ListExecutionsCommandOutput,
   RedriveExecutionCommand,
   type SFNClient,
   StartExecutionCommand,
@@ -58,10 +60,30 @@ export function describeExecution(
 
 export function getHistoryPage(
   client: SFNClient,
-  request: { executionArn: string; maxResults: number; reverseOrder: boolean; nextToken?: string },
+  request: {
+    executionArn: string;
+    maxResults: number;
+    reverseOrder: boolean;
+    nextToken?: string;
+    /** Default true; false leaves inputs and outputs out (a past run's timing needs none). */
+    includeExecutionData?: boolean;
+  },
   signal: AbortSignal,
 ): Promise<GetExecutionHistoryCommandOutput> {
-  return send(client, new GetExecutionHistoryCommand({ ...request, includeExecutionData: true }), signal);
+  return send(client, new GetExecutionHistoryCommand({ includeExecutionData: true, ...request }), signal);
+}
+
+/** The newest SUCCEEDED executions of a state machine that were never redriven, one page. */
+export function listSucceededExecutions(
+  client: SFNClient,
+  request: { stateMachineArn: string; maxResults: number },
+  signal: AbortSignal,
+): Promise<ListExecutionsCommandOutput> {
+  return send(
+    client,
+    new ListExecutionsCommand({ ...request, statusFilter: "SUCCEEDED", redriveFilter: "NOT_REDRIVEN" }),
+    signal,
+  );
 }
 
 export function stopExecution(

@@ -7,6 +7,8 @@ export interface SummaryRow {
   execution: string;
   status: string;
   duration: string;
+  /** --history: the run's median over the last successful runs, to set the duration against. */
+  median: string;
   failingState: string;
   /** What this run found or did besides following a fresh start. */
   note: string;
@@ -21,6 +23,10 @@ export function summaryRows(reports: readonly ExecutionReport[]): SummaryRow[] {
       report.startedAt !== undefined && report.stoppedAt !== undefined
         ? formatDuration(report.stoppedAt - report.startedAt)
         : "-",
+    median:
+      report.expected?.medianMs !== undefined && report.expected.note === undefined
+        ? formatDuration(report.expected.medianMs)
+        : "-",
     failingState: report.failure?.state ?? "-",
     note: noteOf(report),
   }));
@@ -33,16 +39,19 @@ export function summaryTable(rows: readonly SummaryRow[]): string[] {
     execution: "execution",
     status: "status",
     duration: "duration",
+    median: "median",
     failingState: "failing state",
     note: "note",
   };
-  const columns = ["date", "execution", "status", "duration", "failingState", "note"] as const;
+  const columns = ["date", "execution", "status", "duration", "median", "failingState", "note"] as const;
   const all = [header, ...rows];
   const widths = columns.map((column) => Math.max(...all.map((row) => row[column].length)));
   return all.map((row) =>
     columns
       .map((column, i) =>
-        column === "duration" ? row[column].padStart(widths[i] ?? 0) : row[column].padEnd(widths[i] ?? 0),
+        column === "duration" || column === "median"
+          ? row[column].padStart(widths[i] ?? 0)
+          : row[column].padEnd(widths[i] ?? 0),
       )
       .join("  ")
       .trimEnd(),

@@ -15,6 +15,7 @@ import { startAndFollow } from "../execution/service.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { assertSameAccount, chooseStateMachine, composeInput, nameExecution } from "../plan/plan.js";
 import { describeProblem, maskedInput, reportPrepared } from "../plan/prepared.js";
+import { maskedJson } from "../secrets/masked-json.js";
 import { totalUsage, usageText } from "../usage/usage.js";
 import { lazyClients } from "./aws-session.js";
 import { type CommandContext, labelsOf } from "./context.js";
@@ -187,18 +188,15 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     }
     if (options.dryRun && options.output !== "json") {
       ctx.io.stdout(
-        `${JSON.stringify(
-          ctx.log.secrets.maskValue(
-            jobs.map((job) => ({
-              date: job.date,
-              stateMachineArn: machine.arn,
-              name: job.job.name,
-              input: job.report.input,
-            })),
-          ),
-          null,
-          2,
-        )}\n`,
+        maskedJson(
+          jobs.map((job) => ({
+            date: job.date,
+            stateMachineArn: machine.arn,
+            name: job.job.name,
+            input: job.report.input,
+          })),
+          ctx.log.secrets,
+        ),
       );
     }
   } catch (error: unknown) {

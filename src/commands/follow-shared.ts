@@ -3,16 +3,13 @@ import { consoleDomain } from "../aws/arn.js";
 import type { AwsClients } from "../aws/clients.js";
 import { consoleUrl } from "../aws/sfn.js";
 import type { FollowOptions } from "../execution/follow.js";
-import type { ExecutionReport } from "../execution/model.js";
 import type { ServiceDeps } from "../execution/service.js";
 import { describeTaskFailure } from "../failure/describe.js";
 import { failureBlockLines } from "../failure/failure-block.js";
 import { SharedLogFollowing } from "../failure/follow-task-logs.js";
-import { renderHtml } from "../report/html.js";
-import { renderJunit } from "../report/junit.js";
-import { backfillResultOf, resultOf } from "../report/result.js";
 import type { TaskClients } from "../tasks/kind.js";
 import { type Prices, readPrices } from "../usage/prices.js";
+import { HistoryWatch } from "../watch/history-watch.js";
 import { type CommandContext, labelsOf } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
@@ -22,6 +19,8 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   logLines: number;
   followLogs: boolean;
   prices?: string;
+  history: number;
+  maxApiRate: number;
 }
 
 /** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
@@ -45,47 +44,21 @@ export function followOptions(options: FollowFlags, ctx: CommandContext): Follow
   };
 }
 
-/**
- * The frame with its reporters. Every document is masked as a value before
- * it is serialised (the secrets boundary), never as text afterwards.
- */
+/** The frame with its reporters (REPORT_DOCUMENTS, masked at one choke point before they are serialised). */
 export function openFrame(
   ctx: CommandContext,
   options: FrameOptions,
-  shape: { several?: boolean; withoutPayloads?: boolean; command?: string; preflightOnly?: boolean } = {},
+  shape: { several?: boolean; withoutPayloads?: boolean; command?: string } = {},
 ): Promise<CommandFrame> {
-  const { secrets } = ctx.log;
-  const json = (value: unknown) => `${JSON.stringify(secrets.maskValue(value), null, 2)}\n`;
-  // wait cannot tell SecureString values apart: its reports leave the payloads out too.
-  const payloadsOut = (reports: readonly ExecutionReport[]) =>
-    shape.withoutPayloads ? reports.map(({ input: _input, output: _output, ...rest }) => rest) : reports;
   return CommandFrame.open(ctx, options, {
-    result: (reports: readonly ExecutionReport[], apiCalls?: Record<string, number>) => {
-      const resultOptions = {
-        ...(apiCalls ? { apiCalls } : {}),
-        withoutPayloads: shape.withoutPayloads === true,
-      };
-      if (shape.several) return json(backfillResultOf(reports, resultOptions));
-      const report = reports[0] ?? {
-        status: "NOT_STARTED",
-        states: [],
-        outcome: { kind: "started" as const },
-      };
-      return json(resultOf(report, resultOptions));
+    documents: {
+      secrets: ctx.log.secrets,
+      now: ctx.now,
+      command: shape.command ?? "run",
+      several: shape.several === true,
+      // wait cannot tell SecureString values apart: its reports leave the payloads out.
+      withoutPayloads: shape.withoutPayloads === true,
     },
-    junit: (reports) =>
-      renderJunit(payloadsOut(reports), {
-        secrets,
-        now: ctx.now(),
-        name: `batchinf ${shape.command ?? "run"}`,
-        ...(shape.preflightOnly ? { executions: false } : {}),
-      }),
-    html: (reports) =>
-      renderHtml(payloadsOut(reports), {
-        secrets,
-        now: ctx.now(),
-        ...(shape.preflightOnly ? { executions: false, title: "batchinf preflight" } : {}),
-      }),
     failureLines: (report) => (report.failure?.task ? failureBlockLines(report.failure.task) : []),
   });
 }
@@ -103,12 +76,16 @@ export function serviceDeps(setup: {
   region: string;
   /** The state machine's account: log group ARNs in permission warnings name it. */
   account?: string;
-  options: Pick<FollowFlags, "logLines" | "followLogs">;
+  options: Pick<FollowFlags, "logLines" | "followLogs" | "history" | "maxApiRate">;
   label?: string;
   prices?: Prices;
 }): ServiceDeps {
   const { client, clients, frame, ctx, region, options } = setup;
-  const emit = frame.emitFor(setup.label);
+  const watch =
+    options.history > 0
+      ? sharedHistory(frame, ctx, client, options).forExecution(frame.emitFor(setup.label))
+      : undefined;
+  const emit = watch ? watch.onEvent : frame.emitFor(setup.label);
   const logs = () => clients.logs(region);
   const following = options.followLogs
     ? sharedFollowing(frame, ctx, logs, { batch: () => clients.batch(region) }).forExecution(
@@ -135,13 +112,38 @@ export function serviceDeps(setup: {
         ...(setup.account ? { account: setup.account } : {}),
       }),
     ...(setup.prices ? { prices: setup.prices } : {}),
-    ...(following
-      ? {
-          onPoll: (tracker) => following.onPoll(tracker.runs, ctx.now()),
-          onFollowEnd: (tracker) => following.finish(tracker.runs, frame.interrupt),
-        }
-      : {}),
+    onPoll: async (tracker) => {
+      watch?.onPoll(tracker.running());
+      await following?.onPoll(tracker.runs, ctx.now());
+    },
+    onFollowEnd: async (tracker) => {
+      watch?.finish();
+      await following?.finish(tracker.runs, frame.interrupt);
+    },
   };
+}
+
+/** One --history read per command, however many executions of the machine it follows. */
+const histories = new WeakMap<CommandFrame, HistoryWatch>();
+function sharedHistory(
+  frame: CommandFrame,
+  ctx: CommandContext,
+  client: SFNClient,
+  options: Pick<FollowFlags, "history" | "maxApiRate">,
+): HistoryWatch {
+  let shared = histories.get(frame);
+  if (!shared) {
+    shared = new HistoryWatch({
+      client,
+      count: options.history,
+      ratePerSecond: options.maxApiRate,
+      now: ctx.now,
+      sleep: frame.sleep,
+      interrupt: frame.interrupt,
+    });
+    histories.set(frame, shared);
+  }
+  return shared;
 }
 
 /** One --follow-logs budget per command, however many executions share the log. */

@@ -1,11 +1,11 @@
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import { dirname } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { flagOf } from "../cli-options.js";
 import { InputError } from "../errors.js";
 import type { Emit, ExecutionEvent, ExecutionReport, Reporter } from "../execution/model.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
+import { assertFilesApart } from "../io/output-paths.js";
 import type { Sleep } from "../io/sleep.js";
+import { type DocumentContext, REPORT_DOCUMENTS } from "../report/documents.js";
 import { FileReporter } from "../report/file-reporter.js";
 import { LogReporter } from "../report/log-reporter.js";
 import type { CommandContext } from "./context.js";
@@ -18,14 +18,9 @@ export interface FrameOptions {
   output: "text" | "json";
 }
 
-/** A renderer of the reports into one document (result JSON, JUnit XML, HTML). */
-export type Render = (reports: readonly ExecutionReport[]) => string;
-
 export interface FrameRenderers {
-  /** The result JSON; `apiCalls` are the calls made so far. */
-  result: (reports: readonly ExecutionReport[], apiCalls?: Record<string, number>) => string;
-  junit?: Render;
-  html?: Render;
+  /** What the documents (REPORT_DOCUMENTS: result, JUnit, HTML) are rendered with; the frame adds the API calls. */
+  documents: Omit<DocumentContext, "apiCalls">;
   /** Extra lines under a failure in the text log (the failed task's details and log tail). */
   failureLines?: (report: ExecutionReport) => string[];
 }
@@ -69,43 +64,43 @@ export class CommandFrame {
       new LogReporter(ctx.log, renderers.failureLines ? { describeFailure: renderers.failureLines } : {}),
     );
     const { log } = ctx;
-    if (options.resultFile) {
+    for (const document of REPORT_DOCUMENTS) {
+      const file = options[document.option];
+      if (!file) continue;
       this.reporters.push(
-        new FileReporter(options.resultFile, "--result-file", (all) => renderers.result(all, this.apiCalls), {
+        new FileReporter(file, document.title, (all) => document.render(all, this.documentContext()), {
           log,
           reports,
-          earlyOn: ARN_KNOWN,
+          ...(document.early ? { earlyOn: ARN_KNOWN } : {}),
         }),
       );
     }
-    if (options.junit && renderers.junit) {
-      this.reporters.push(
-        new FileReporter(options.junit, "--junit report", renderers.junit, { log, reports }),
-      );
-    }
-    if (options.reportHtml && renderers.html) {
-      this.reporters.push(
-        new FileReporter(options.reportHtml, "--report-html report", renderers.html, { log, reports }),
-      );
-    }
-    this.renderResult = renderers.result;
+    this.documents = renderers.documents;
   }
 
-  private readonly renderResult: FrameRenderers["result"];
+  private readonly documents: FrameRenderers["documents"];
 
-  /** Check the output files before anything starts: an unwritable path fails now, not after an hour. */
+  private documentContext(): DocumentContext {
+    return { ...this.documents, ...(this.apiCalls ? { apiCalls: this.apiCalls } : {}) };
+  }
+
+  /**
+   * Check the output files before anything starts (an unwritable path fails
+   * now, not after an hour), against each other and every input file before
+   * any is read or written: the placeholder result file once destroyed a
+   * --tfvars of the same name before it was read.
+   */
   static async open(
     ctx: CommandContext,
     options: FrameOptions,
     renderers: FrameRenderers,
   ): Promise<CommandFrame> {
-    const placeholder = renderers.result([]);
-    if (options.resultFile) await assertWritable(options.resultFile, "--result-file", placeholder);
-    for (const [flag, file] of [
-      ["--junit", options.junit],
-      ["--report-html", options.reportHtml],
-    ] as const) {
-      if (file) await assertDirectoryWritable(file, flag);
+    await assertFilesApart(options, ctx.optionLabel);
+    for (const document of REPORT_DOCUMENTS) {
+      const file = options[document.option];
+      if (file && document.placeholder) {
+        await assertWritable(file, flagOf(document.option), document.render([], renderers.documents));
+      }
     }
     return new CommandFrame(ctx, options, renderers);
   }
@@ -130,7 +125,11 @@ export class CommandFrame {
   async close(): Promise<void> {
     try {
       await Promise.all(this.reporters.map((reporter) => reporter.close?.(this.reports)));
-      if (this.options.output === "json") this.ctx.io.stdout(this.renderResult(this.reports, this.apiCalls));
+      if (this.options.output === "json") {
+        for (const document of REPORT_DOCUMENTS.filter((candidate) => candidate.stdout)) {
+          this.ctx.io.stdout(document.render(this.reports, this.documentContext()));
+        }
+      }
     } finally {
       this.interruption.dispose();
     }
@@ -143,17 +142,6 @@ async function assertWritable(file: string, flag: string, text: string): Promise
   } catch (error: unknown) {
     throw new InputError(
       `Cannot write ${flag} ${file}: ${(error as Error).message}; create its directory or choose another path.`,
-      { cause: error },
-    );
-  }
-}
-
-async function assertDirectoryWritable(file: string, flag: string): Promise<void> {
-  try {
-    await access(dirname(file), constants.W_OK);
-  } catch (error: unknown) {
-    throw new InputError(
-      `Cannot write ${flag} ${file}: its directory ${dirname(file)} does not exist or is not writable; create it or choose another path.`,
       { cause: error },
     );
   }

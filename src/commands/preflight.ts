@@ -19,7 +19,7 @@ export type PreflightOptions = OptionsOf<"preflight">;
  * "not checked" included), 3 when a check failed; nothing is ever started.
  */
 export async function preflightCommand(options: PreflightOptions, ctx: CommandContext): Promise<number> {
-  const frame = await openFrame(ctx, options, { command: "preflight", preflightOnly: true });
+  const frame = await openFrame(ctx, options, { command: "preflight" });
   const report: ExecutionReport = { status: "NOT_STARTED", states: [], outcome: { kind: "dry-run" } };
   frame.reports.push(report);
   let session: ReturnType<typeof lazyClients> | undefined;

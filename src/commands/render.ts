@@ -2,6 +2,7 @@ import type { Composition } from "../input/compose.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { type InputOptions, prepareInput } from "../input/prepare.js";
 import { describeProblem, maskedInput, reportPrepared } from "../plan/prepared.js";
+import { maskedJson } from "../secrets/masked-json.js";
 import { MASK } from "../secrets/secrets.js";
 import { type CommandContext, labelsOf } from "./context.js";
 import { listenForInterrupt } from "./interrupt.js";
@@ -49,9 +50,9 @@ export async function renderCommand(options: RenderOptions, ctx: CommandContext)
         .filter((problem) => problem.severity === "warning")
         .map((problem) => describeProblem(problem, prepared, ctx.log.secrets)),
     };
-    ctx.io.stdout(`${JSON.stringify(ctx.log.mask(document), null, 2)}\n`);
+    ctx.io.stdout(maskedJson(document, ctx.log.secrets));
   } else {
-    ctx.io.stdout(`${JSON.stringify(ctx.log.mask(input), null, 2)}\n`);
+    ctx.io.stdout(maskedJson(input, ctx.log.secrets));
   }
   return 0;
 }

@@ -7,6 +7,7 @@ import { startAndFollow } from "../execution/service.js";
 import { INPUT_KEYS } from "../input/keys.js";
 import { planExecution } from "../plan/plan.js";
 import { maskedInput } from "../plan/prepared.js";
+import { maskedJson } from "../secrets/masked-json.js";
 import { lazyClients } from "./aws-session.js";
 import { type CommandContext, labelsOf } from "./context.js";
 import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
@@ -84,9 +85,7 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
       }),
     );
     if (options.dryRun && options.output !== "json") {
-      ctx.io.stdout(
-        `${JSON.stringify(ctx.log.secrets.maskValue({ stateMachineArn: machine.arn, name, input: report.input }), null, 2)}\n`,
-      );
+      ctx.io.stdout(maskedJson({ stateMachineArn: machine.arn, name, input: report.input }, ctx.log.secrets));
     }
   } catch (error: unknown) {
     report.outcome = outcomeOfError(error, options.onAbort);

@@ -7,6 +7,7 @@ import { EnvironmentError, ExitCode, InputError, toExit } from "../errors.js";
 import { deadlineSignal } from "../execution/deadline.js";
 import { type ExecutionRef, parseExecutionArn } from "../execution/state-machine.js";
 import { type StopOutcome, stopWithin } from "../execution/stop.js";
+import { maskedJson } from "../secrets/masked-json.js";
 import type { CommandContext } from "./context.js";
 import { realSleep } from "./frame.js";
 
@@ -78,7 +79,7 @@ export async function stopCommand(
   }
   if (options.output === "json") {
     const body = outcomes.length === 1 ? outcomes[0] : { executions: outcomes };
-    ctx.io.stdout(`${JSON.stringify({ ...body, apiCalls: clients.calls }, null, 2)}\n`);
+    ctx.io.stdout(maskedJson({ ...body, apiCalls: clients.calls }, ctx.log.secrets));
   }
   return ExitCode.ok;
 }

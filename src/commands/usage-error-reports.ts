@@ -1,16 +1,11 @@
+import { type CommandName, envName, longFlag, optionsFor } from "../cli-options.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
-import { renderHtml } from "../report/html.js";
-import { renderJunit } from "../report/junit.js";
-import { backfillResultOf, resultOf } from "../report/result.js";
+import { assertFilesApart } from "../io/output-paths.js";
+import { REPORT_DOCUMENTS } from "../report/documents.js";
 import type { Secrets } from "../secrets/secrets.js";
 
 const FOLLOWING = new Set(["run", "wait", "backfill"]);
-const FILES = [
-  { flag: "--result-file", variable: "BATCHINF_RESULT_FILE", what: "result" },
-  { flag: "--junit", variable: "BATCHINF_JUNIT", what: "junit" },
-  { flag: "--report-html", variable: "BATCHINF_REPORT_HTML", what: "html" },
-] as const;
 
 /**
  * The reports of a command that never began because its own flags were
@@ -29,18 +24,31 @@ export async function writeUsageErrorReports(
 ): Promise<void> {
   const command = argv.find((arg) => !arg.startsWith("-"));
   if (!command || !FOLLOWING.has(command)) return;
+  // The files the command would have had, from the raw arguments: a report is never written over an input.
+  const files: Record<string, string | undefined> = {};
+  for (const spec of optionsFor(command as CommandName)) {
+    if (spec.file === undefined) continue;
+    const fallback = typeof spec.default === "string" ? spec.default : undefined;
+    files[spec.name] = flagValue(argv, longFlag(spec)) ?? env[envName(spec)] ?? fallback;
+  }
+  const apart = await assertFilesApart(files).then(
+    () => true,
+    () => false,
+  );
+  if (!apart) return;
   const report: ExecutionReport = { status: "NOT_STARTED", states: [], outcome: { kind: "error", error } };
-  const render = {
-    result: () =>
-      `${JSON.stringify(deps.secrets.maskValue(command === "backfill" ? backfillResultOf([report]) : resultOf(report)), null, 2)}\n`,
-    junit: () => renderJunit([report], { secrets: deps.secrets, now: deps.now, name: `batchinf ${command}` }),
-    html: () => renderHtml([report], { secrets: deps.secrets, now: deps.now }),
+  const context = {
+    secrets: deps.secrets,
+    now: () => deps.now,
+    command,
+    several: command === "backfill",
+    withoutPayloads: false,
   };
   await Promise.all(
-    FILES.map(async ({ flag, variable, what }) => {
-      const file = flagValue(argv, flag) ?? env[variable];
+    REPORT_DOCUMENTS.map(async (document) => {
+      const file = files[document.option];
       if (!file) return;
-      await writeFileAtomic(file, render[what]()).catch(() => undefined);
+      await writeFileAtomic(file, document.render([report], context)).catch(() => undefined);
     }),
   );
 }

@@ -1,4 +1,4 @@
-import { ExitCode, isCallCutShort, toExit } from "../errors.js";
+import { DEADLINE, ExitCode, isCallCutShort, toExit } from "../errors.js";
 import type { Outcome } from "./model.js";
 
 /**
@@ -45,7 +45,7 @@ export function outcomeOfError(error: unknown, onAbort: "stop" | "detach"): Outc
     if (error.reason === "SIGINT" || error.reason === "SIGTERM") {
       return { kind: "interrupted", signal: error.reason, action: onAbort, stopped: false, started: false };
     }
-    return { kind: "timeout", stopped: false };
+    if (error.reason === DEADLINE) return { kind: "timeout", stopped: false };
   }
   return { kind: "error", error };
 }

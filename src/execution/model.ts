@@ -79,6 +79,20 @@ export type Outcome =
   /** backfill --fail-fast: never started because an earlier date failed (that date carries the exit code). */
   | { kind: "not-started"; because: "fail-fast" | "timeout" };
 
+/** What the state machine's last successful runs say to expect of this one (--history). */
+export interface Expected {
+  /** Successful runs the medians come from. */
+  basedOn: number;
+  /** The run's median duration, ms. */
+  medianMs?: number;
+  /** When this run should end: its start plus the median (none for a redriven run, or with fewer than 3 runs). */
+  endAt?: number;
+  /** Each state's median duration, ms, by name. */
+  states: Record<string, number>;
+  /** Why there is no estimate, when there is none. */
+  note?: string;
+}
+
 /** Everything known about one execution, for the result file, JUnit and HTML. Built from the events. */
 export interface ExecutionReport {
   /** backfill: the date (YYYY-MM-DD); run/wait: undefined. */
@@ -118,6 +132,8 @@ export interface ExecutionReport {
   history?: { events: number; fetched: number; calls: number };
   /** What preflight found before the start (backfill: the same report for every date). */
   preflight?: PreflightReport;
+  /** --history: the medians of the last successful runs, and when this one should end. */
+  expected?: Expected;
   /** What the execution used (Glue DPU-hours, Batch vCPU- and GiB-hours, state transitions), from its history. */
   usage?: Usage;
 }
@@ -153,7 +169,8 @@ export type ExecutionEvent =
   /** An attempt failed; `retrying` when a Retry schedules another (seen on the next TaskScheduled). */
   | { type: "attempt-failed"; at: number; run: StateRun; attempt: Attempt }
   | { type: "state-retried"; at: number; run: StateRun; attempt: Attempt }
-  | { type: "state-succeeded"; at: number; run: StateRun }
+  /** `medianMs`: the state's median over the last successful runs (--history), when known. */
+  | { type: "state-succeeded"; at: number; run: StateRun; medianMs?: number }
   /**
    * A state that did not succeed: `caught` when a Catch moved on; else the
    * execution ended in it (`executionStatus`), its last attempt failed with

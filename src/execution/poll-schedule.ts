@@ -1,13 +1,8 @@
+import { integrationPollHint, type PollHint } from "../tasks/kind.js";
+import { kindOfResource } from "../tasks/registry.js";
 import type { StateRun } from "./model.js";
 
-/**
- * How long a running state's work usually takes, as its kind knows it:
- * `minutes` for a job the state starts and waits for (a `.sync` Glue job run
- * or Batch job), `seconds` for a call that answers at once. Unknown states
- * (Pass, Choice, Map and Parallel themselves, an integration nobody
- * described) get neither.
- */
-export type PollHint = "minutes" | "seconds";
+export type { PollHint } from "../tasks/kind.js";
 
 /** What the history of past runs says about this one (the `--history` reader gives it). */
 export interface Expectations {
@@ -22,7 +17,7 @@ export interface PollScheduleOptions {
   pollInterval: number;
   /** --max-poll-interval: the sparsest, so the bound on noticing any change. */
   maxPollInterval: number;
-  /** The hint of a running state; default: by its integration (see `pollHintOf`). */
+  /** The hint of a running state; default: its task kind's, else its integration's (see `pollHintOf`). */
   hintOf?: (run: StateRun) => PollHint | undefined;
 }
 
@@ -184,14 +179,12 @@ export class PollSchedule {
 }
 
 /**
- * The hint an integration gives before the task kinds say more: a `.sync`
- * integration starts a job and waits for it to finish, a `.waitForTaskToken`
- * one waits for a callback: minutes. A plain request-response call (Lambda
- * invoke, SNS publish) answers in seconds.
+ * A running state's hint: its task kind's (src/tasks/), else its
+ * integration's (`.sync` and `.waitForTaskToken`: minutes, a request-response
+ * call: seconds); none for a state that is not a task (Pass, Choice, Map and
+ * Parallel themselves), whose pace the ramp sets.
  */
 export function pollHintOf(run: StateRun): PollHint | undefined {
-  if (run.kind !== "Task") return undefined;
-  const resource = run.resource;
-  if (!resource) return undefined;
-  return /\.(sync(:\d+)?|waitForTaskToken)$/.test(resource) ? "minutes" : "seconds";
+  if (run.kind !== "Task" || !run.resource) return undefined;
+  return kindOfResource(run.resource)?.pollHint(run.resource) ?? integrationPollHint(run.resource);
 }

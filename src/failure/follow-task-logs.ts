@@ -47,13 +47,7 @@ export class SharedLogFollowing {
     const prefix = `${label ?? ""}${SEPARATOR}`;
     this.emitters.set(prefix, emit);
     this.users += 1;
-    return new TaskLogFollowing(
-      this,
-      prefix,
-      emit,
-      () => this.release(),
-      (ms, signal) => this.deps.sleep(ms, signal),
-    );
+    return new TaskLogFollowing(this, prefix, emit, () => this.release());
   }
 
   /** @internal */
@@ -118,7 +112,6 @@ export class TaskLogFollowing {
     private readonly prefix: string,
     private readonly emit: Emit,
     private readonly done: () => Promise<void>,
-    private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>,
   ) {}
 
   /** Bring the followed tasks in line with the execution's state runs (all of them, ended ones too). */
@@ -167,21 +160,15 @@ export class TaskLogFollowing {
     const follower = this.shared.inner;
     if (!signal?.aborted) {
       await this.onPoll(runs, this.shared.now());
-      for (const key of follower.following) if (key.startsWith(this.prefix)) follower.stopFollowing(key);
-      this.shared.ensureRunning();
-      const limit = new AbortController();
-      const stop = () => limit.abort();
+      // An interrupt cuts the last reads short: the abort budget is for stopping, not for copying logs.
+      const stop = () => follower.dropAll(this.prefix);
       signal?.addEventListener("abort", stop, { once: true });
-      await Promise.race([
-        follower.drained(this.prefix),
-        this.sleep(LAST_READS_LIMIT_MS, limit.signal).catch(() => undefined),
-      ]);
-      limit.abort();
+      const drained = follower.finishBy(this.prefix, this.shared.now() + LAST_READS_LIMIT_MS);
+      this.shared.ensureRunning();
+      await drained;
       signal?.removeEventListener("abort", stop);
     }
-    for (const key of follower.following) {
-      if (key.startsWith(this.prefix)) follower.stopFollowing(key, { lastRead: false });
-    }
+    follower.dropAll(this.prefix);
     await this.done();
   }
 }

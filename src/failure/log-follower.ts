@@ -51,6 +51,8 @@ interface Followed {
   units: Unit[];
   /** stopFollowing was called: each unit gets one last read, then the task is dropped. */
   ending: boolean;
+  /** finishBy: dropped at this time (the clock's) whatever is left to read. */
+  deadline?: number;
   warned: boolean;
 }
 
@@ -153,6 +155,26 @@ export class LogFollower {
     return [...this.tasks.keys()];
   }
 
+  /**
+   * The last reads of the tasks whose keys start with `prefix` (stopFollowing
+   * each), done by `deadline` on the clock: what is not read by then is
+   * dropped. Resolves once they are gone.
+   */
+  finishBy(prefix: string, deadline: number): Promise<void> {
+    for (const key of this.following) {
+      if (!key.startsWith(prefix)) continue;
+      this.stopFollowing(key);
+      const task = this.tasks.get(key);
+      if (task) task.deadline = deadline;
+    }
+    return this.drained(prefix);
+  }
+
+  /** Drop, now, every task whose key starts with `prefix`. */
+  dropAll(prefix: string): void {
+    for (const task of [...this.tasks.values()]) if (task.state.startsWith(prefix)) this.drop(task);
+  }
+
   /** Resolves once no followed task's key starts with `prefix`. */
   drained(prefix: string): Promise<void> {
     if (!this.following.some((key) => key.startsWith(prefix))) return Promise.resolve();
@@ -173,12 +195,15 @@ export class LogFollower {
    * a kind's locator. Returns false when nothing is followed (no call made).
    */
   async tick(signal: AbortSignal): Promise<boolean> {
+    this.expire();
     const next = this.nextDue();
     if (!next) return false;
     const { task, unit } = next;
-    const wait = this.dueAt(unit) - this.options.now();
+    const due = this.dueAt(unit);
+    const wait = Math.min(due, task.deadline ?? due) - this.options.now();
     if (wait > 0) await this.options.sleep(wait, signal);
-    if (signal.aborted || this.tasks.get(task.state) !== task || !task.units.includes(unit)) return true;
+    if (this.expire() || signal.aborted || this.tasks.get(task.state) !== task || !task.units.includes(unit))
+      return true;
     if (unit.type === "locate") {
       if (unit.locator.budget === "logs") this.nextCallAt = this.options.now() + this.interval;
       else this.nextServiceCallAt = this.options.now() + this.serviceInterval;
@@ -189,6 +214,19 @@ export class LogFollower {
     }
     this.settle();
     return true;
+  }
+
+  /** Drop the tasks whose finishBy deadline has passed; true when one was. */
+  private expire(): boolean {
+    const now = this.options.now();
+    let expired = false;
+    for (const task of [...this.tasks.values()]) {
+      if (task.deadline !== undefined && now >= task.deadline) {
+        this.drop(task);
+        expired = true;
+      }
+    }
+    return expired;
   }
 
   private streamUnit(source: LogSource): StreamUnit {
@@ -337,7 +375,7 @@ export class LogFollower {
   private readFailed(task: Followed, unit: StreamUnit, error: unknown): void {
     const name = error instanceof Error ? error.name : "";
     // Cut short because following stopped (the task or the execution ended): nothing went wrong.
-    if (name === "AbortError") {
+    if (name === "AbortError" || classifyAwsError(error) === "aborted") {
       this.drop(task);
       return;
     }

@@ -4,6 +4,7 @@ import { isRetryableLater } from "../aws/errors.js";
 import { loadLogs } from "../aws/load-logs.js";
 import type { LogLine } from "../aws/logs.js";
 import type { LogSource, TaskFailure } from "../execution/model.js";
+import { findStream } from "../tasks/find-stream.js";
 import { logStreamLink } from "../tasks/links.js";
 
 export interface LogTailDeps {
@@ -41,10 +42,22 @@ export async function fetchLogTail(failure: TaskFailure, given: LogTailDeps): Pr
   let emptyFound: { group: string; stream: string } | undefined;
   for (const source of sources) {
     let streams: string[];
+    let range: Range = {};
     try {
-      streams = source.prefix ? await prefixedStreams(api, deps, source) : [source.stream];
+      if (source.find) {
+        const found = await foundStream(api, deps, source);
+        if ("warning" in found) return withWarning(failure, found.warning);
+        if ("missing" in found) {
+          missing.push(found.missing);
+          continue;
+        }
+        streams = [found.stream];
+        range = found.range;
+      } else {
+        streams = source.prefix ? await prefixedStreams(api, deps, source) : [source.stream];
+      }
     } catch (error) {
-      const outcome = classify(error, "DescribeLogStreams", source, deps);
+      const outcome = classify(error, source.find ? "FilterLogEvents" : "DescribeLogStreams", source, deps);
       if (outcome.kind === "missing") {
         missing.push(outcome.what);
         continue;
@@ -54,7 +67,10 @@ export async function fetchLogTail(failure: TaskFailure, given: LogTailDeps): Pr
     if (streams.length === 0) missing.push(`no log stream starting with ${source.stream} in ${source.group}`);
     for (const stream of streams) {
       try {
-        const lines = await tail(api, deps, source.group, stream);
+        const lines = untilMarker(
+          await tail(api, deps, source.group, stream, range),
+          source.window?.endMarker,
+        );
         if (lines.length === 0) {
           emptyFound ??= { group: source.group, stream };
           continue;
@@ -85,12 +101,68 @@ async function prefixedStreams(
   return ordered.slice(0, MAX_PREFIXED_STREAMS);
 }
 
-/** The last `deps.lines` lines: the newest page, then backward tokens until enough or the same token back. */
+/** The lines up to the one starting with `marker` (what follows it in the stream is another task's). */
+function untilMarker(lines: LogLine[], marker: string | undefined): LogLine[] {
+  const at = marker ? lines.findIndex((line) => line.message.startsWith(marker)) : -1;
+  return at >= 0 ? lines.slice(0, at + 1) : lines;
+}
+
+/** A part of a stream: events at or after `startTime`, before `endTime`. */
+interface Range {
+  startTime?: number;
+  endTime?: number;
+}
+
+/**
+ * A `find` source's stream and the part of it that is this task's: from the
+ * event holding the phrase to the one starting with `window.endMarker` (its
+ * time read with one more search), else to the window's end.
+ */
+async function foundStream(
+  api: Awaited<ReturnType<typeof loadLogs>>,
+  deps: LogTailDeps,
+  source: LogSource,
+): Promise<{ stream: string; range: Range } | { missing: string } | { warning: string }> {
+  const found = await findStream(api, deps.logs, source, deps.abortSignal);
+  if ("missing" in found) return found;
+  if ("ambiguous" in found) {
+    return {
+      warning: `the task's log is not shown: ${found.ambiguous} lines hold "${source.find?.phrase}" in ${source.group} within the task's time window, so which is this task's cannot be told`,
+    };
+  }
+  const marker = source.window?.endMarker;
+  const end = marker
+    ? await findStream(
+        api,
+        deps.logs,
+        {
+          group: source.group,
+          stream: "",
+          window: { ...source.window, start: found.from },
+          find: { phrase: marker },
+        },
+        deps.abortSignal,
+      )
+    : undefined;
+  const endTime =
+    end && "from" in end
+      ? end.from + 1
+      : source.window?.end !== undefined
+        ? source.window.end + 1
+        : undefined;
+  return {
+    stream: found.stream,
+    range: { startTime: found.from, ...(endTime !== undefined ? { endTime } : {}) },
+  };
+}
+
+/** The last `deps.lines` lines (of `range`): the newest page, then backward tokens until enough or the same token back. */
 async function tail(
   api: Awaited<ReturnType<typeof loadLogs>>,
   deps: LogTailDeps,
   group: string,
   stream: string,
+  range: Range = {},
 ): Promise<LogLine[]> {
   const lines: LogLine[] = [];
   let token: string | undefined;
@@ -100,6 +172,7 @@ async function tail(
       stream,
       fromHead: false,
       limit: Math.min(deps.lines - lines.length, 10_000),
+      ...range,
       ...(token ? { token } : {}),
     };
     const result = await api.getLogEventsPage(deps.logs, request, deps.abortSignal);

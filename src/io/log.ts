@@ -140,11 +140,6 @@ export class Logger {
     return this.secrets.maskText(text);
   }
 
-  /** Data as it may be serialised: secret keys' values and secrets in every string masked. */
-  mask<T>(value: T): T {
-    return this.secrets.maskValue(value);
-  }
-
   debug(message: string, fields?: Record<string, unknown>): void {
     if (this.verbose) this.write("debug", cleanUrlsInText(message), fields);
   }

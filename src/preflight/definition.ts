@@ -20,7 +20,6 @@ type Integration = IntegrationPattern;
 
 const INTEGRATION =
   /^arn:aws[a-z-]*:states:[a-z0-9-]*:\d{0,12}:(aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)(\.sync(?::2)?|\.waitForTaskToken)?$/;
-const LAMBDA_FUNCTION = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[^:]+(:[^:]+)?$/;
 
 export function parseIntegration(resource: string): Integration | undefined {
   const match = INTEGRATION.exec(resource);
@@ -32,10 +31,6 @@ export function parseIntegration(resource: string): Integration | undefined {
       pattern: suffix.startsWith(".sync") ? "sync" : suffix ? "callback" : "request-response",
       sdk: match[1] !== undefined,
     };
-  }
-  // A Task whose Resource is a Lambda function ARN invokes it directly (the legacy form).
-  if (LAMBDA_FUNCTION.test(resource)) {
-    return { service: "lambda", action: "invoke", pattern: "request-response", sdk: false };
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * What the Task integrations that are no task kind of the registry need
- * before a run (Lambda, SNS, EventBridge, DynamoDB): the resources their
+ * before a run (SNS, EventBridge, DynamoDB): the resources their
  * resolved parameters name, and the IAM actions the state machine's role
  * needs on them (AWS's "IAM policies for integrated services"; the same lists
  * as serverless-step-functions' iamStrategies). The registered kinds bring
@@ -10,33 +10,12 @@
 import type { PreflightCalls } from "../aws/preflight-calls.js";
 import type { IntegrationPattern, KindPreflight } from "../execution/preflight.js";
 import { arnIn, neededField, noNeeds, stringAt, Unresolvable } from "../execution/task-parameters.js";
-import { DYNAMODB_TABLE, EVENT_BUS, LAMBDA_FUNCTION, SNS_TOPIC } from "./resource-checks.js";
+import { DYNAMODB_TABLE, EVENT_BUS, SNS_TOPIC } from "./resource-checks.js";
 
 export interface OtherIntegration {
   matches(integration: IntegrationPattern): boolean;
   preflight: KindPreflight<PreflightCalls>;
 }
-
-const lambda: OtherIntegration = {
-  matches: (i) => i.service === "lambda" && i.action === "invoke" && !i.sdk,
-  preflight: {
-    needs(params, _integration, where, taskResource) {
-      const needs = noNeeds();
-      // The legacy form names the function as the Task's Resource itself.
-      const name = taskResource.includes(":function:")
-        ? taskResource
-        : neededField(needs, params, ["FunctionName"]);
-      if (name) {
-        needs.resources.push({ kind: "lambda-function", id: name, field: "FunctionName" });
-        const functionArn = name.startsWith("arn:") ? name : arnIn(where, "lambda", `function:${name}`);
-        needs.permissions.push({ resource: functionArn, actions: ["lambda:InvokeFunction"] });
-      }
-      return needs;
-    },
-    checks: { "lambda-function": LAMBDA_FUNCTION },
-    inputResources: [],
-  },
-};
 
 const sns: OtherIntegration = {
   matches: (i) => i.service === "sns" && i.action === "publish" && !i.sdk,
@@ -106,4 +85,4 @@ const dynamodb: OtherIntegration = {
   },
 };
 
-export const OTHER_INTEGRATIONS: readonly OtherIntegration[] = [lambda, sns, events, dynamodb];
+export const OTHER_INTEGRATIONS: readonly OtherIntegration[] = [sns, events, dynamodb];

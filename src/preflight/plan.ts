@@ -60,9 +60,10 @@ export function planPreflight(options: {
   const uses = taskUses(options.definition);
   for (const input of options.inputs) {
     for (const use of uses) {
-      const integration = parseIntegration(use.resource);
-      const kind = integration && preflightOf(use.resource, integration);
-      if (!integration || !kind) {
+      // A resource that is no integration ARN (a function ARN, the legacy form) is matched by its kind alone.
+      const integration = parseIntegration(use.resource) ?? DIRECT;
+      const kind = preflightOf(use.resource, integration);
+      if (!kind) {
         notChecked.set(`kind ${use.state}`, unknownKind(use.state, use.resource, integration));
         continue;
       }
@@ -100,6 +101,8 @@ export function planPreflight(options: {
   };
 }
 
+const DIRECT: IntegrationPattern = { service: "", action: "", pattern: "request-response", sdk: false };
+
 /** What a Task's integration brings to preflight: a registered task kind's, or another integration's. */
 function preflightOf(resource: string, integration: IntegrationPattern): KindPreflight | undefined {
   return (
@@ -108,12 +111,8 @@ function preflightOf(resource: string, integration: IntegrationPattern): KindPre
   );
 }
 
-function unknownKind(
-  state: string,
-  resource: string,
-  integration: IntegrationPattern | undefined,
-): CheckResult {
-  const what = integration
+function unknownKind(state: string, resource: string, integration: IntegrationPattern): CheckResult {
+  const what = integration.service
     ? `${integration.sdk ? "aws-sdk:" : ""}${integration.service}:${integration.action}`
     : resource;
   return {

@@ -1,6 +1,6 @@
 /**
  * The checks of the resources no task kind owns: S3, DynamoDB, SNS,
- * EventBridge, Lambda, SSM. Each calls AWS only through the boundary's read
+ * EventBridge, SSM. Each calls AWS only through the boundary's read
  * calls, and says what it found and what to do.
  */
 
@@ -36,28 +36,6 @@ function exists(
     },
   };
 }
-
-export const LAMBDA_FUNCTION: Check = {
-  label: "Lambda function",
-  permission: "lambda:GetFunction",
-  canonical: (id) => id.replace(/^arn:[^:]+:lambda:[^:]*:\d*:function:/, ""),
-  async check(id, { calls }) {
-    try {
-      const { Configuration } = await calls.lambda.getFunction(id);
-      if (Configuration?.State === "Failed") {
-        const why = Configuration.StateReason ? ` (${Configuration.StateReason})` : "";
-        return failed(`is in state Failed${why}`, "fix and redeploy the function");
-      }
-      return ok("exists");
-    } catch (error) {
-      if (!isNotFound(error, "ResourceNotFoundException")) throw error;
-      return failed(
-        "does not exist",
-        "deploy the function, or fix the FunctionName the state machine passes",
-      );
-    }
-  },
-};
 
 export const SNS_TOPIC = exists(
   "SNS topic",

@@ -19,6 +19,7 @@ import { escapeHtml as esc } from "./escape.js";
 import { preflightOf, preflightSection } from "./preflight-report.js";
 import {
   clock,
+  type ExpectedEndLine,
   SEGMENT_FILL,
   type Segment,
   type SegmentKind,
@@ -194,6 +195,14 @@ function executionBody(view: ExecutionView, level: 2 | 3): string {
   if (view.start !== undefined) facts.push(["Started", esc(when(view.start))]);
   facts.push([view.tone === "running" ? "Last seen" : "Ended", esc(when(view.end))]);
   facts.push(["Duration", esc(took(view.durationMs))]);
+  if (view.expected?.endAt !== undefined && view.expected.medianMs !== undefined) {
+    facts.push([
+      "Expected end",
+      esc(
+        `${when(view.expected.endAt)} (median ${took(view.expected.medianMs)} of the last ${view.expected.basedOn} successful runs)`,
+      ),
+    ]);
+  } else if (view.expected?.note) facts.push(["Expected end", esc(`none: ${view.expected.note}`)]);
   if (view.usage) facts.push(["Used", esc(usageText(view.usage))]);
   if (view.consoleUrl && /^https:\/\//.test(view.consoleUrl)) {
     facts.push([
@@ -209,7 +218,7 @@ function executionBody(view: ExecutionView, level: 2 | 3): string {
     `<${sub}>Steps</${sub}>`,
     view.steps.length + view.skipped.length === 0
       ? "<p>No step ran.</p>"
-      : `<div class="chart">${timelineSvg(stepRows(view), `Timeline of the steps of ${view.title}`, ["Step", "Status", "Took"])}</div>`,
+      : `<div class="chart">${timelineSvg(stepRows(view), `Timeline of the steps of ${view.title}`, ["Step", "Status", "Took"], expectedEndLine(view))}</div>`,
   ];
   if (view.failure) {
     parts.push(
@@ -229,6 +238,13 @@ function stepRows(view: ExecutionView): TimelineRow[] {
       took: took(step.end - step.start),
       segments: stepSegments(step, view, "", true),
     };
+    const medianMs = view.expected?.states[step.name];
+    if (medianMs !== undefined) {
+      row.medianMark = {
+        at: step.start + medianMs,
+        title: `${step.name}: median ${took(medianMs)} of the last ${view.expected?.basedOn} successful runs`,
+      };
+    }
     if (step.failing) {
       row.marker = { text: "✖ failed here", tone: "failed" };
       row.highlight = true;
@@ -256,6 +272,16 @@ function stepRows(view: ExecutionView): TimelineRow[] {
     });
   }
   return rows;
+}
+
+/** The dashed line of the run's expected end (start + the median of the last successful runs). */
+function expectedEndLine(view: ExecutionView): ExpectedEndLine | undefined {
+  const expected = view.expected;
+  if (expected?.endAt === undefined || expected.medianMs === undefined) return undefined;
+  return {
+    at: expected.endAt,
+    title: `expected end ${when(expected.endAt)}: median ${took(expected.medianMs)} of the last ${expected.basedOn} successful runs`,
+  };
 }
 
 function stepTone(step: StepView): TimelineRow["tone"] {

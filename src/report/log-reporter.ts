@@ -126,11 +126,13 @@ export class LogReporter implements Reporter {
         return;
       case "state-succeeded": {
         const attempts = event.run.attempts.length > 1 ? ` (${event.run.attempts.length} attempts)` : "";
+        const median = event.medianMs === undefined ? "" : ` (median ${formatDuration(event.medianMs)})`;
         info(
-          `${stamp(event.at)}${event.run.name} succeeded in ${formatDuration(durationOf(event.run))}${attempts}`,
+          `${stamp(event.at)}${event.run.name} succeeded in ${formatDuration(durationOf(event.run))}${attempts}${median}`,
           {
             ...stateFields(event.run),
             durationMs: durationOf(event.run),
+            ...(event.medianMs === undefined ? {} : { medianMs: event.medianMs }),
           },
         );
         return;

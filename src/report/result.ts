@@ -1,6 +1,6 @@
 import { toExit } from "../errors.js";
 import { exitCodeOf, exitCodeOfAll, reasonOf } from "../execution/exit-code.js";
-import type { ExecutionReport, Failure, Outcome, StateRun } from "../execution/model.js";
+import type { ExecutionReport, Expected, Failure, Outcome, StateRun } from "../execution/model.js";
 import type { PreflightReport } from "../execution/preflight.js";
 import { roundedUsage, totalUsage, type Usage } from "../usage/usage.js";
 
@@ -38,6 +38,14 @@ export interface RunResult {
   history?: { events: number; fetched: number; calls: number };
   /** Each preflight check and its outcome, before the start. */
   preflight?: PreflightReport;
+  /** --history: the medians of the last successful runs and the expected end. */
+  expected?: {
+    basedOn: number;
+    medianMs?: number;
+    endDate?: string;
+    states: Record<string, number>;
+    note?: string;
+  };
   /** What the execution used (from its history), and its estimated cost with --prices. */
   usage?: Usage;
 }
@@ -81,9 +89,15 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
     ...(report.history ? { history: report.history } : {}),
     ...(report.preflight ? { preflight: report.preflight } : {}),
+    ...(report.expected ? { expected: expectedOf(report.expected) } : {}),
     ...(report.usage ? { usage: roundedUsage(report.usage) } : {}),
   };
   return result;
+}
+
+function expectedOf(expected: Expected): NonNullable<RunResult["expected"]> {
+  const { endAt, ...rest } = expected;
+  return { ...rest, ...(endAt !== undefined ? { endDate: new Date(endAt).toISOString() } : {}) };
 }
 
 function outcomeOf(outcome: Outcome): RunResult["outcome"] {

@@ -37,6 +37,14 @@ export interface TimelineRow {
   highlight?: boolean;
   /** Overview rows link to their execution's section. */
   href?: string;
+  /** --history: where the step would have ended at its median (a tick on the row). */
+  medianMark?: { at: number; title: string };
+}
+
+/** --history: when the whole run is expected to end (a dashed line across the rows). */
+export interface ExpectedEndLine {
+  at: number;
+  title: string;
 }
 
 export const SEGMENT_FILL: Record<SegmentKind, string> = {
@@ -88,10 +96,17 @@ export function timelineSvg(
   rows: readonly TimelineRow[],
   label: string,
   headings: [string, string, string],
+  expectedEnd?: ExpectedEndLine,
 ): string {
   const segments = rows.flatMap((row) => row.segments);
   const t0 = Math.min(...segments.map((s) => s.start));
-  const t1 = Math.max(...segments.map((s) => s.end), t0 + 1_000);
+  const marks = rows.flatMap((row) => (row.medianMark ? [row.medianMark.at] : []));
+  const t1 = Math.max(
+    ...segments.map((s) => s.end),
+    ...marks,
+    ...(expectedEnd && segments.length > 0 ? [expectedEnd.at] : []),
+    t0 + 1_000,
+  );
   const hasBars = segments.length > 0;
   const x = (t: number) => PLOT_X + ((t - t0) / (t1 - t0)) * PLOT_W;
   const height = AXIS + rows.length * ROW + 6;
@@ -164,6 +179,21 @@ export function timelineSvg(
         ? ""
         : ' stroke="#fff" stroke-width="0.75"';
     out.push(`<g class="bar-${kind}" fill="${SEGMENT_FILL[kind]}"${outline}>${rects.join("")}</g>`);
+  }
+  // --history: each step's median as a tick on its row, the run's expected end as a dashed line.
+  const ticks = rows.flatMap((row, i) =>
+    row.medianMark && row.segments.length > 0
+      ? [
+          `<line x1="${r(x(row.medianMark.at))}" x2="${r(x(row.medianMark.at))}" y1="${AXIS + i * ROW + 2}" y2="${AXIS + i * ROW + ROW - 2}"><title>${esc(row.medianMark.title)}</title></line>`,
+        ]
+      : [],
+  );
+  if (ticks.length > 0) out.push(`<g class="median" stroke="#6a1b9a" stroke-width="2">${ticks.join("")}</g>`);
+  if (expectedEnd && hasBars) {
+    const at = r(x(expectedEnd.at));
+    out.push(
+      `<g class="expected-end" stroke="#6a1b9a" stroke-dasharray="4 3"><title>${esc(expectedEnd.title)}</title><line x1="${at}" x2="${at}" y1="${AXIS - 8}" y2="${height - 4}"/></g>`,
+    );
   }
   // Markers after the last bar of a row (before its first bar when there is no room after it).
   for (const [i, row] of rows.entries()) {

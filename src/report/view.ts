@@ -11,7 +11,14 @@
  */
 
 import { formatDuration } from "../duration.js";
-import type { Attempt, ExecutionReport, Outcome, StateRun, TaskFailure } from "../execution/model.js";
+import type {
+  Attempt,
+  ExecutionReport,
+  Expected,
+  Outcome,
+  StateRun,
+  TaskFailure,
+} from "../execution/model.js";
 import { showForbiddenChars } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
 import { kindById, kindOfResource, taskWords } from "../tasks/registry.js";
@@ -96,6 +103,8 @@ export interface ExecutionView {
   /** The failing step's name, when there is one. */
   failingStep?: string;
   usage?: Usage;
+  /** --history: the last successful runs' medians and the expected end. */
+  expected?: Expected;
 }
 
 export interface ViewOptions {
@@ -155,6 +164,7 @@ function executionView(report: ExecutionReport, now: number): ExecutionView {
   if (failure) view.failure = failure;
   if (failingRun) view.failingStep = failingRun.name;
   if (report.usage) view.usage = report.usage;
+  if (report.expected) view.expected = report.expected;
   return view;
 }
 

@@ -29,10 +29,12 @@ export const batchPreflight: KindPreflight<PreflightCalls> = {
       needs.permissions.push({ resource, actions: ["batch:SubmitJob"] });
     }
     if (definition) {
-      needs.resources.push({ kind: "batch-job-definition", id: definition, field: "JobDefinition" });
       const resource = definition.startsWith("arn:")
         ? definition
         : arnIn(where, "batch", `job-definition/${definition}`);
+      // NAME:REVISION is asked for by its ARN (the API takes both; emulators such as moto only the ARN).
+      const id = /:\d+$/.test(definition) ? resource : definition;
+      needs.resources.push({ kind: "batch-job-definition", id, field: "JobDefinition" });
       needs.permissions.push({ resource, actions: ["batch:SubmitJob"] });
     }
     if (integration.pattern === "sync") {

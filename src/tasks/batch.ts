@@ -1,6 +1,6 @@
 import { batchPreflight } from "./batch-preflight.js";
 import { dropUndefined, int, isRecord, str } from "./fields.js";
-import type { KindCause, TaskKind } from "./kind.js";
+import { integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { TaskFailure } from "./types.js";
 
@@ -52,6 +52,7 @@ export const batch: TaskKind<BatchJobCause> = {
   preflight: batchPreflight,
 
   matches: (resource) => RESOURCE.test(resource),
+  pollHint: integrationPollHint,
 
   scheduled(parameters) {
     const jobName = str(parameters?.JobName);

@@ -1,6 +1,6 @@
 import { dropUndefined, isRecord, str } from "./fields.js";
 import { gluePreflight } from "./glue-preflight.js";
-import type { KindCause, TaskKind } from "./kind.js";
+import { integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { LogSource, TaskFailure } from "./types.js";
 
@@ -36,6 +36,7 @@ export const glue: TaskKind<GlueRunCause> = {
   preflight: gluePreflight,
 
   matches: (resource) => RESOURCE.test(resource),
+  pollHint: integrationPollHint,
 
   scheduled(parameters) {
     const jobName = str(parameters?.JobName);

@@ -56,12 +56,30 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
    * actions the state machine's role needs on them.
    */
   readonly preflight: KindPreflight<PreflightCalls>;
+  /** How long the work behind `resource` usually runs, for the poll schedule (most kinds: `integrationPollHint`). */
+  pollHint(resource: string): PollHint;
 
   // Room for what builds on this interface next, one member each (not declared
   // until their issues settle the shapes):
   // - issue 18, watching: how a running attempt can be stuck (Batch RUNNABLE,
   //   Glue WAITING/STARTING, read with DescribeJobs/GetJobRun), and what it
   //   used, from its `.sync` output (DPU-seconds, vCPU and memory hours).
+}
+
+/**
+ * How long a running task's work usually takes, for the poll schedule:
+ * `minutes` for a job the state starts and waits for, `seconds` for a call
+ * that answers at once.
+ */
+export type PollHint = "minutes" | "seconds";
+
+/**
+ * The hint any integration's resource gives: a `.sync` integration starts a
+ * job and waits for it to finish, a `.waitForTaskToken` one waits for a
+ * callback (minutes); a request-response call answers at once (seconds).
+ */
+export function integrationPollHint(resource: string): PollHint {
+  return /\.(sync(:\d+)?|waitForTaskToken)$/.test(resource) ? "minutes" : "seconds";
 }
 
 /** Words for a kind, as someone who never opened the Step Functions console reads them. */

@@ -1,6 +1,7 @@
 import { batch } from "./batch.js";
 import { glue } from "./glue.js";
 import type { KindCause, TaskKind } from "./kind.js";
+import { lambda } from "./lambda.js";
 import type { TaskRef } from "./types.js";
 
 /**
@@ -8,7 +9,7 @@ import type { TaskRef } from "./types.js";
  * matched. Adding one is a module and a line here: `defineKinds` checks at
  * compile time that each entry implements TaskKind.
  */
-export const TASK_KINDS = defineKinds([glue, batch]);
+export const TASK_KINDS = defineKinds([glue, batch, lambda]);
 
 /** The list as given, each entry checked against the interface (a missing member fails `tsc`). */
 export function defineKinds<const Kinds extends readonly TaskKind[]>(kinds: Kinds): Kinds {

@@ -46,6 +46,13 @@ export interface LogSource {
    * `endMarker`: the line that ends this task's part of the stream.
    */
   window?: { start: number; end?: number; endMarker?: string };
+  /**
+   * The stream is not known by name: it is the one of `group` holding an
+   * event with `phrase` inside `window` (FilterLogEvents), read from that
+   * event on (`stream` is then empty). `unique`: several such events mean the
+   * stream cannot be told, and nothing is read rather than another's log.
+   */
+  find?: { phrase: string; unique?: boolean };
 }
 
 /** What a person would open the console for: the failed run, job or invocation and its log tail. */

@@ -1,6 +1,7 @@
 import { XMLBuilder } from "fast-xml-parser";
 import { escapeControl } from "../io/one-line.js";
 import { showForbiddenChars } from "../io/xml.js";
+import { maskedJson } from "../secrets/masked-json.js";
 import type { Secrets } from "../secrets/secrets.js";
 import type { FileReport, LocatedProblem } from "./check-file.js";
 import { locatedProblemLine } from "./format.js";
@@ -69,7 +70,7 @@ export function jsonReport(reports: readonly FileReport[], summary: Summary, sec
       ...(problem.value === undefined ? {} : { value: problem.value }),
     })),
   }));
-  return `${JSON.stringify(secrets.maskValue({ files, summary }), null, 2)}\n`;
+  return maskedJson({ files, summary }, secrets);
 }
 
 const builder = new XMLBuilder({

@@ -4,6 +4,7 @@
 // DynamoDB tables, the two Glue databases, the SSM parameter, the SNS topic,
 // the event bus, and the state machine role allowed what its Tasks need.
 
+import { taskUses } from "../../src/preflight/definition.js";
 import type { BatchService } from "./batch.js";
 import { createDynamoDbService, type DynamoDbService } from "./dynamodb.js";
 import { createEventsService, type EventsService } from "./events.js";
@@ -11,6 +12,7 @@ import { createGlueService, type GlueService } from "./glue.js";
 import { createIamService, type IamService } from "./iam.js";
 import { createLambdaService, type LambdaService } from "./lambda.js";
 import { createS3Service, type S3Service } from "./s3.js";
+import { type AddStateMachineOptions, GLUE_SYNC_RESOURCE } from "./sfn.js";
 import { PIPELINE_GLUE_JOBS } from "./sfn-scenarios.js";
 import { createSnsService, type SnsService } from "./sns.js";
 import type { SsmService } from "./ssm.js";
@@ -189,4 +191,49 @@ export function seedPipelineDefinition(): string {
     if (next) (states[name] as Record<string, unknown>).Next = next;
   });
   return JSON.stringify({ StartAt: names[0], States: states }, null, 2);
+}
+
+/**
+ * The resources a state machine's Tasks name, created with it (as Terraform
+ * deploys a pipeline and its jobs together): each Glue job, Lambda function,
+ * Batch queue and job definition a literal parameter (or a Lambda Task's
+ * resource) names. The fast world calls it for every machine a test adds, so
+ * preflight finds what the scripted executions run.
+ */
+export function provisionTasks(
+  services: PreflightServices,
+  batch: BatchService | undefined,
+  options: AddStateMachineOptions,
+): void {
+  const states: Array<{ resource: string; parameters: Record<string, unknown> }> = options.definition
+    ? taskUses(options.definition).map((use) => ({ resource: use.resource, parameters: use.parameters }))
+    : (options.script?.states ?? [])
+        .filter((state) => (state.type ?? "Task") === "Task")
+        .map((state) => ({
+          resource: state.resource ?? GLUE_SYNC_RESOURCE,
+          parameters: state.parameters ?? {},
+        }));
+  for (const { resource, parameters } of states) {
+    const text = (field: string) =>
+      typeof parameters[field] === "string" ? (parameters[field] as string) : undefined;
+    if (resource.includes(":glue:startJobRun")) {
+      const job = text("JobName");
+      if (job) services.glue.createJob(job);
+    } else if (resource.includes(":lambda:")) {
+      const name = text("FunctionName") ?? resource;
+      services.lambda.createFunction(
+        name
+          .replace(/^arn:[^:]+:lambda:[^:]*:\d*:function:/, "")
+          .replace(/^\d{12}:function:/, "")
+          .split(":")[0] ?? name,
+      );
+    } else if (resource.includes(":batch:submitJob") && batch) {
+      const queue = text("JobQueue")?.replace(/^.*job-queue\//, "");
+      const definition = text("JobDefinition")?.replace(/^.*job-definition\//, "");
+      if (queue)
+        batch.resources.putJobQueue({ name: queue, computeEnvironments: [SEED_COMPUTE_ENVIRONMENT] });
+      const [name, revision] = definition?.split(":") ?? [];
+      if (name) batch.resources.registerJobDefinition(name, Number(revision ?? "1") || 1);
+    }
+  }
 }

@@ -16,7 +16,17 @@ import type { HttpAnswer, HttpRequest, HttpService } from "./http-service.js";
 import { errorXml, type StsService } from "./sts.js";
 import { AwsFault, type AwsService, type Clock, type RecordedCall, type RestJsonService } from "./types.js";
 
-export type FaultKind = "throttle" | "http500" | "http503" | "drop" | "latency" | "accessDenied" | "hang";
+export type FaultKind =
+  | "throttle"
+  | "http500"
+  | "http503"
+  | "drop"
+  | "latency"
+  | "accessDenied"
+  | "hang"
+  /** Something in front of AWS answers instead: a proxy's HTML error page (502), or a JSON body cut off (200). */
+  | "htmlPage"
+  | "truncatedJson";
 
 /**
  * One fault rule. Counters are per rule and count only the calls the rule
@@ -242,6 +252,8 @@ async function dispatch(
   }
   if (decision.kind === "hang")
     return hang(call, decision, () => service.handle(operation, input, { clock }));
+  if (decision.kind === "htmlPage" || decision.kind === "truncatedJson")
+    return sendUnreadable(call, res, decision.kind);
   if (decision.kind) {
     return respondError(call, res, service.jsonVersion, injectedFault(decision.kind, service, operation));
   }
@@ -326,7 +338,9 @@ async function dueFault(
   operation: string,
   call: RecordedCall,
   handle: () => unknown,
-): Promise<"answered" | Exclude<FaultKind, "drop" | "latency" | "hang"> | undefined> {
+): Promise<
+  "answered" | Exclude<FaultKind, "drop" | "latency" | "hang" | "htmlPage" | "truncatedJson"> | undefined
+> {
   const decision = scope.faults.decide(service, operation);
   const closing = decision.latencyMs > 0 && !(await scope.delays.wait(decision.latencyMs));
   if (closing || decision.kind === "drop") {
@@ -336,6 +350,10 @@ async function dueFault(
   }
   if (decision.kind === "hang") {
     await hang(call, decision, handle);
+    return "answered";
+  }
+  if (decision.kind === "htmlPage" || decision.kind === "truncatedJson") {
+    sendUnreadable(call, scope.res, decision.kind);
     return "answered";
   }
   return decision.kind;
@@ -386,6 +404,8 @@ async function handleRestJson(
   }
   if (decision.kind === "hang")
     return hang(call, decision, () => service.handle(operation, input, { clock }));
+  if (decision.kind === "htmlPage" || decision.kind === "truncatedJson")
+    return sendUnreadable(call, res, decision.kind);
   if (decision.kind) {
     const fault = injectedFault(decision.kind, service, operation);
     // restJson1 services answer an IAM denial with 403, as API Gateway-fronted AWS APIs do.
@@ -400,6 +420,22 @@ async function handleRestJson(
   } catch (err) {
     fail(asFault(err));
   }
+}
+
+/** A proxy's error page, or an answer cut off mid-body: what the SDK cannot deserialize. */
+function sendUnreadable(call: RecordedCall, res: ServerResponse, kind: "htmlPage" | "truncatedJson"): void {
+  const [status, type, body] =
+    kind === "htmlPage"
+      ? [
+          502,
+          "text/html",
+          "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+        ]
+      : [200, "application/x-amz-json-1.1", '{"executions": [{"executionArn": "arn:aws:states:'];
+  call.outcome = status;
+  if (res.destroyed || res.headersSent) return;
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
 }
 
 /** What every service answers a request signed with a session that has run out. */
@@ -444,6 +480,8 @@ async function handleSts(scope: RequestScope, sts: StsService, body: string): Pr
   const decision = faults.decide(sts.targetPrefix, call.operation);
   if (!(await delays.pass(decision, call, req))) return;
   if (decision.kind === "hang") return hang(call, decision, () => sts.handleQuery(body, req.headers));
+  if (decision.kind === "htmlPage" || decision.kind === "truncatedJson")
+    return sendUnreadable(call, res, decision.kind);
   if (decision.kind && decision.kind !== "drop") {
     const fault = injectedFault(decision.kind, { targetPrefix: "sts" } as AwsService, call.operation);
     return send(fault.status, errorXml(fault), fault.code);
@@ -485,7 +523,7 @@ function asFault(err: unknown): AwsFault {
 }
 
 function injectedFault(
-  kind: Exclude<FaultKind, "drop" | "latency" | "hang">,
+  kind: Exclude<FaultKind, "drop" | "latency" | "hang" | "htmlPage" | "truncatedJson">,
   service: AwsService | RestJsonService | HttpService,
   op: string,
 ) {

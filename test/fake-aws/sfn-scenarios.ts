@@ -267,3 +267,80 @@ export function batchCauseFor(
       ...(task.logStreamName ? { logStreamName: task.logStreamName } : {}),
     });
 }
+
+export const LAMBDA_INVOKE_RESOURCE = "arn:aws:states:::lambda:invoke";
+
+/**
+ * A Task that invokes a Lambda function: through `lambda:invoke` with
+ * `FunctionName` (a name, `name:qualifier` or an ARN), or, with `legacy`, the
+ * old way, the function's ARN as the resource (LambdaFunction* events).
+ */
+export function lambdaInvokeState(
+  name: string,
+  options: {
+    functionName?: string;
+    qualifier?: string;
+    durationMs?: number;
+    legacy?: boolean;
+    failedAttempts?: FailedAttempt[];
+  } = {},
+): ScriptedState {
+  const fn = options.functionName ?? "score-batch";
+  const qualified = options.qualifier ? `${fn}:${options.qualifier}` : fn;
+  const state: ScriptedState = options.legacy
+    ? { name, resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${qualified}`, durationMs: 0 }
+    : {
+        name,
+        resource: LAMBDA_INVOKE_RESOURCE,
+        parameters: {
+          FunctionName: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${qualified}`,
+          Payload: {},
+        },
+        durationMs: 0,
+      };
+  state.durationMs = options.durationMs ?? 20_000;
+  if (options.failedAttempts) state.failedAttempts = options.failedAttempts;
+  return state;
+}
+
+/**
+ * A failed invocation's cause as Step Functions records it: the function's
+ * error payload, JSON. Python's runtime writes `errorMessage`, `errorType`,
+ * `requestId` and `stackTrace` (lines); Node's `errorType`, `errorMessage`
+ * and `trace`, without a request id.
+ */
+export function lambdaFailureCause(options: {
+  errorType?: string;
+  errorMessage?: string;
+  requestId?: string;
+  runtime?: "python" | "node";
+}): string {
+  const errorType = options.errorType ?? "ValueError";
+  const errorMessage =
+    options.errorMessage ?? "could not read s3://dcp-inference/input/2023-10-14/part-0000.parquet";
+  if (options.runtime === "node") {
+    return JSON.stringify({
+      errorType,
+      errorMessage,
+      trace: [`${errorType}: ${errorMessage}`, "    at Runtime.handler (/var/task/index.mjs:12:11)"],
+    });
+  }
+  return JSON.stringify({
+    errorMessage,
+    errorType,
+    ...(options.requestId ? { requestId: options.requestId } : {}),
+    stackTrace: [
+      '  File "/var/task/handler.py", line 41, in lambda_handler\n    frame = read_input(event)\n',
+      '  File "/var/task/handler.py", line 17, in read_input\n    raise ValueError(message)\n',
+    ],
+  });
+}
+
+/** Build the Python payload cause with the request id of the attempt that fails (ScriptedFailure.causeFor). */
+export function lambdaCauseFor(options: Parameters<typeof lambdaFailureCause>[0] = {}) {
+  return (task: SubmittedTask): string =>
+    lambdaFailureCause({
+      ...options,
+      ...(task.requestId && options.runtime !== "node" ? { requestId: task.requestId } : {}),
+    });
+}

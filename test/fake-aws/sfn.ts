@@ -40,7 +40,7 @@ export interface FailedAttempt {
  * cause and the logs seeded for it name the same run as TaskSubmitted does.
  */
 export interface SubmittedTask {
-  kind: "glue" | "batch";
+  kind: "glue" | "batch" | "lambda";
   state: string;
   /** 0-based, as the fake counts attempts. */
   attempt: number;
@@ -52,6 +52,10 @@ export interface SubmittedTask {
   jobArn?: string;
   /** Batch: the stream a container of this job logs to, `<jobDefinitionName>/default/<ecsTaskId>`. */
   logStreamName?: string;
+  /** Lambda: the invocation's request id, the function's name and qualifier (from FunctionName or the ARN). */
+  requestId?: string;
+  functionName?: string;
+  qualifier?: string;
 }
 
 export interface ScriptedState {
@@ -1021,11 +1025,29 @@ class TimelineBuilder {
     let attempt = 0;
     // Each attempt is Scheduled/Started/Submitted then Succeeded or Failed; a
     // retry starts over at TaskScheduled, never re-entering the state.
+    // A legacy Lambda Task writes LambdaFunction* events: the resource as it is, no Parameters.
+    const legacy = res.legacyFunction;
+    const failedType = legacy ? "LambdaFunctionFailed" : "TaskFailed";
+    const failedDetails = (error: string, cause: string) =>
+      legacy
+        ? { lambdaFunctionFailedEventDetails: { error, cause } }
+        : { taskFailedEventDetails: { ...ids, error, cause } };
     const begin = (duration: number) => {
+      const gap = Math.min(50, duration / 10);
+      if (legacy) {
+        this.push(t, "LambdaFunctionScheduled", {
+          lambdaFunctionScheduledEventDetails: {
+            resource: legacy,
+            input,
+            inputDetails: { truncated: false },
+          },
+        });
+        this.push(t + gap, "LambdaFunctionStarted", {});
+        return;
+      }
       this.push(t, "TaskScheduled", {
         taskScheduledEventDetails: { ...ids, region: this.region, parameters },
       });
-      const gap = Math.min(50, duration / 10);
       this.push(t + gap, "TaskStarted", { taskStartedEventDetails: ids });
       if (res.sync) {
         this.push(t + 2 * gap, "TaskSubmitted", {
@@ -1043,9 +1065,7 @@ class TimelineBuilder {
       t += duration;
       const task = failed.causeFor ? submittedTaskOf(this.exec.arn, state, attempt) : undefined;
       const cause = task && failed.causeFor ? failed.causeFor(task) : failed.cause;
-      this.push(t, "TaskFailed", {
-        taskFailedEventDetails: { ...ids, error: failed.error, cause },
-      });
+      this.push(t, failedType, failedDetails(failed.error, cause));
       t += failed.retryIntervalMs ?? 0;
       attempt += 1;
     }
@@ -1054,9 +1074,7 @@ class TimelineBuilder {
     const submittedAt = t + 2 * Math.min(50, state.durationMs / 10);
     t += state.durationMs;
     if (mode === "fail" && failure) {
-      this.push(t, "TaskFailed", {
-        taskFailedEventDetails: { ...ids, error: failure.error, cause: failure.cause },
-      });
+      this.push(t, failedType, failedDetails(failure.error, failure.cause));
       if (failure.catchTo) {
         // The Catch's default ResultPath replaces the state's output with the error object.
         const caught = JSON.stringify({ Error: failure.error, Cause: failure.cause });
@@ -1066,15 +1084,18 @@ class TimelineBuilder {
       }
       return t;
     }
-    this.push(t, "TaskSucceeded", {
-      taskSucceededEventDetails: {
-        ...ids,
-        output: JSON.stringify(
-          succeededOutput(res, state, this.exec.arn, attempt, { submittedAt, endedAt: t }),
-        ),
-        outputDetails: { truncated: false },
-      },
-    });
+    const succeeded = JSON.stringify(
+      succeededOutput(res, state, this.exec.arn, attempt, { submittedAt, endedAt: t }),
+    );
+    if (legacy) {
+      this.push(t, "LambdaFunctionSucceeded", {
+        lambdaFunctionSucceededEventDetails: { output: succeeded, outputDetails: { truncated: false } },
+      });
+    } else {
+      this.push(t, "TaskSucceeded", {
+        taskSucceededEventDetails: { ...ids, output: succeeded, outputDetails: { truncated: false } },
+      });
+    }
     this.push(t, "TaskStateExited", {
       stateExitedEventDetails: { name: state.name, output, outputDetails: { truncated: false } },
     });
@@ -1245,9 +1266,15 @@ interface ParsedResource {
   resourceType: string;
   resource: string;
   sync: boolean;
+  /** A legacy Lambda Task (`Resource` = the function's ARN): LambdaFunction* events, no Parameters. */
+  legacyFunction?: string;
 }
 
 function parseResource(arn: string): ParsedResource {
+  const legacy = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/.exec(
+    arn,
+  );
+  if (legacy) return { resourceType: "lambda", resource: arn, sync: false, legacyFunction: arn };
   const m = /^arn:aws[a-z-]*:states:::([a-z0-9-]+):(.+)$/.exec(arn);
   if (!m) throw new Error(`fake sfn: unsupported task resource ${arn} (use an optimized integration ARN)`);
   const resource = m[2] as string;
@@ -1259,6 +1286,7 @@ function parseResource(arn: string): ParsedResource {
 }
 
 function defaultParameters(res: ParsedResource, stateName: string): Record<string, unknown> {
+  if (res.resourceType === "lambda") return { FunctionName: stateName, Payload: {} };
   if (res.resourceType === "batch") {
     return { JobName: stateName, JobQueue: "job-queue", JobDefinition: "job-definition" };
   }
@@ -1267,6 +1295,11 @@ function defaultParameters(res: ParsedResource, stateName: string): Record<strin
 
 function digest(...parts: Array<string | number>): string {
   return createHash("sha256").update(parts.join("|")).digest("hex");
+}
+
+/** The request id of a Lambda invocation the fake made for a state's attempt (0-based). */
+export function lambdaRequestIdOf(execArn: string, state: string, attempt: number): string {
+  return batchJobId(execArn, state, attempt + 2000);
 }
 
 function batchJobId(execArn: string, state: string, attempt: number): string {
@@ -1289,6 +1322,20 @@ export function submittedTaskOf(
   const base = { state: state.name, attempt, jobName: jobName(state) };
   if (res.resourceType === "glue") {
     return { kind: "glue", ...base, jobRunId: `jr_${digest(execArn, state.name, attempt)}` };
+  }
+  if (res.resourceType === "lambda") {
+    const named = res.legacyFunction ?? String(state.parameters?.FunctionName ?? state.name);
+    const parts = named.split(":");
+    const at = parts.indexOf("function");
+    const [functionName = named, qualifier] = at >= 0 ? parts.slice(at + 1) : parts;
+    return {
+      kind: "lambda",
+      ...base,
+      jobName: functionName,
+      functionName,
+      ...(qualifier ? { qualifier } : {}),
+      requestId: lambdaRequestIdOf(execArn, state.name, attempt),
+    };
   }
   if (res.resourceType !== "batch") return undefined;
   const jobId = batchJobId(execArn, state.name, attempt);
@@ -1356,6 +1403,23 @@ function succeededOutput(
   times: { submittedAt: number; endedAt: number },
 ): unknown {
   const { submittedAt, endedAt } = times;
+  if (res.resourceType === "lambda") {
+    // The legacy Task's output is the function's payload; lambda:invoke's is the Invoke answer around it.
+    const payload = state.output ?? {};
+    if (res.legacyFunction) return payload;
+    const requestId = submittedTaskOf(execArn, state, attempt)?.requestId;
+    return {
+      ExecutedVersion: "$LATEST",
+      Payload: payload,
+      SdkHttpMetadata: {
+        AllHttpHeaders: { "X-Amz-Executed-Version": ["$LATEST"], "x-amzn-RequestId": [requestId] },
+        HttpHeaders: { "X-Amz-Executed-Version": "$LATEST", "x-amzn-RequestId": requestId },
+        HttpStatusCode: 200,
+      },
+      SdkResponseMetadata: { RequestId: requestId },
+      StatusCode: 200,
+    };
+  }
   if (res.resourceType === "glue") {
     const seconds = Math.round((endedAt - submittedAt) / 1000);
     return {
@@ -1432,8 +1496,8 @@ function definitionFor(script: ExecutionScript): string {
     const body: Record<string, unknown> = { Type: type };
     if (type === "Task") {
       body.Resource = s.resource ?? GLUE_SYNC_RESOURCE;
-      body.Parameters =
-        s.parameters ?? defaultParameters(parseResource(s.resource ?? GLUE_SYNC_RESOURCE), s.name);
+      const res = parseResource(s.resource ?? GLUE_SYNC_RESOURCE);
+      if (!res.legacyFunction) body.Parameters = s.parameters ?? defaultParameters(res, s.name);
       if (s.failedAttempts?.length) {
         body.Retry = [{ ErrorEquals: ["States.ALL"], MaxAttempts: s.failedAttempts.length + 1 }];
       }

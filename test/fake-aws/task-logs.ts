@@ -6,7 +6,7 @@
 
 import { batchJobsOf } from "./batch.js";
 import type { LogsService } from "./logs.js";
-import type { SfnService } from "./sfn.js";
+import { lambdaRequestIdOf, type SfnService } from "./sfn.js";
 
 export interface SeedTaskLogOptions {
   /** 1-based attempt of the state (a Retry makes several); default the last one scheduled. */
@@ -100,4 +100,96 @@ function parseJson(text: string | undefined): Record<string, unknown> | undefine
   } catch {
     return undefined;
   }
+}
+
+export interface SeedLambdaLogOptions {
+  /** The function's name: its log group is `/aws/lambda/<function>`. */
+  functionName: string;
+  /** 1-based attempt of the state; default the last one. */
+  attempt?: number;
+  lines: string[];
+  /** Lines of the invocations the same execution environment ran just before and just after this one. */
+  neighbours?: boolean;
+  /** Invocations of the same function by others, started at the same moment in other environments. */
+  concurrent?: number;
+  /** When the attempt has no end yet (still running), spread the lines over this long. Default 20 s. */
+  spanMs?: number;
+}
+
+/**
+ * Seeds `/aws/lambda/<function>` with one invocation's lines as the Lambda
+ * runtime writes them: `START RequestId: <id> Version: $LATEST`, the
+ * function's own lines, `END RequestId: <id>` and `REPORT RequestId: <id>
+ * Duration: ...`, in a stream named `YYYY/MM/DD/[$LATEST]<hex>` (one
+ * execution environment, which runs one invocation after another).
+ */
+export function seedLambdaLog(
+  logs: LogsService,
+  sfn: SfnService,
+  executionArn: string,
+  state: string,
+  options: SeedLambdaLogOptions,
+): { group: string; stream: string; requestId: string; timestamps: number[] } {
+  const view = sfn.getExecution(executionArn, Number.POSITIVE_INFINITY);
+  if (!view) throw new Error(`seedLambdaLog: no execution ${executionArn}`);
+  const attempts: Array<{ start: number; end?: number }> = [];
+  let current: string | undefined;
+  for (const event of view.timeline) {
+    const entered = event.details.stateEnteredEventDetails as { name?: string } | undefined;
+    if (entered?.name) current = entered.name;
+    if (current !== state) continue;
+    if (event.type === "TaskStarted" || event.type === "LambdaFunctionStarted")
+      attempts.push({ start: event.at });
+    const attempt = attempts.at(-1);
+    if (attempt && /^(Task|LambdaFunction)(Succeeded|Failed)$/.test(event.type)) attempt.end = event.at;
+  }
+  const index = (options.attempt ?? attempts.length) - 1;
+  const attempt = attempts[index];
+  if (!attempt) throw new Error(`seedLambdaLog: ${state} has no attempt ${options.attempt ?? "at all"}`);
+  const requestId = lambdaRequestIdOf(executionArn, state, index);
+  const group = `/aws/lambda/${options.functionName}`;
+  const day = new Date(attempt.start).toISOString().slice(0, 10).replaceAll("-", "/");
+  const stream = `${day}/[$LATEST]${requestId.replaceAll("-", "").slice(0, 32)}`;
+  const end = attempt.end ?? attempt.start + (options.spanMs ?? 20_000);
+  const step = (end - attempt.start) / (options.lines.length + 3);
+  const timestamps = options.lines.map((_, i) => Math.round(attempt.start + step * (i + 2)));
+  const invocation = (id: string, at: number, until: number, lines: Array<[number, string]>) => [
+    { timestamp: at, message: `START RequestId: ${id} Version: $LATEST\n` },
+    ...lines.map(([timestamp, message]) => ({ timestamp, message: `${message}\n` })),
+    { timestamp: until, message: `END RequestId: ${id}\n` },
+    {
+      timestamp: until,
+      message: `REPORT RequestId: ${id}\tDuration: ${until - at}.00 ms\tBilled Duration: ${until - at} ms\tMemory Size: 512 MB\tMax Memory Used: 201 MB\n`,
+    },
+  ];
+  const other = (n: number) => lambdaRequestIdOf(executionArn, `${state}-other`, n);
+  const events = [
+    ...(options.neighbours
+      ? invocation(other(1), attempt.start - 4_000, attempt.start - 1_500, [
+          [attempt.start - 3_000, "previous invocation"],
+        ])
+      : []),
+    ...invocation(
+      requestId,
+      Math.round(attempt.start + step),
+      Math.round(end - step / 2),
+      options.lines.map((line, i) => [timestamps[i] as number, line]),
+    ),
+    ...(options.neighbours
+      ? invocation(other(2), end + 500, end + 2_000, [[end + 1_000, "next invocation"]])
+      : []),
+  ];
+  logs.createLogStream(group, stream, attempt.start - 5_000);
+  logs.putLogEvents(group, stream, events);
+  for (let n = 0; n < (options.concurrent ?? 0); n += 1) {
+    const id = other(10 + n);
+    const name = `${day}/[$LATEST]${id.replaceAll("-", "").slice(0, 32)}`;
+    logs.createLogStream(group, name, attempt.start);
+    logs.putLogEvents(
+      group,
+      name,
+      invocation(id, Math.round(attempt.start + step), end, [[end - 1, "someone else's"]]),
+    );
+  }
+  return { group, stream, requestId, timestamps };
 }

@@ -13,6 +13,7 @@ import {
   type FakeAws,
   type LogsService,
   type PreflightServices,
+  provisionTasks,
   type SfnService,
   type SsmService,
   type StsService,
@@ -77,6 +78,13 @@ export function useFastWorld(options: { start?: number } = {}): FastWorld {
     seedParameterStore(world.ssm);
     world.preflight = createPreflightServices();
     seedPipelineResources(world.preflight, world.batch, world.ssm);
+    // Every machine a test adds comes with the jobs and functions its Tasks name.
+    const addStateMachine = world.sfn.addStateMachine.bind(world.sfn);
+    world.sfn.addStateMachine = (options) => {
+      const arn = addStateMachine(options);
+      provisionTasks(world.preflight, world.batch, options);
+      return arn;
+    };
     world.stateMachineArn = seedSsm().state_machine_arn as string;
     world.sts = createStsService({ accountId: "731580992380", clock });
     world.fake = await startFakeAws({
