@@ -300,6 +300,23 @@ export const OPTIONS = [
     parse: countParser(0, 1000),
   },
   {
+    flags: "--stuck-after <duration>",
+    name: "stuckAfter",
+    help: "warn when a task still waits for capacity (RUNNABLE, WAITING, STARTING) this long, and again every as long",
+    commands: WAITING,
+    default: 15 * 60_000,
+    defaultText: "15m",
+    parse: parseDuration,
+  },
+  {
+    flags: "--on-stuck <action>",
+    name: "onStuck",
+    help: "what a stuck task does: warn, or stop the execution (exit 1, the reason in the result)",
+    commands: WAITING,
+    default: "warn",
+    choices: ["warn", "stop"],
+  },
+  {
     flags: "--prices <file>",
     name: "prices",
     file: "read",

@@ -32,10 +32,13 @@ async function main(args: string[]): Promise<void> {
   ]);
   const verbose = args.includes("--verbose") || /^(1|true|yes|on)$/i.test(process.env.BATCHINF_VERBOSE ?? "");
   const format = logFormat(args, process.env.BATCHINF_LOG_FORMAT);
-  // A reader that went away (`batchinf schema | head -1`) ends the command
-  // quietly: nothing more can reach it, and exit 1 would mean "the execution
-  // failed". The code the command had reached stands, else 0.
-  const io = processIo(() => process.exit(typeof process.exitCode === "number" ? process.exitCode : 0));
+  // A reader that went away (`batchinf run 2>&1 | head -3`) is not a reason
+  // to abandon the work: nothing more is written to that stream, and the
+  // command carries on to its own end, so its result file, reports and exit
+  // code are those of what really happened. Ending at the first closed write
+  // left a run that had started nothing with exit 0 and a result file saying
+  // NOT_STARTED and "started" at once.
+  const io = processIo();
   let commandLog: InstanceType<typeof Logger> | undefined;
   const fallbackLog = () =>
     commandLog ??
@@ -43,7 +46,8 @@ async function main(args: string[]): Promise<void> {
   // Whatever escapes the command (a bug, an error thrown in a callback) is
   // one clear line and exit 3, never a stack trace without --verbose.
   const crash = (error: unknown) => {
-    if (isClosedStreamError(error)) process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    // A write to a closed stream that escaped processIo's watch: the stream is gone, the work goes on.
+    if (isClosedStreamError(error)) return;
     fallbackLog().exitReport(toExit(error, verbose));
     process.exit(toExit(error).code);
   };

@@ -176,6 +176,25 @@ describe("the abort and the deadline reach every phase", () => {
     });
   }, 20_000);
 
+  it("SIGTERM while a poll never answers: the poll is cut short, the execution stopped once, ABORTED, exit 143 within 5 s", async () => {
+    queueNeverEnding();
+    world.onSleep = () => {
+      if (world.fake.callsTo("GetExecutionHistory").length >= 2) {
+        world.onSleep = undefined;
+        world.fake.faults.add({ operation: "GetExecutionHistory", kind: "hang" });
+      }
+    };
+    const running = run([]);
+    await until(() => world.fake.callsTo("GetExecutionHistory").some((call) => call.outcome === "hung"));
+    const signalledAt = Date.now();
+    world.signals.fire("SIGTERM");
+    const outcome = await running;
+    expect(outcome.code, outcome.stderr).toBe(143);
+    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    expect(world.fake.callsTo("StopExecution")).toHaveLength(1);
+    expect(resultOf(outcome.cwd)).toMatchObject({ status: "ABORTED", outcome: { exitCode: 143 } });
+  }, 20_000);
+
   it("SIGTERM while SSM never answers: exit 143 at once, nothing started, the result says interrupted", async () => {
     machine();
     world.fake.faults.add({ operation: "GetParametersByPath", kind: "hang" });
@@ -217,7 +236,7 @@ describe("the abort and the deadline reach every phase", () => {
     expect(outcome.stderr).toMatch(/could not read the task's log|the task's log is not shown/);
     const result = resultOf(outcome.cwd);
     expect(result).toMatchObject({ status: "FAILED", outcome: { exitCode: 1 }, failedState: GLUE_STATE });
-    expect(result.failure.warnings.join(" ")).toMatch(/TimeoutError|no answer/);
+    expect(result.failure.warnings.join(" ")).toMatch(/CloudWatch Logs did not answer in time/);
   }, 60_000);
 });
 

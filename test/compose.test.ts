@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compose } from "../src/input/compose.js";
 import { parseSetFlags } from "../src/input/set-flags.js";
-import { snapshotFromParameters } from "../src/sources/ssm-values.js";
+import { snapshotFromParameters } from "../src/sources/ssm/parameters.js";
 import type { SourceName, SourceValues } from "../src/sources/types.js";
 
 const layer = (source: SourceName, values: Record<string, unknown>): SourceValues =>
@@ -10,12 +10,12 @@ const empty = (): SourceValues => new Map();
 
 describe("compose: default < SSM < tfvars < dynamic < --set", () => {
   it("lets each later source override the earlier, and records what it overrode", () => {
-    const result = compose({
-      ssm: layer("ssm", { dq_table: "from_ssm", region: "eu-west-1" }),
-      tfvars: layer("tfvars", { region: "ap-south-1", dq_table: "from_tfvars" }),
-      dynamic: layer("clock", { year: "2023" }),
-      set: parseSetFlags(["dq_table=from_set"]),
-    });
+    const result = compose([
+      layer("ssm", { dq_table: "from_ssm", region: "eu-west-1" }),
+      layer("tfvars", { region: "ap-south-1", dq_table: "from_tfvars" }),
+      layer("clock", { year: "2023" }),
+      parseSetFlags(["dq_table=from_set"]),
+    ]);
     expect(result.input).toMatchObject({
       dq_table: "from_set",
       region: "ap-south-1",
@@ -32,39 +32,29 @@ describe("compose: default < SSM < tfvars < dynamic < --set", () => {
   });
 
   it("does not report an override that repeats the same value", () => {
-    const result = compose({
-      ssm: layer("ssm", { dq_table: "dqresults" }),
-      tfvars: empty(),
-      dynamic: empty(),
-      set: empty(),
-    });
+    const result = compose([layer("ssm", { dq_table: "dqresults" }), empty(), empty(), empty()]);
     expect(result.overrides).toEqual([]);
   });
 
   it("derives the mapping path from the internal bucket that wins, unless --set names one", () => {
-    const derived = compose({
-      ssm: layer("ssm", { s3_bucket_name_internal: "ssm-bucket", mapping_json_S3_path: "s3://old/x.json" }),
-      tfvars: empty(),
-      dynamic: empty(),
-      set: parseSetFlags(["s3_bucket_name_internal=set-bucket"]),
-    });
+    const derived = compose([
+      layer("ssm", { s3_bucket_name_internal: "ssm-bucket", mapping_json_S3_path: "s3://old/x.json" }),
+      empty(),
+      empty(),
+      parseSetFlags(["s3_bucket_name_internal=set-bucket"]),
+    ]);
     expect(derived.input.mapping_json_S3_path).toBe("s3://set-bucket/mapping_json/mapping_json.json");
-    const pinned = compose({
-      ssm: layer("ssm", { s3_bucket_name_internal: "b" }),
-      tfvars: empty(),
-      dynamic: empty(),
-      set: parseSetFlags(["mapping_json_S3_path=s3://b/m.json"]),
-    });
+    const pinned = compose([
+      layer("ssm", { s3_bucket_name_internal: "b" }),
+      empty(),
+      empty(),
+      parseSetFlags(["mapping_json_S3_path=s3://b/m.json"]),
+    ]);
     expect(pinned.input.mapping_json_S3_path).toBe("s3://b/m.json");
   });
 
   it("lists the missing keys in the seed's order and emits the input in that order", () => {
-    const result = compose({
-      ssm: empty(),
-      tfvars: layer("tfvars", { region: "ap-south-1" }),
-      dynamic: empty(),
-      set: empty(),
-    });
+    const result = compose([empty(), layer("tfvars", { region: "ap-south-1" }), empty(), empty()]);
     expect(result.missing[0]).toBe("athenadb_name");
     expect(result.missing).not.toContain("region");
     expect(result.missing).not.toContain("dq_table");

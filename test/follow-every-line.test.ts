@@ -18,6 +18,7 @@ async function follow(
   state: ScriptedState,
   seed: (executionArn: string) => void,
   args: string[] = [],
+  code = 0,
 ): Promise<FastRun> {
   if (!machineAdded) {
     world.sfn.addStateMachine({
@@ -34,7 +35,7 @@ async function follow(
     seed(execution.executionArn);
   };
   const outcome = await runFast(world, ["run", "--follow-logs", ...args]);
-  expect(outcome.code, outcome.stderr).toBe(0);
+  expect(outcome.code, outcome.stderr).toBe(code);
   return outcome;
 }
 
@@ -96,5 +97,27 @@ describe("--follow-logs copies every line", () => {
     });
     expect(copied(outcome)).toEqual(short);
     expect(outcome.stderr).not.toContain("cannot be followed");
+  });
+
+  it("wait: a task that ended before attaching is not copied; the one running then is, to its last line", async () => {
+    const states = [
+      glueJobState("Before", { durationMs: 60_000 }),
+      glueJobState(STATE, { durationMs: 3 * 60_000 }),
+    ];
+    if (!machineAdded) {
+      world.sfn.addStateMachine({ name: "batch-inference-DCP", script: { states, outcome: "SUCCEEDED" } });
+      machineAdded = true;
+    }
+    world.sfn.queueScript(world.stateMachineArn, { states, outcome: "SUCCEEDED" });
+    const started = await runFast(world, ["run", "--no-wait", "--output", "json"]);
+    const arn = JSON.parse(started.stdout).executionArn as string;
+    seedTaskLog(world.logs, world.sfn, arn, "Before", { lines: ["from before attaching"] });
+    seedToTheEnd(arn);
+    // Attach 90 s later: Before has ended, ScoreAll runs.
+    await world.sleep(90_000, new AbortController().signal);
+    const outcome = await runFast(world, ["wait", arn, "--follow-logs"]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stderr).not.toContain("from before attaching");
+    expect(copied(outcome)).toEqual(LINES);
   });
 });

@@ -1,10 +1,11 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { pipelineStates, pipelineSucceeds } from "./fake-aws/sfn-scenarios.js";
 import { SSM_PATH, useFakeAws } from "./helpers/aws.js";
-import { runCli } from "./helpers/cli.js";
-import { SEED_DATE, seedSsm, seedWorkspace } from "./helpers/seed.js";
+import { cleanEnv, runCli } from "./helpers/cli.js";
+import { BIN, SEED_DATE, seedSsm, seedWorkspace } from "./helpers/seed.js";
 
 // Smoke tests of the built binary as Jenkins runs it: real signals, real exit
 // codes, wall-clock latency. Behaviour is tested in-process (run.test.ts).
@@ -30,33 +31,36 @@ function queueNeverEnding(): void {
   });
 }
 
-function spawnRun(args: string[], onSpawn: (pid: number) => void, cwd = seedWorkspace()) {
+/** `batchinf run` against the local endpoint with fast polls, as a smoke test spawns it. */
+function runArgs(args: string[], cwd: string): string[] {
+  return [
+    "run",
+    "--ssm-path",
+    SSM_PATH,
+    "--date",
+    SEED_DATE,
+    "--poll-interval",
+    "50ms",
+    "--max-poll-interval",
+    "200ms",
+    "--result-file",
+    join(cwd, "result.json"),
+    ...args,
+  ];
+}
+
+/** A fresh Jenkins build's environment, aimed at the local endpoint. */
+function buildEnv(): Record<string, string> {
   buildNumber += 1;
-  return runCli(
-    [
-      "run",
-      "--ssm-path",
-      SSM_PATH,
-      "--date",
-      SEED_DATE,
-      "--poll-interval",
-      "50ms",
-      "--max-poll-interval",
-      "200ms",
-      "--result-file",
-      join(cwd, "result.json"),
-      ...args,
-    ],
-    {
-      cwd,
-      env: {
-        ...world.fake.env({ region: "ap-south-1" }),
-        BUILD_TAG: `jenkins-smoke-${buildNumber}-${process.pid}`,
-        BUILD_URL: "https://jenkins.example/job/ml/42/",
-      },
-      onSpawn,
-    },
-  ).then((result) => ({ ...result, cwd }));
+  return {
+    ...world.fake.env({ region: "ap-south-1" }),
+    BUILD_TAG: `jenkins-smoke-${buildNumber}-${process.pid}`,
+    BUILD_URL: "https://jenkins.example/job/ml/42/",
+  };
+}
+
+function spawnRun(args: string[], onSpawn: (pid: number) => void, cwd = seedWorkspace()) {
+  return runCli(runArgs(args, cwd), { cwd, env: buildEnv(), onSpawn }).then((result) => ({ ...result, cwd }));
 }
 
 function resultFile(cwd: string) {
@@ -203,5 +207,65 @@ describe("the built binary under Jenkins' signals", () => {
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(stopped.stderr).toMatch(/Stopped execution .*: ABORTED/);
     expect(world.sfn.getExecution(arn)?.status).toBe("ABORTED");
+  });
+});
+
+/** `batchinf run ... 2>&1 | head -3`: the reader takes three lines of the log and goes away. */
+function runIntoHead(args: string[], cwd = seedWorkspace()) {
+  return new Promise<{ code: number | null; cwd: string; seen: string[] }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...runArgs(args, cwd)], {
+      cwd,
+      env: cleanEnv(buildEnv()),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const seen: string[] = [];
+    let buffered = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 25_000);
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      if (seen.length >= 3) return;
+      buffered += chunk;
+      seen.push(
+        ...buffered
+          .split("\n")
+          .slice(0, -1)
+          .slice(0, 3 - seen.length),
+      );
+      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
+      if (seen.length >= 3) {
+        child.stderr.destroy();
+        child.stdout.destroy();
+      }
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, cwd, seen });
+    });
+  });
+}
+
+describe("a reader that goes away (`run 2>&1 | head -3`)", () => {
+  it("the run carries on to its end: exit 0 only because it succeeded, and a result file that says so", async () => {
+    world.sfn.queueScript(STATE_MACHINE_ARN, pipelineSucceeds(FAST));
+    const result = await runIntoHead([]);
+    expect(result.seen).toHaveLength(3);
+    expect(result.code).toBe(0);
+    expect(world.fake.callsTo("StartExecution")).toHaveLength(1);
+    expect(resultFile(result.cwd)).toMatchObject({
+      status: "SUCCEEDED",
+      outcome: { exitCode: 0, reason: "succeeded" },
+    });
+  });
+
+  it("nothing started is never exit 0: a state machine that does not exist is exit 3, and the result file agrees", async () => {
+    const result = await runIntoHead([
+      "--state-machine-arn",
+      "arn:aws:states:ap-south-1:731580992380:stateMachine:nope",
+    ]);
+    expect(result.code).toBe(3);
+    expect(world.fake.callsTo("StartExecution")).toHaveLength(0);
+    expect(resultFile(result.cwd)).toMatchObject({
+      status: "NOT_STARTED",
+      outcome: { exitCode: 3, reason: "error" },
+    });
   });
 });

@@ -558,6 +558,27 @@ describe("run: state machine versions and aliases", () => {
   });
 });
 
+describe("the result file while the command is at work", () => {
+  it("says in-progress, with no exit code, until the end (it said 'started', exit 0, to whoever read it midway)", async () => {
+    world.sfn.queueScript(setUp(), pipelineSucceeds(MINUTES));
+    const cwd = seedWorkspace();
+    let midway: { status?: string; executionArn?: string; outcome?: Record<string, unknown> } | undefined;
+    world.onSleep = () => {
+      if (midway === undefined && world.fake.callsTo("GetExecutionHistory").length >= 2)
+        midway = resultFile(cwd);
+    };
+    const result = await run([], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    expect(midway).toMatchObject({ status: "RUNNING", outcome: { reason: "in-progress" } });
+    expect(midway?.executionArn).toMatch(/:execution:/);
+    expect(midway?.outcome).not.toHaveProperty("exitCode");
+    expect(resultFile(cwd)).toMatchObject({
+      status: "SUCCEEDED",
+      outcome: { exitCode: 0, reason: "succeeded" },
+    });
+  });
+});
+
 describe("wait <execution-arn>", () => {
   it("attaches to a running execution and follows it as run does", async () => {
     world.sfn.queueScript(setUp(), pipelineSucceeds(MINUTES));

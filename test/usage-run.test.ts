@@ -65,7 +65,8 @@ describe("usage", () => {
       states: pipelineStates({ glueMs: GLUE_MS, batchMs: BATCH_MS }),
       outcome: "SUCCEEDED",
     });
-    const outcome = await run(["--prices", "{cwd}/prices.json"], arn);
+    // --stuck-after past the run's length: the Batch job is never asked about, so any call would be usage's.
+    const outcome = await run(["--prices", "{cwd}/prices.json", "--stuck-after", "2h"], arn);
     expect(outcome.code, outcome.stderr).toBe(0);
     const usage = outcome.result.usage;
     expect(usage.stateTransitions).toBe(6);

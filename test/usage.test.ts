@@ -3,7 +3,23 @@ import { describe, expect, it } from "vitest";
 import { batchJobUsage } from "../src/usage/batch-usage.js";
 import { glueRunUsage } from "../src/usage/glue-usage.js";
 import { costOf, pricesOf } from "../src/usage/prices.js";
-import { attemptUsageOf, sumAttempts, totalUsage, usageText } from "../src/usage/usage.js";
+import {
+  type AttemptUsage,
+  batchUsageOf,
+  glueUsageOf,
+  jobDocument,
+  sumAttempts,
+  totalUsage,
+  usageText,
+} from "../src/usage/usage.js";
+
+/** Usage as the tracker reads it: the document parsed, then asked of the kind. */
+function attemptUsageOf(kind: "glue" | "batch", text: string): AttemptUsage | undefined {
+  const document = jobDocument(text);
+  if (!document) return undefined;
+  return kind === "glue" ? glueUsageOf(document) : batchUsageOf(document);
+}
+
 import { batchFailureCause, glueFailureCause } from "./fake-aws/sfn-scenarios.js";
 
 // Usage from the job documents the `.sync` integrations put in the history.

@@ -15,6 +15,13 @@ import { cleanCredentialUrlsInText } from "../secrets/url.js";
 import { send } from "./send.js";
 
 // A running Batch job's stream is known to batch:DescribeJobs alone: its thin call rides in this bundle too.
+export {
+  type BatchJobStatus,
+  type CapacityFacts,
+  DESCRIBE_JOBS_MAX,
+  describeJobStatuses,
+  describeQueueCapacity,
+} from "./batch-capacity.js";
 export { BatchClient, type BatchJobLog, createBatchClient, describeBatchJobLog } from "./batch-log.js";
 export { CloudWatchLogsClient };
 

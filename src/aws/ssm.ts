@@ -4,8 +4,8 @@ import {
   type Parameter,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { EnvironmentError, InputError } from "../errors.js";
-import type { RawParameter } from "../sources/ssm-values.js";
+import { EnvironmentError } from "../errors.js";
+import type { RawParameter } from "../sources/ssm/parameters.js";
 import { parseArn } from "./arn.js";
 import { awsFailure } from "./errors.js";
 import { send } from "./send.js";
@@ -13,27 +13,22 @@ import { send } from "./send.js";
 /** GetParameters takes at most 10 names; GetParametersByPath pages at most 10. */
 const SSM_BATCH = 10;
 
-// Parameter Store's naming rules: letters, digits, _ . - and /; 1011 characters; 15 levels.
-const NAME = /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
-const ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/.+$/;
-
-/** Refuse a malformed name or path before any call: AWS would only say ValidationException. */
-export function assertParameterName(name: string, flag: string): void {
-  if (ARN.test(name)) return;
-  const levels = name.split("/").filter(Boolean).length;
-  if (!NAME.test(name) || name.length > 1011 || levels > 15) {
-    throw new InputError(
-      `${flag} '${name}' is not a valid SSM parameter name; use letters, digits, '_', '.', '-' and '/' (at most 15 levels, 1011 characters), e.g. /mlops/dcp/athenadb_name.`,
-    );
-  }
-}
-
-export function assertParameterPath(path: string): void {
-  if (!path.startsWith("/") || (path !== "/" && !NAME.test(path.replace(/\/$/, "")))) {
-    throw new InputError(
-      `--ssm-path '${path}' is not a valid SSM path; it starts with '/' and uses letters, digits, '_', '.', '-' and '/', e.g. /mlops/dcp/.`,
-    );
-  }
+/**
+ * Terraform's outputs from Parameter Store, as read: everything under `path`
+ * plus the named parameters, concurrently. The SSM source (src/sources/ssm/)
+ * checks the names first and interprets what comes back.
+ */
+export async function readParameters(
+  client: SSMClient,
+  request: { path?: string; names: readonly string[] },
+  region: string,
+  signal: AbortSignal,
+): Promise<RawParameter[]> {
+  const [byPath, byName] = await Promise.all([
+    request.path === undefined ? [] : readParametersByPath(client, request.path, region, signal),
+    request.names.length === 0 ? [] : readParametersByName(client, request.names, region, signal),
+  ]);
+  return [...byPath, ...byName];
 }
 
 /**
@@ -42,7 +37,7 @@ export function assertParameterPath(path: string): void {
  * following the token until there is none. (Not the SDK's paginator: it sends
  * without an abort signal.)
  */
-export async function readParametersByPath(
+async function readParametersByPath(
   client: SSMClient,
   path: string,
   region: string,
@@ -78,7 +73,7 @@ export async function readParametersByPath(
 }
 
 /** Named parameters, 10 names a call; every missing name is listed at once. */
-export async function readParametersByName(
+async function readParametersByName(
   client: SSMClient,
   names: readonly string[],
   region: string,

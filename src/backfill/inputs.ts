@@ -19,8 +19,8 @@ const DATE_KEYS = ["year", "month", "day"] as const;
 
 /**
  * One input per date from one read of the sources: the layers `prepareInput`
- * read (SSM, tfvars, git, --set) are composed again with each date's
- * year/month/day in the dynamic layer. `compose` is the one merge, so the
+ * read are composed again with each date's year/month/day in place of the
+ * clock's. `compose` is the one merge, so the
  * precedence is run's: a `--set day=05` still wins over every date.
  */
 export function inputsForDates(
@@ -35,9 +35,8 @@ export function inputsForDates(
     const dateValues: SourceValues = new Map(
       DATE_KEYS.map((key) => [key, { value: executionDate[key], source: "clock" as const, origin }]),
     );
-    // Map keeps the first insertion's position and takes the later value: the input's key order is run's.
-    const dynamic: SourceValues = new Map([...prepared.layers.dynamic, ...dateValues]);
-    const composition = compose({ ...prepared.layers, dynamic });
+    // The clock's values give way to the date's, in their layer and place: the input's key order is run's.
+    const composition = compose(prepared.layers.map((layer) => withDate(layer, dateValues)));
     const problems =
       composition.missing.length > 0
         ? []
@@ -46,11 +45,20 @@ export function inputsForDates(
   });
 }
 
+function withDate(layer: SourceValues, dateValues: SourceValues): SourceValues {
+  if (!DATE_KEYS.some((key) => layer.get(key)?.source === "clock")) return layer;
+  // Map.set keeps a key's first position and takes the new value.
+  const dated = new Map(layer);
+  for (const [key, value] of dateValues) dated.set(key, value);
+  return dated;
+}
+
 /** `--set year=...` (or month, day) gives every date the same value: legal, but worth saying once. */
 export function dateOverrides(prepared: PreparedInput): string[] {
-  return DATE_KEYS.filter((key) => prepared.layers.set.has(key)).map(
-    (key) => `${key}=${JSON.stringify(prepared.layers.set.get(key)?.value)}`,
-  );
+  return DATE_KEYS.flatMap((key) => {
+    const entry = prepared.composition.provenance[key];
+    return entry?.source === "set" ? [`${key}=${JSON.stringify(entry.value)}`] : [];
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type AwsClients, createAwsClients } from "../aws/clients.js";
-import { readSsmSnapshot } from "../aws/read-ssm.js";
+import { readParameters } from "../aws/ssm.js";
 import type { PrepareDeps } from "../input/prepare.js";
 import type { CommandContext } from "./context.js";
 
@@ -43,12 +43,14 @@ export function lazyClients(
   return {
     get,
     current: () => clients,
-    readLiveSsm: async ({ path, names, tfvarsRegion }) =>
-      readSsmSnapshot(
-        await get(tfvarsRegion),
+    readLiveSsm: async ({ path, names, tfvarsRegion }) => {
+      const session = await get(tfvarsRegion);
+      return readParameters(
+        session.ssm(),
         { ...(path !== undefined ? { path } : {}), names },
-        ctx.log,
+        session.region,
         signal,
-      ),
+      );
+    },
   };
 }

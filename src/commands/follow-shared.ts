@@ -1,8 +1,10 @@
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { consoleDomain } from "../aws/arn.js";
 import type { AwsClients } from "../aws/clients.js";
+import { loadLogs } from "../aws/load-logs.js";
 import { consoleUrl } from "../aws/sfn.js";
 import type { FollowOptions } from "../execution/follow.js";
+import { stopAndReport } from "../execution/follow.js";
 import type { ServiceDeps } from "../execution/service.js";
 import { describeTaskFailure } from "../failure/describe.js";
 import { failureBlockLines } from "../failure/failure-block.js";
@@ -10,6 +12,7 @@ import { SharedLogFollowing } from "../failure/follow-task-logs.js";
 import type { TaskClients } from "../tasks/kind.js";
 import { type Prices, readPrices } from "../usage/prices.js";
 import { HistoryWatch } from "../watch/history-watch.js";
+import { StuckWatch } from "../watch/stuck-watch.js";
 import { type CommandContext, labelsOf } from "./context.js";
 import { CommandFrame, type FrameOptions } from "./frame.js";
 
@@ -21,6 +24,10 @@ export interface FollowFlags extends FrameOptions, Omit<FollowOptions, "buildUrl
   prices?: string;
   history: number;
   maxApiRate: number;
+  stuckAfter: number;
+  onStuck: "warn" | "stop";
+  /** --request-timeout: one attempt's bound; the failure's log tail gets two of them in all. */
+  requestTimeout: number;
 }
 
 /** --prices FILE, read before anything starts: a bad file is exit 2 with one message. */
@@ -76,7 +83,17 @@ export function serviceDeps(setup: {
   region: string;
   /** The state machine's account: log group ARNs in permission warnings name it. */
   account?: string;
-  options: Pick<FollowFlags, "logLines" | "followLogs" | "history" | "maxApiRate">;
+  options: Pick<
+    FollowFlags,
+    | "logLines"
+    | "followLogs"
+    | "history"
+    | "maxApiRate"
+    | "stuckAfter"
+    | "onStuck"
+    | "abortTimeout"
+    | "requestTimeout"
+  >;
   label?: string;
   prices?: Prices;
 }): ServiceDeps {
@@ -85,7 +102,27 @@ export function serviceDeps(setup: {
     options.history > 0
       ? sharedHistory(frame, ctx, client, options).forExecution(frame.emitFor(setup.label))
       : undefined;
-  const emit = watch ? watch.onEvent : frame.emitFor(setup.label);
+  const watched = watch ? watch.onEvent : frame.emitFor(setup.label);
+  const stuck = sharedStuck(frame, ctx, clients, region, options).forExecution(
+    watched,
+    async (executionArn, reason) => {
+      await stopAndReport(
+        executionArn,
+        reason,
+        ctx.now() + Math.max(options.abortTimeout, 10_000),
+        { ...(ctx.io.env.BUILD_URL ? { buildUrl: ctx.io.env.BUILD_URL } : {}) },
+        {
+          client,
+          stopClient: clients.sfnUrgent(region),
+          region,
+          now: ctx.now,
+          sleep: frame.sleep,
+          emit: watched,
+        },
+      );
+    },
+  );
+  const emit = stuck.onEvent;
   const logs = () => clients.logs(region);
   const following = options.followLogs
     ? sharedFollowing(frame, ctx, logs, { batch: () => clients.batch(region) }).forExecution(
@@ -108,19 +145,46 @@ export function serviceDeps(setup: {
         region,
         logLines: options.logLines,
         logs,
-        signal: frame.interrupt,
+        // The failure block must come: a log tail that does not answer gets two request
+        // timeouts in all (a minute by default, the AWS CLI's read timeout), then is a warning.
+        signal: AbortSignal.any([frame.interrupt, AbortSignal.timeout(2 * options.requestTimeout)]),
         ...(setup.account ? { account: setup.account } : {}),
       }),
     ...(setup.prices ? { prices: setup.prices } : {}),
     onPoll: async (tracker) => {
       watch?.onPoll(tracker.running());
+      await stuck.onPoll(tracker.running());
       await following?.onPoll(tracker.runs, ctx.now());
     },
     onFollowEnd: async (tracker) => {
       watch?.finish();
-      await following?.finish(tracker.runs, frame.interrupt);
+      await following?.finish(tracker.runs, frame.interrupt, tracker.terminal !== undefined);
     },
   };
+}
+
+/** One stuck watch per command: a backfill's Batch jobs share their DescribeJobs calls. */
+const stuckWatches = new WeakMap<CommandFrame, StuckWatch>();
+function sharedStuck(
+  frame: CommandFrame,
+  ctx: CommandContext,
+  clients: AwsClients,
+  region: string,
+  options: Pick<FollowFlags, "stuckAfter" | "onStuck">,
+): StuckWatch {
+  let shared = stuckWatches.get(frame);
+  if (!shared) {
+    shared = new StuckWatch({
+      stuckAfterMs: options.stuckAfter,
+      onStuck: options.onStuck,
+      now: ctx.now,
+      batch: () => clients.batch(region),
+      api: loadLogs,
+      signal: frame.interrupt,
+    });
+    stuckWatches.set(frame, shared);
+  }
+  return shared;
 }
 
 /** One --history read per command, however many executions of the machine it follows. */

@@ -80,8 +80,15 @@ export class CommandFrame {
 
   private readonly documents: FrameRenderers["documents"];
 
+  /** Set once the command ends: the documents written from then on are final. */
+  private closing = false;
+
   private documentContext(): DocumentContext {
-    return { ...this.documents, ...(this.apiCalls ? { apiCalls: this.apiCalls } : {}) };
+    return {
+      ...this.documents,
+      ...(this.apiCalls ? { apiCalls: this.apiCalls } : {}),
+      ...(this.closing ? {} : { inProgress: true }),
+    };
   }
 
   /**
@@ -99,7 +106,11 @@ export class CommandFrame {
     for (const document of REPORT_DOCUMENTS) {
       const file = options[document.option];
       if (file && document.placeholder) {
-        await assertWritable(file, flagOf(document.option), document.render([], renderers.documents));
+        await assertWritable(
+          file,
+          flagOf(document.option),
+          document.render([], { ...renderers.documents, inProgress: true }),
+        );
       }
     }
     return new CommandFrame(ctx, options, renderers);
@@ -123,6 +134,7 @@ export class CommandFrame {
 
   /** Write every report, print the result on stdout with --output json, stop listening for signals. */
   async close(): Promise<void> {
+    this.closing = true;
     try {
       await Promise.all(this.reporters.map((reporter) => reporter.close?.(this.reports)));
       if (this.options.output === "json") {

@@ -93,6 +93,22 @@ export interface Expected {
   note?: string;
 }
 
+/** --stuck-after: a task found waiting for capacity too long, and whether batchinf stopped the execution for it. */
+export interface Stuck {
+  state: string;
+  /** The task kind's id and the job's id. */
+  kind: string;
+  id: string;
+  status: string;
+  statusReason?: string;
+  /** How long it had waited when last seen, ms. */
+  waitedMs: number;
+  /** The warning, as the log said it. */
+  message: string;
+  /** --on-stuck stop: the execution was stopped for it. */
+  stopped: boolean;
+}
+
 /** Everything known about one execution, for the result file, JUnit and HTML. Built from the events. */
 export interface ExecutionReport {
   /** backfill: the date (YYYY-MM-DD); run/wait: undefined. */
@@ -132,6 +148,8 @@ export interface ExecutionReport {
   history?: { events: number; fetched: number; calls: number };
   /** What preflight found before the start (backfill: the same report for every date). */
   preflight?: PreflightReport;
+  /** --stuck-after: the last task found stuck (with --on-stuck stop, the reason the execution was stopped). */
+  stuck?: Stuck;
   /** --history: the medians of the last successful runs, and when this one should end. */
   expected?: Expected;
   /** What the execution used (Glue DPU-hours, Batch vCPU- and GiB-hours, state transitions), from its history. */

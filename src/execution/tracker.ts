@@ -2,7 +2,7 @@ import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { sanitizeAwsValue } from "../failure/cause.js";
 import { parseJsonObject } from "../json/parse-object.js";
 import { kindOfResource } from "../tasks/registry.js";
-import { attemptUsageOf } from "../usage/usage.js";
+import { jobDocument } from "../usage/usage.js";
 import type { Attempt, Emit, Failure, StateRun, TaskRef, TerminalStatus } from "./model.js";
 
 const EXECUTION_END: Record<string, TerminalStatus> = {
@@ -152,8 +152,9 @@ export class ExecutionTracker {
   /** The attempt's usage, read from its job document at once (the document itself is not kept). */
   private measure(open: OpenRun, document: string | undefined): void {
     const kind = kindOfResource(open.run.resource);
-    if (!kind || !open.attempt) return;
-    const usage = attemptUsageOf(kind.id, document);
+    const parsed = jobDocument(document);
+    if (!kind?.usage || !open.attempt || !parsed) return;
+    const usage = kind.usage(parsed);
     if (usage) open.attempt.usage = usage;
   }
 

@@ -105,14 +105,17 @@ export class TaskLogFollowing {
   /** `state#attempt` keys followed (or seen ended before following began), and states already told why they cannot be. */
   private readonly followed = new Set<string>();
   private readonly explained = new Set<string>();
-  private primed = false;
+  /** When following began: an attempt that ended before (attached by `wait`) is not copied. */
+  private readonly since: number;
 
   constructor(
     private readonly shared: SharedLogFollowing,
     private readonly prefix: string,
     private readonly emit: Emit,
     private readonly done: () => Promise<void>,
-  ) {}
+  ) {
+    this.since = shared.now();
+  }
 
   /** Bring the followed tasks in line with the execution's state runs (all of them, ended ones too). */
   async onPoll(runs: readonly StateRun[], now: number): Promise<void> {
@@ -125,8 +128,8 @@ export class TaskLogFollowing {
       const key = this.prefix + run.name;
       const id = `${key}#${attempt.number}`;
       const running = attempt.status === "running" && run.status === "running";
-      // Attached to an execution under way: what ended before is not copied.
-      if (!this.primed && !running) this.followed.add(id);
+      // Attached to an execution under way: what ended before following began is not copied.
+      if (!running && (attempt.endedAt ?? run.exitedAt ?? 0) < this.since) this.followed.add(id);
       if (running) open.add(key);
       if (this.followed.has(id)) continue;
       const why = follower.follow(key, attempt);
@@ -143,7 +146,6 @@ export class TaskLogFollowing {
         });
       }
     }
-    this.primed = true;
     for (const key of follower.following) {
       if (key.startsWith(this.prefix) && (!open.has(key) || ended.includes(key))) follower.stopFollowing(key);
     }
@@ -151,14 +153,16 @@ export class TaskLogFollowing {
   }
 
   /**
-   * The execution ended: its tasks (those seen in `runs` too, if they ran
-   * between two polls) are read to the end once more, within the budget and
-   * at most LAST_READS_LIMIT_MS, unless `signal` (the interrupt) cut it short;
-   * then copying stops (the shared loop stops with the last execution).
+   * Following ended. When the execution ended (`ended`), its tasks (those
+   * seen in `runs` too, if they ran between two polls) are read to the end
+   * once more, within the budget and at most LAST_READS_LIMIT_MS on the
+   * clock, unless `signal` (the interrupt) cuts it short; after a timeout, an
+   * interrupt or an error nothing more is read (the wait is bounded). Then
+   * copying stops (the shared loop stops with the last execution).
    */
-  async finish(runs: readonly StateRun[] = [], signal?: AbortSignal): Promise<void> {
+  async finish(runs: readonly StateRun[] = [], signal?: AbortSignal, ended = true): Promise<void> {
     const follower = this.shared.inner;
-    if (!signal?.aborted) {
+    if (ended && !signal?.aborted) {
       await this.onPoll(runs, this.shared.now());
       // An interrupt cuts the last reads short: the abort budget is for stopping, not for copying logs.
       const stop = () => follower.dropAll(this.prefix);

@@ -212,7 +212,12 @@ function classify(
     };
   }
   if (name === "AbortError" || deps.abortSignal?.aborted) {
-    return { kind: "warn", warning: "the task's log is not shown: reading it was interrupted" };
+    const reason = deps.abortSignal?.reason;
+    const interrupted = reason === "SIGINT" || reason === "SIGTERM";
+    return {
+      kind: "warn",
+      warning: `the task's log is not shown: reading it was ${interrupted ? "interrupted" : "cut short: CloudWatch Logs did not answer in time"}`,
+    };
   }
   // The SDK's own classification: what its retry strategy retried before giving up.
   const retried = isRetryableLater(error);

@@ -21,29 +21,24 @@ export interface Composition {
   missing: InputKey[];
 }
 
-export interface Layers {
-  ssm: SourceValues;
-  tfvars: SourceValues;
-  /** git origin, execution date: everything batchinf works out at run time. */
-  dynamic: SourceValues;
-  set: SourceValues;
-}
+/** The sources' values, lowest precedence first (see src/sources/input-sources.ts). */
+export type Layers = readonly SourceValues[];
 
 export const MAPPING_SUFFIX = "/mapping_json/mapping_json.json";
+const MAPPING_KEY = "mapping_json_S3_path";
 
 /**
- * Precedence, lowest to highest; a later source overrides an earlier one:
+ * Precedence, lowest to highest; a later layer overrides an earlier one:
  *
  *   1. schema defaults
- *   2. SSM (Terraform outputs), or --ssm-file
- *   3. tfvars.json
- *   4. dynamic values: repository, year/month/day, mapping_json_S3_path
- *   5. --set KEY=VALUE
+ *   2. each source's values, in the order of `sources` (the list in
+ *      src/sources/input-sources.ts: SSM < tfvars < git < date < --set)
+ *   3. mapping_json_S3_path, derived, just below the last (highest) layer
  *
- * This is the only merge; the order above is the order of `layers` below.
- * mapping_json_S3_path is derived from the s3_bucket_name_internal that wins
- * overall (so `--set s3_bucket_name_internal=...` moves the mapping too), yet
- * it sits at level 4, so an explicit `--set mapping_json_S3_path=` still wins.
+ * This is the only merge. mapping_json_S3_path is derived from the
+ * s3_bucket_name_internal that wins overall (so `--set
+ * s3_bucket_name_internal=...` moves the mapping too), yet it sits below the
+ * highest layer, so an explicit `--set mapping_json_S3_path=` still wins.
  */
 export function compose(sources: Layers): Composition {
   const defaults: SourceValues = new Map(
@@ -52,23 +47,16 @@ export function compose(sources: Layers): Composition {
       { value, source: "default" as SourceName, origin: "schema default" },
     ]),
   );
-  const withoutDerived: SourceValues[] = [
-    defaults,
-    sources.ssm,
-    sources.tfvars,
-    sources.dynamic,
-    sources.set,
-  ];
-  const dynamic = new Map(sources.dynamic);
-  const bucket = lastValue(withoutDerived, "s3_bucket_name_internal");
+  const derived: SourceValues = new Map();
+  const bucket = lastValue([defaults, ...sources], "s3_bucket_name_internal");
   if (typeof bucket?.value === "string" && bucket.value !== "") {
-    dynamic.set("mapping_json_S3_path", {
+    derived.set(MAPPING_KEY, {
       value: `s3://${bucket.value}${MAPPING_SUFFIX}`,
       source: "derived",
       origin: "s3://<s3_bucket_name_internal>/mapping_json/mapping_json.json",
     });
   }
-  const layers: SourceValues[] = [defaults, sources.ssm, sources.tfvars, dynamic, sources.set];
+  const layers: SourceValues[] = [defaults, ...sources.slice(0, -1), derived, ...sources.slice(-1)];
 
   const provenance: Composition["provenance"] = {};
   const overrides: Override[] = [];
@@ -97,7 +85,12 @@ export function compose(sources: Layers): Composition {
   return { input, provenance, overrides, missing };
 }
 
-function lastValue(layers: SourceValues[], key: string): Sourced | undefined {
+/** Why the composer itself could not give a key (one it derives), for the missing-key message. */
+export function derivedWhereFrom(key: InputKey): string | undefined {
+  return key === MAPPING_KEY ? "is derived from s3_bucket_name_internal, which is missing too" : undefined;
+}
+
+function lastValue(layers: readonly SourceValues[], key: string): Sourced | undefined {
   let found: Sourced | undefined;
   for (const layer of layers) found = layer.get(key) ?? found;
   return found;

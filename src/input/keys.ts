@@ -44,6 +44,18 @@ export function isInputKey(key: string): key is InputKey {
   return KEY_SET.has(key);
 }
 
+/** Keys batchinf works out at run time (git origin, execution date, the mapping path): no file holds them. */
+export const RUN_TIME_KEYS: readonly InputKey[] = [
+  "repository",
+  "year",
+  "month",
+  "day",
+  "mapping_json_S3_path",
+];
+
+/** Terraform's variables, which tfvars.json holds; its outputs (in SSM) are the other keys. */
+export const VARIABLE_KEYS: readonly InputKey[] = ["region", "use_case_name"];
+
 /**
  * Keys that may arrive through SSM beside the input but are never sent in it:
  * they steer batchinf itself.

@@ -21,8 +21,8 @@ export interface Io {
 
 /**
  * The process's streams. A stream the reader closed (`batchinf schema |
- * head -1`) is written to no more; `onClosed` decides what happens next
- * (cli.ts ends the process quietly).
+ * head -1`) is written to no more; `onClosed` is told (cli.ts lets the
+ * command carry on to its own end).
  */
 export function processIo(onClosed: (stream: "stdout" | "stderr") => void = () => {}): Io {
   const closed = { stdout: false, stderr: false };

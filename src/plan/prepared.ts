@@ -1,8 +1,9 @@
 import type { Composition } from "../input/compose.js";
 import { INPUT_KEYS } from "../input/keys.js";
-import { assertValid, describeSource, display, type PreparedInput } from "../input/prepare.js";
+import { assertValid, display, type PreparedInput } from "../input/prepare.js";
 import type { Logger } from "../io/log.js";
 import { MASK, type Secrets } from "../secrets/secrets.js";
+import { describeSource } from "../sources/types.js";
 import { formatProblem } from "../validate/format.js";
 import { maskProblem, type Problem, withoutUrlCredentials } from "../validate/problem.js";
 
@@ -72,15 +73,10 @@ function explain(prepared: PreparedInput, showSecrets: boolean, log: Logger): vo
       `  ${key.padEnd(width)}  ${display(entry, showSecrets, log.secrets)}  <- ${describeSource(entry)}${overrode ? `  (overrode ${overrode})` : ""}`,
     );
   }
-  for (const { key, origin } of prepared.unusedSsmKeys) {
-    log.info(`  not sent: ${key} from SSM ${origin} is not an input key`);
-  }
+  for (const line of prepared.explain) log.info(`  ${line}`);
   const arn = prepared.control.state_machine_arn;
   if (arn)
     log.info(
       `  control: state_machine_arn ${display(arn, showSecrets, log.secrets)} <- SSM ${arn.origin} (not sent)`,
     );
-  if (prepared.ignoredTfvars.length > 0) {
-    log.info(`  ignored tfvars variables (not input keys): ${prepared.ignoredTfvars.join(", ")}`);
-  }
 }

@@ -17,6 +17,13 @@ export interface DocumentContext {
   withoutPayloads: boolean;
   /** The AWS calls made so far, by operation. */
   apiCalls?: Record<string, number>;
+  /**
+   * Written before the command ended (the placeholder, the early write once
+   * the ARN is known): the result says "in-progress" rather than an exit code
+   * and reason the command has not reached, so a file left by a process that
+   * died midway never reads "started, exit 0".
+   */
+  inProgress?: boolean;
 }
 
 /** A document written from the reports to the file its option names. */
@@ -58,6 +65,7 @@ export const REPORT_DOCUMENTS: readonly ReportDocument[] = [
       const options = {
         ...(context.apiCalls ? { apiCalls: context.apiCalls } : {}),
         withoutPayloads: context.withoutPayloads,
+        ...(context.inProgress ? { inProgress: true } : {}),
       };
       const result = context.several
         ? backfillResultOf(reports, options)

@@ -204,6 +204,7 @@ function executionBody(view: ExecutionView, level: 2 | 3): string {
     ]);
   } else if (view.expected?.note) facts.push(["Expected end", esc(`none: ${view.expected.note}`)]);
   if (view.usage) facts.push(["Used", esc(usageText(view.usage))]);
+  if (view.stuck) facts.push(["Stuck", esc(view.stuck)]);
   if (view.consoleUrl && /^https:\/\//.test(view.consoleUrl)) {
     facts.push([
       "Console",

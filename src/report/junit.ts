@@ -101,6 +101,7 @@ function testsuite(
     ["consoleUrl", view.consoleUrl],
     ["date", view.label],
     ...usageProperties(view.usage),
+    ["stuck", view.stuck],
   ];
   const node: XmlNode = {
     [`${ATTR}name`]: view.title,

@@ -1,6 +1,6 @@
 import { toExit } from "../errors.js";
 import { exitCodeOf, exitCodeOfAll, reasonOf } from "../execution/exit-code.js";
-import type { ExecutionReport, Expected, Failure, Outcome, StateRun } from "../execution/model.js";
+import type { ExecutionReport, Expected, Failure, Outcome, StateRun, Stuck } from "../execution/model.js";
 import type { PreflightReport } from "../execution/preflight.js";
 import { roundedUsage, totalUsage, type Usage } from "../usage/usage.js";
 
@@ -19,7 +19,8 @@ export interface RunResult {
   /** started, attached, redriven or found-ended: what this run (a rerun, say) found under the name. */
   start?: ExecutionReport["start"];
   /** How batchinf ended: the exit code and a word for it. */
-  outcome: { exitCode: number; reason: string; message?: string };
+  /** No exit code while the command is still at work (reason "in-progress"). */
+  outcome: { exitCode?: number; reason: string; message?: string };
   startDate?: string;
   stopDate?: string;
   durationMs?: number;
@@ -38,6 +39,8 @@ export interface RunResult {
   history?: { events: number; fetched: number; calls: number };
   /** Each preflight check and its outcome, before the start. */
   preflight?: PreflightReport;
+  /** --stuck-after: the task found waiting for capacity, and whether the execution was stopped for it. */
+  stuck?: Stuck;
   /** --history: the medians of the last successful runs and the expected end. */
   expected?: {
     basedOn: number;
@@ -54,6 +57,8 @@ export interface ResultOptions {
   apiCalls?: Record<string, number>;
   /** `wait` cannot tell which values came from SecureStrings: it leaves input and output out. */
   withoutPayloads?: boolean;
+  /** Written before the command ended: the outcome is not known yet. */
+  inProgress?: boolean;
 }
 
 /** The result of one execution: a pure function of its report. */
@@ -67,7 +72,7 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     ...(report.alias ? { alias: report.alias } : {}),
     status: report.status,
     ...(report.start ? { start: report.start } : {}),
-    outcome: outcomeOf(report.outcome),
+    outcome: options.inProgress ? IN_PROGRESS : outcomeOf(report.outcome),
     ...(report.startedAt !== undefined ? { startDate: new Date(report.startedAt).toISOString() } : {}),
     ...(report.stoppedAt !== undefined ? { stopDate: new Date(report.stoppedAt).toISOString() } : {}),
     ...(report.startedAt !== undefined && report.stoppedAt !== undefined
@@ -89,6 +94,7 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
     ...(report.history ? { history: report.history } : {}),
     ...(report.preflight ? { preflight: report.preflight } : {}),
+    ...(report.stuck ? { stuck: report.stuck } : {}),
     ...(report.expected ? { expected: expectedOf(report.expected) } : {}),
     ...(report.usage ? { usage: roundedUsage(report.usage) } : {}),
   };
@@ -100,6 +106,8 @@ function expectedOf(expected: Expected): NonNullable<RunResult["expected"]> {
   return { ...rest, ...(endAt !== undefined ? { endDate: new Date(endAt).toISOString() } : {}) };
 }
 
+const IN_PROGRESS: RunResult["outcome"] = { reason: "in-progress" };
+
 function outcomeOf(outcome: Outcome): RunResult["outcome"] {
   return {
     exitCode: exitCodeOf(outcome),
@@ -109,7 +117,7 @@ function outcomeOf(outcome: Outcome): RunResult["outcome"] {
 }
 
 export interface BackfillResult {
-  outcome: { exitCode: number };
+  outcome: { exitCode?: number; reason?: string };
   totals: Record<string, number>;
   /** Every date's usage added up. */
   usage?: Usage;
@@ -128,7 +136,9 @@ export function backfillResultOf(
   for (const report of reports) totals[report.status] = (totals[report.status] ?? 0) + 1;
   const usage = totalUsage(reports.map((report) => report.usage));
   return {
-    outcome: { exitCode: exitCodeOfAll(reports.map((report) => report.outcome)) },
+    outcome: options.inProgress
+      ? IN_PROGRESS
+      : { exitCode: exitCodeOfAll(reports.map((report) => report.outcome)) },
     totals,
     results: reports.map(({ preflight: _once, ...report }) =>
       resultOf(report, { ...options, apiCalls: undefined }),

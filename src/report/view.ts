@@ -105,6 +105,8 @@ export interface ExecutionView {
   usage?: Usage;
   /** --history: the last successful runs' medians and the expected end. */
   expected?: Expected;
+  /** --stuck-after: the warning about a task waiting for capacity (and whether it stopped the run). */
+  stuck?: string;
 }
 
 export interface ViewOptions {
@@ -165,6 +167,8 @@ function executionView(report: ExecutionReport, now: number): ExecutionView {
   if (failingRun) view.failingStep = failingRun.name;
   if (report.usage) view.usage = report.usage;
   if (report.expected) view.expected = report.expected;
+  if (report.stuck)
+    view.stuck = `${report.stuck.message}${report.stuck.stopped ? " The execution was stopped (--on-stuck stop)." : ""}`;
   return view;
 }
 

@@ -134,12 +134,31 @@ export function cleanCredentialUrlsInText(text: string): string {
   let cursor = 0;
   for (const { start, end } of urls) {
     const url = text.slice(start, end);
-    const cleaned = cleanUrlParts(url);
-    out +=
-      text.slice(cursor, start) + (cleaned.credentials.length > 0 || hasUserInfo(url) ? cleaned.url : url);
+    let shown = url;
+    if (hasUserInfo(url)) shown = cleanUrlParts(url).url;
+    else if (namesCredentialParam(url)) {
+      const cleaned = cleanUrlParts(url);
+      if (cleaned.credentials.length > 0) shown = cleaned.url;
+    }
+    out += text.slice(cursor, start) + shown;
     cursor = end;
   }
   return out + text.slice(cursor);
+}
+
+/**
+ * Whether a parameter of the query or the fragment has a credential's name,
+ * read as URLSearchParams reads names. Most URLs in text (console links, S3
+ * URIs) have none: they are kept without the parser's cost, since every
+ * printed line passes here.
+ */
+function namesCredentialParam(url: string): boolean {
+  const query = url.search(/[?#]/);
+  if (query === -1) return false;
+  return url
+    .slice(query + 1)
+    .split(/[&#?]/)
+    .some((pair) => isCredentialParam(decodeSafely((pair.split("=", 1)[0] ?? "").replaceAll("+", " "))));
 }
 
 /** `scheme://user@` or `scheme://user:password@` before the path. */
@@ -153,6 +172,9 @@ function hasUserInfo(url: string): boolean {
 export function credentialsInText(text: string): string[] {
   return findUrls(text).flatMap(({ start, end }) => cleanUrlParts(text.slice(start, end)).credentials);
 }
+
+/** What ends a URL in text (see findUrls); one regex search instead of a test per character. */
+const URL_END = /[\s"<>`\\]/g;
 
 const WHOLE_URL = /^[a-z][a-z0-9+.-]*:\/\/\S*$/i;
 
@@ -178,7 +200,8 @@ function findUrls(text: string): Array<{ start: number; end: number }> {
     let end = sep + 3;
     // `'` is legal inside a URL (a password may hold one), so only spaces, `"`, `<`, `>`, backticks and
     // backslashes (a JSON escape in text: `\"`, `\n`) end it...
-    while (end < text.length && !/[\s"<>`\\]/.test(text[end] ?? "")) end++;
+    URL_END.lastIndex = end;
+    end = URL_END.exec(text)?.index ?? text.length;
     // ...and so does the next URL: `https://a@x/p,https://b@y/q` is two.
     const next = text.indexOf("://", sep + 3);
     if (next !== -1 && next < end) {

@@ -5,6 +5,7 @@ import { calendarDay } from "../calendar.js";
 import { flagOf } from "../cli-options.js";
 import { InputError } from "../errors.js";
 import { optionValue } from "../io/one-line.js";
+import type { Source } from "./source.js";
 import type { SourceValues } from "./types.js";
 
 dayjs.extend(utc);
@@ -47,6 +48,12 @@ export function executionDate(options: {
     ["day", { value: date.day, source: "clock", origin }],
   ]);
   return { date, values };
+}
+
+/** The execution date as a source: year, month, day; `date` names the execution. Checked when built. */
+export function clockSource(options: Parameters<typeof executionDate>[0]): Source & { date: ExecutionDate } {
+  const { date, values } = executionDate(options);
+  return { name: "clock", date, read: async () => ({ values }) };
 }
 
 export function parseDate(text: string, label = "--date"): ExecutionDate {

@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { simpleGit } from "simple-git";
 import { cleanUrlsInText } from "../secrets/url.js";
 import { credentialsIn, parseRepositoryUrl } from "./git-url.js";
+import type { Source } from "./source.js";
 import type { SourceValues } from "./types.js";
 
 export interface RepositorySource {
@@ -12,6 +13,37 @@ export interface RepositorySource {
   secrets: string[];
   /** Where the URL came from and its credential-free form, for the log. */
   note?: string;
+}
+
+/**
+ * The git origin as a source: `repository`, the credentials of the URL it
+ * came from registered as it is read, and why none was usable.
+ */
+export function gitSource(repoDir: string, gitUrlEnv: string | undefined): Source {
+  return {
+    name: "git",
+    async read({ secrets }) {
+      const repository = await readRepository(repoDir, gitUrlEnv);
+      for (const credential of repository.secrets) secrets.addCredential(credential);
+      return {
+        values: repository.values,
+        notes: repository.note ? [{ level: "debug", text: `repository from ${repository.note}` }] : [],
+        ...(repository.unavailable
+          ? {
+              unavailable: {
+                keys: ["repository"],
+                what: "no usable git origin",
+                why: repository.unavailable,
+              },
+            }
+          : {}),
+      };
+    },
+    whereFrom: (key, reading) =>
+      key === "repository"
+        ? `comes from the git origin of --repo-dir ${repoDir} or $GIT_URL, but ${reading.unavailable?.why ?? "neither gave one"}`
+        : undefined,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
-import { isInputKey } from "../input/keys.js";
+import { isInputKey, RUN_TIME_KEYS } from "../input/keys.js";
 import { readJsonObjectFile } from "./json-file.js";
+import type { Source } from "./source.js";
 import type { SourceValues } from "./types.js";
 
 export interface Tfvars {
@@ -26,4 +27,21 @@ export async function readTfvars(file: string, name = "--tfvars"): Promise<Tfvar
     else ignored.push(key);
   }
   return { values, ignored };
+}
+
+/** tfvars.json as a source: its input keys; the variables it ignores, for --explain. */
+export function tfvarsSource(file: string, name = "--tfvars"): Source {
+  return {
+    name: "tfvars.json",
+    async read() {
+      const { values, ignored } = await readTfvars(file, name);
+      return {
+        values,
+        explain:
+          ignored.length > 0 ? [`ignored tfvars variables (not input keys): ${ignored.join(", ")}`] : [],
+      };
+    },
+    // Any key may be set here, except what batchinf works out at run time.
+    whereFrom: (key) => (RUN_TIME_KEYS.includes(key) ? undefined : `set it in ${file}`),
+  };
 }

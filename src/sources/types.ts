@@ -15,3 +15,15 @@ export interface Sourced {
 
 /** One source's contribution: key -> value with provenance. */
 export type SourceValues = Map<string, Sourced>;
+
+/** A value's source as messages name it: `SSM /mlops/dcp/dq_table`, the file, the flag. */
+export function describeSource(sourced: Sourced): string {
+  switch (sourced.source) {
+    case "default":
+      return "the schema default";
+    case "ssm":
+      return `SSM ${sourced.origin}`;
+    default:
+      return sourced.origin;
+  }
+}

@@ -1,6 +1,7 @@
+import { batchUsageOf } from "../usage/usage.js";
 import { batchPreflight } from "./batch-preflight.js";
 import { dropUndefined, int, isRecord, str } from "./fields.js";
-import { integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
+import { DESCRIBE_JOBS, integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { TaskFailure } from "./types.js";
 
@@ -48,6 +49,8 @@ const JOB_ENDED = new Set(["SUCCEEDED", "FAILED"]);
 
 export const batch: TaskKind<BatchJobCause> = {
   id: "batch",
+  waiting: { statuses: ["RUNNABLE"], readBy: DESCRIBE_JOBS },
+  usage: batchUsageOf,
   labels: { step: "Batch job", task: "Batch job", failureTitle: "The failed Batch job" },
   preflight: batchPreflight,
 

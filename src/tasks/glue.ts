@@ -1,6 +1,7 @@
+import { glueUsageOf } from "../usage/usage.js";
 import { dropUndefined, isRecord, str } from "./fields.js";
 import { gluePreflight } from "./glue-preflight.js";
-import { integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
+import { GET_JOB_RUN, integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { LogSource, TaskFailure } from "./types.js";
 
@@ -32,6 +33,8 @@ const RESOURCE = /^arn:aws[a-z-]*:states:::glue:startJobRun(\.sync(:2)?|\.waitFo
 
 export const glue: TaskKind<GlueRunCause> = {
   id: "glue",
+  waiting: { statuses: ["WAITING", "STARTING"], readBy: GET_JOB_RUN },
+  usage: glueUsageOf,
   labels: { step: "Glue job", task: "Glue job run", failureTitle: "The failed Glue job run" },
   preflight: gluePreflight,
 

@@ -3,6 +3,7 @@ import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogsModule } from "../aws/load-logs.js";
 import type { PreflightCalls } from "../aws/preflight-calls.js";
 import type { KindPreflight } from "../execution/preflight.js";
+import type { AttemptUsage } from "../usage/usage.js";
 import type { AttemptFacts, LogSource, TaskFailure, TaskRef } from "./types.js";
 
 /**
@@ -56,14 +57,27 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
    * actions the state machine's role needs on them.
    */
   readonly preflight: KindPreflight<PreflightCalls>;
+  /**
+   * --stuck-after: how this kind's work can wait for capacity instead of
+   * running: the statuses that mean it (Batch RUNNABLE, Glue WAITING/STARTING)
+   * and the API that reports them; a kind that cannot be stuck leaves it out.
+   */
+  readonly waiting?: WaitingStatuses;
+  /** What one attempt used, from the job document its `.sync` integration put in the history (TaskSucceeded's output, a failure's cause). */
+  usage?(document: Record<string, unknown>): AttemptUsage | undefined;
   /** How long the work behind `resource` usually runs, for the poll schedule (most kinds: `integrationPollHint`). */
   pollHint(resource: string): PollHint;
+}
 
-  // Room for what builds on this interface next, one member each (not declared
-  // until their issues settle the shapes):
-  // - issue 18, watching: how a running attempt can be stuck (Batch RUNNABLE,
-  //   Glue WAITING/STARTING, read with DescribeJobs/GetJobRun), and what it
-  //   used, from its `.sync` output (DPU-seconds, vCPU and memory hours).
+/** The calls that read a waiting task's status (--stuck-after). */
+export const DESCRIBE_JOBS = "batch:DescribeJobs";
+export const GET_JOB_RUN = "glue:GetJobRun";
+
+/** How a kind's work is seen waiting for capacity (--stuck-after). */
+export interface WaitingStatuses {
+  statuses: readonly string[];
+  /** The call that reads the status: DescribeJobs (100 ids a call) or GetJobRun (one run a call). */
+  readBy: typeof DESCRIBE_JOBS | typeof GET_JOB_RUN;
 }
 
 /**

@@ -32,34 +32,29 @@ export interface Cost {
   parts: Record<string, number>;
 }
 
-/**
- * The usage in one `.sync` job document: a Glue `JobRun` (TaskSucceeded's
- * output, or the cause of a failed run) or a Batch `JobDetail`. The resource
- * type decides which shape to look for; anything else (a Lambda's payload,
- * StartJobRun's bare answer) gives nothing.
- */
-export function attemptUsageOf(
-  /** A task kind's id (src/tasks/registry.ts). */
-  kind: string,
-  document: string | undefined,
-): AttemptUsage | undefined {
-  if (!document) return undefined;
-  let parsed: unknown;
+/** A job document (TaskSucceeded's output, a failure's cause) as an object; anything else is undefined. */
+export function jobDocument(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text) return undefined;
   try {
-    parsed = JSON.parse(document);
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
-  if (!isRecord(parsed)) return undefined;
-  if (kind === "glue" && looksLikeGlueRun(parsed)) {
-    const glue = glueRunUsage(parsed);
-    return glue ? { glueDpuHours: glue.dpuHours, glueBasis: glue.basis } : undefined;
-  }
-  if (kind === "batch" && looksLikeBatchJob(parsed)) {
-    const batch = batchJobUsage(parsed);
-    return batch ? { batchVcpuHours: batch.vcpuHours, batchGibHours: batch.gibHours } : undefined;
-  }
-  return undefined;
+}
+
+/** The Glue kind's usage: a `JobRun` (StartJobRun's bare answer, `{JobRunId}`, gives nothing). */
+export function glueUsageOf(document: Record<string, unknown>): AttemptUsage | undefined {
+  if (!looksLikeGlueRun(document)) return undefined;
+  const glue = glueRunUsage(document);
+  return glue ? { glueDpuHours: glue.dpuHours, glueBasis: glue.basis } : undefined;
+}
+
+/** The Batch kind's usage: a `JobDetail` (SubmitJob's answer gives nothing). */
+export function batchUsageOf(document: Record<string, unknown>): AttemptUsage | undefined {
+  if (!looksLikeBatchJob(document)) return undefined;
+  const batch = batchJobUsage(document);
+  return batch ? { batchVcpuHours: batch.vcpuHours, batchGibHours: batch.gibHours } : undefined;
 }
 
 export function emptyUsage(stateTransitions = 0): Usage {

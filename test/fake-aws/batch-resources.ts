@@ -43,6 +43,12 @@ export class BatchResources {
   putJobQueue(queue: FakeJobQueue): void {
     this.queues.set(queue.name, queue);
   }
+  hasJobQueue(name: string): boolean {
+    return this.queues.has(name);
+  }
+  hasJobDefinition(name: string): boolean {
+    return this.definitions.has(name);
+  }
   deleteJobQueue(name: string): void {
     this.queues.delete(name);
   }
@@ -96,6 +102,7 @@ export class BatchResources {
       status: q.status ?? "VALID",
       ...(q.statusReason ? { statusReason: q.statusReason } : {}),
       priority: 1,
+      jobStateTimeLimitActions: [],
       computeEnvironmentOrder: q.computeEnvironments.map((name, order) => ({
         order: order + 1,
         computeEnvironment: this.arn("compute-environment", name),

@@ -10,7 +10,7 @@
 // SUCCEEDED or FAILED; an execution that ends first (stopped, timed out) takes
 // its running job down with it, FAILED.
 
-import { BatchResources } from "./batch-resources.js";
+import { BatchResources, type FakeComputeEnvironment, type FakeJobQueue } from "./batch-resources.js";
 import { BATCH_SYNC_RESOURCE, type ExecutionView, type SfnService, submittedTaskOf } from "./sfn.js";
 import { AwsFault, type Clock, type RestJsonService, type ServiceContext } from "./types.js";
 
@@ -39,6 +39,9 @@ export interface FakeBatchJob {
   /** Infinity while nothing in the timeline ends it. */
   endedAt: number;
   succeeded: boolean;
+  /** holdRunnable: RUNNABLE until this time, and why. */
+  heldUntil?: number;
+  runnableReason?: string;
 }
 
 export interface BatchService extends RestJsonService {
@@ -57,6 +60,17 @@ export interface BatchService extends RestJsonService {
   setStartupMs(ms: number): void;
   /** Job queues, compute environments and job definitions (DescribeJobQueues and its kin). */
   readonly resources: BatchResources;
+  /**
+   * Jobs of this state stay RUNNABLE (with this status reason, if any) for
+   * `ms` after submission before they start: a queue with no capacity. The
+   * execution's own timeline is unchanged; script the state's durationMs to
+   * cover the wait.
+   */
+  holdRunnable(state: string, ms: number, statusReason?: string): void;
+  /** A job queue DescribeJobQueues knows (by name or ARN). */
+  addJobQueue(queue: FakeJobQueue): void;
+  /** A compute environment DescribeComputeEnvironments knows (by name or ARN). */
+  addComputeEnvironment(environment: FakeComputeEnvironment): void;
 }
 
 export function createBatchService(options: BatchServiceOptions): BatchService {
@@ -82,6 +96,7 @@ class FakeBatch implements BatchService {
     "POST /v1/describejobdefinitions": "DescribeJobDefinitions",
   };
   readonly resources: BatchResources;
+  private readonly held = new Map<string, { ms: number; statusReason?: string }>();
   private readonly logGroups = new Map<string, string>();
   private readonly logDrivers = new Map<string, string>();
   private startupMs: number;
@@ -103,16 +118,44 @@ class FakeBatch implements BatchService {
     this.startupMs = ms;
   }
 
+  holdRunnable(state: string, ms: number, statusReason?: string): void {
+    this.held.set(state, { ms, ...(statusReason ? { statusReason } : {}) });
+  }
+
+  addJobQueue(queue: FakeJobQueue): void {
+    this.resources.putJobQueue(queue);
+  }
+
+  addComputeEnvironment(environment: FakeComputeEnvironment): void {
+    this.resources.putComputeEnvironment(environment);
+  }
+
   jobs(): FakeBatchJob[] {
     return this.options.sfn
       .executions(Number.POSITIVE_INFINITY)
-      .flatMap((view) => batchJobsOf(view, this.startupMs));
+      .flatMap((view) => batchJobsOf(view, this.startupMs))
+      .map((job) => {
+        const held = this.held.get(job.state);
+        if (!held) return job;
+        // RUNNABLE from a second after submission until the hold ends, then STARTING for a second.
+        const runningAt = Math.min(job.endedAt, job.submittedAt + held.ms + 1_000);
+        return {
+          ...job,
+          runningAt,
+          heldUntil: job.submittedAt + held.ms,
+          ...(held.statusReason ? { runnableReason: held.statusReason } : {}),
+        };
+      });
   }
 
   statusOf(job: FakeBatchJob, now: number): string | undefined {
     if (now < job.submittedAt) return undefined;
     if (now >= job.endedAt) return job.succeeded ? "SUCCEEDED" : "FAILED";
     if (now >= job.runningAt) return "RUNNING";
+    if (job.heldUntil !== undefined) {
+      if (now < job.submittedAt + 1_000) return "SUBMITTED";
+      return now < job.heldUntil ? "RUNNABLE" : "STARTING";
+    }
     const third = (job.runningAt - job.submittedAt) / 3;
     if (now < job.submittedAt + third) return "SUBMITTED";
     return now < job.submittedAt + 2 * third ? "RUNNABLE" : "STARTING";
@@ -173,6 +216,7 @@ class FakeBatch implements BatchService {
       status,
       createdAt: job.submittedAt,
       ...(status === "RUNNING" || ended ? { startedAt: job.runningAt } : {}),
+      ...(status === "RUNNABLE" && job.runnableReason ? { statusReason: job.runnableReason } : {}),
       ...(ended
         ? {
             stoppedAt: job.endedAt,

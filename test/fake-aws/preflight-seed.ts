@@ -230,10 +230,12 @@ export function provisionTasks(
     } else if (resource.includes(":batch:submitJob") && batch) {
       const queue = text("JobQueue")?.replace(/^.*job-queue\//, "");
       const definition = text("JobDefinition")?.replace(/^.*job-definition\//, "");
-      if (queue)
+      // What a test set up already (a queue without capacity, say) stays as it is.
+      if (queue && !batch.resources.hasJobQueue(queue))
         batch.resources.putJobQueue({ name: queue, computeEnvironments: [SEED_COMPUTE_ENVIRONMENT] });
       const [name, revision] = definition?.split(":") ?? [];
-      if (name) batch.resources.registerJobDefinition(name, Number(revision ?? "1") || 1);
+      if (name && !batch.resources.hasJobDefinition(name))
+        batch.resources.registerJobDefinition(name, Number(revision ?? "1") || 1);
     }
   }
 }

@@ -1,7 +1,7 @@
-import { InputError } from "../errors.js";
-import { type ControlKey, isControlKey, isInputKey } from "../input/keys.js";
-import { parseJsonObject } from "../json/parse-object.js";
-import type { Sourced, SourceValues } from "./types.js";
+import { InputError } from "../../errors.js";
+import { type ControlKey, isControlKey, isInputKey } from "../../input/keys.js";
+import { parseJsonObject } from "../../json/parse-object.js";
+import type { Sourced, SourceValues } from "../types.js";
 
 /** One parameter as read from Parameter Store (or a snapshot file). */
 export interface RawParameter {
