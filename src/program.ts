@@ -10,6 +10,7 @@ import {
   optionsFor,
 } from "./cli-options.js";
 import type { CommandContext } from "./commands/context.js";
+import { assertStopTarget } from "./commands/stop-target.js";
 import { ExitCode, InputError, toExit } from "./errors.js";
 import { type Io, Logger } from "./io/log.js";
 import { Secrets } from "./secrets/secrets.js";
@@ -148,7 +149,10 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
     "stop",
     "Stops the execution once, with $BUILD_URL in the cause (the Jenkinsfile's post { aborted } fallback). An execution that already ended is reported, exit 0.",
     "stop an execution (by ARN or from --result-file)",
-    async (args, options, ctx) => (await import("./commands/stop.js")).stopCommand(args, options, ctx),
+    async (args, options, ctx) => {
+      assertStopTarget(args, options); // Before the command and the SDK load.
+      return (await import("./commands/stop.js")).stopCommand(args, options, ctx);
+    },
     "[execution-arn]",
   );
   add(

@@ -269,3 +269,25 @@ describe("a reader that goes away (`run 2>&1 | head -3`)", () => {
     });
   });
 });
+
+describe("--assume-role in the built binary, on the wall clock the SDK keeps", () => {
+  it("sessions that reach the renewal window within a second are renewed, one AssumeRole each, and no call is refused", async () => {
+    const role = "arn:aws:iam::731580992380:role/batchinf-long-wait";
+    world.sts.allowAssume(role);
+    // 301 s sessions: inside the SDK's 5-minute window one second after they are handed out.
+    world.sts.setSessionSeconds(301);
+    const before = world.sts.assumed.length;
+    world.sfn.queueScript(STATE_MACHINE_ARN, pipelineSucceeds({ glueMs: 600, batchMs: 600 }));
+    try {
+      const result = await spawnRun(["--assume-role", role], () => undefined);
+      expect(result.code, result.stderr).toBe(0);
+      const assumes = world.fake.callsTo("AssumeRole");
+      expect(assumes.length).toBeGreaterThanOrEqual(3);
+      expect(assumes.length).toBe(world.sts.assumed.length - before);
+      expect(world.fake.calls.filter((call) => call.errorCode === "ExpiredTokenException")).toEqual([]);
+      expect(resultFile(result.cwd).apiCalls.AssumeRole).toBe(assumes.length);
+    } finally {
+      world.sts.setSessionSeconds(undefined);
+    }
+  });
+});

@@ -562,16 +562,19 @@ describe("the result file while the command is at work", () => {
   it("says in-progress, with no exit code, until the end (it said 'started', exit 0, to whoever read it midway)", async () => {
     world.sfn.queueScript(setUp(), pipelineSucceeds(MINUTES));
     const cwd = seedWorkspace();
-    let midway: { status?: string; executionArn?: string; outcome?: Record<string, unknown> } | undefined;
+    type Snapshot = { status?: string; executionArn?: string; outcome?: Record<string, unknown> };
+    // Every read while it polls (the early write lands when the disk allows: the placeholder, then the ARN).
+    const snapshots: Snapshot[] = [];
     world.onSleep = () => {
-      if (midway === undefined && world.fake.callsTo("GetExecutionHistory").length >= 2)
-        midway = resultFile(cwd);
+      if (world.fake.callsTo("GetExecutionHistory").length >= 1) snapshots.push(resultFile(cwd));
     };
     const result = await run([], { cwd });
     expect(result.code, result.stderr).toBe(0);
-    expect(midway).toMatchObject({ status: "RUNNING", outcome: { reason: "in-progress" } });
-    expect(midway?.executionArn).toMatch(/:execution:/);
-    expect(midway?.outcome).not.toHaveProperty("exitCode");
+    expect(snapshots.length).toBeGreaterThan(0);
+    for (const snapshot of snapshots) expect(snapshot.outcome).toEqual({ reason: "in-progress" });
+    const named = snapshots.filter((snapshot) => snapshot.executionArn);
+    expect(named.length).toBeGreaterThan(0);
+    for (const snapshot of named) expect(["STARTING", "RUNNING"]).toContain(snapshot.status);
     expect(resultFile(cwd)).toMatchObject({
       status: "SUCCEEDED",
       outcome: { exitCode: 0, reason: "succeeded" },

@@ -53,6 +53,38 @@ function render(args: string[]) {
 }
 
 describe("secrets cut or quoted before masking", () => {
+  it("a multi-line SecureString a task prints is masked line by line: each log event is one of its lines (review)", async () => {
+    machine();
+    const secret = `Qa"b\\c%&/\r\nd%e&f/g é日本😀 h'<>+ zW\n  -----END KEY-----`;
+    world.ssm.putParameter({ name: `${SSM_PATH}db_password`, value: secret, type: "SecureString" });
+    world.sfn.queueScript(
+      world.stateMachineArn,
+      pipelineFailsAt(
+        { state: "PrepareFeatures", error: "States.TaskFailed", cause: "", causeFor: glueCauseFor("boom") },
+        MINUTES,
+      ),
+    );
+    world.onSleep = () => {
+      const execution = world.sfn.executions().at(-1);
+      if (!execution || world.fake.callsTo("GetExecutionHistory").length < 1) return;
+      world.onSleep = undefined;
+      // CloudWatch Logs keeps one event a line: the secret arrives cut at its line breaks.
+      seedTaskLog(world.logs, world.sfn, execution.executionArn, "PrepareFeatures", {
+        lines: secret.split(/\r?\n/).map((line) => `key ${line}`),
+      });
+    };
+    const cwd = seedWorkspace();
+    const { files, flags } = reportFiles(cwd);
+    const result = await runFast(world, ["run", "--follow-logs", "--output", "json", ...flags], { cwd });
+    expect(result.code, result.stderr).toBe(1);
+    const outputs = [result.stderr, result.stdout, ...files.map((file) => readFileSync(file, "utf8"))];
+    for (const output of outputs) {
+      for (const line of secret.split(/\r?\n/)) expect(output).not.toContain(line.trim());
+      expect(leaks(output, secret)).toEqual([]);
+    }
+    expect(result.stderr).toContain("key ****");
+  });
+
   it("a SecureString longer than the 200-character quote, inside another key's --set value, is masked before the cut", async () => {
     const secret = `${"zq".repeat(60)}_${"k".repeat(120)}`;
     world.ssm.putParameter({ name: `${SSM_PATH}db_password`, value: secret, type: "SecureString" });

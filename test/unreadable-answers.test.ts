@@ -74,6 +74,8 @@ describe("batchinf says it in one plain sentence, exit 3", () => {
     world.fake.faults.add({ kind: "htmlPage", operation: "GetExecutionHistory", every: 1, count: 6 });
     const weathered = await runFast(world, ["run"]);
     expect(weathered.code, weathered.stderr).toBe(0);
-    expect(weathered.stderr).toMatch(/warning: polling failed \(SyntaxError\); trying again/);
+    expect(weathered.stderr).toMatch(
+      /warning: polling failed \(an answer that is not the service's JSON or XML, HTTP 502\); trying again/,
+    );
   });
 });

@@ -87,7 +87,13 @@ export function isRetryableLater(error: unknown): boolean {
 }
 
 export function awsErrorName(error: unknown): string {
-  return (error as { name?: string } | undefined)?.name ?? String(error);
+  const e = error as (SdkError & { $response?: unknown }) | undefined;
+  // The SDK names an answer it could not parse "SyntaxError": say what it was.
+  if (e && typeof e === "object" && isUnreadableAnswer(e)) {
+    const status = e.$metadata?.httpStatusCode;
+    return `an answer that is not the service's JSON or XML${status !== undefined ? `, HTTP ${status}` : ""}`;
+  }
+  return e?.name ?? String(error);
 }
 
 /**

@@ -10,6 +10,7 @@ import { type StopOutcome, stopWithin } from "../execution/stop.js";
 import { maskedJson } from "../secrets/masked-json.js";
 import type { CommandContext } from "./context.js";
 import { realSleep } from "./frame.js";
+import { assertStopTarget } from "./stop-target.js";
 
 export type StopOptions = OptionsOf<"stop">;
 
@@ -26,14 +27,7 @@ export async function stopCommand(
   options: StopOptions,
   ctx: CommandContext,
 ): Promise<number> {
-  if (args[0] !== undefined && options.resultFile !== undefined) {
-    throw new InputError("Give the execution ARN or --result-file FILE, not both.");
-  }
-  if (args[0] === undefined && options.resultFile === undefined) {
-    throw new InputError(
-      "Name the execution to stop: batchinf stop ARN, or batchinf stop --result-file FILE.",
-    );
-  }
+  assertStopTarget(args, options);
   const named: Named[] =
     args[0] !== undefined
       ? [{ arn: args[0], possiblyStarted: false }]

@@ -120,9 +120,16 @@ export class Secrets {
   }
 
   private remember(value: string): void {
-    if (value.length < MIN_FREE_TEXT_SECRET || this.values.has(value)) return;
-    this.values.add(value);
-    this.matcher = undefined;
+    // Text reaches us a line at a time (a CloudWatch Logs event, an error
+    // message's line): a secret that spans lines arrives cut at its breaks,
+    // so each of its lines is a secret of its own.
+    const lines = value.split(/\r\n|\r|\n|\u2028|\u2029/);
+    const parts = lines.length > 1 ? [value, ...lines.map((line) => line.trim())] : [value];
+    for (const part of parts) {
+      if (part.length < MIN_FREE_TEXT_SECRET || this.values.has(part)) continue;
+      this.values.add(part);
+      this.matcher = undefined;
+    }
   }
 }
 
