@@ -45,6 +45,14 @@ describe("ExecutionWatch", () => {
     expect(report.expected).toMatchObject({ basedOn: 10, states: { A: 600_000 } });
     expect(report.expected?.endAt).toBeUndefined();
   });
+  it("gives the poll schedule each state's median and the expected end once read", async () => {
+    const watch = new KnownHistory(PAST).forExecution(() => undefined);
+    expect(watch.expectations()).toBeUndefined();
+    watch.onEvent({ type: "started", at: 0, executionArn: ARN, name: "run-1", startedAt: 1_000 });
+    watch.onPoll([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(watch.expectations()).toEqual({ medians: new Map([["A", 600_000]]), expectedEnd: 3_601_000 });
+  });
   it("a read that failed: one warning, no estimate, never fatal", async () => {
     const error = Object.assign(new Error("User is not authorized to perform: states:ListExecutions"), {
       name: "AccessDeniedException",

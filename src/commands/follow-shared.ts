@@ -151,6 +151,9 @@ export function serviceDeps(setup: {
         ...(setup.account ? { account: setup.account } : {}),
       }),
     ...(setup.prices ? { prices: setup.prices } : {}),
+    // Not given to the poll schedule yet: with the medians its denser polls near expected
+    // ends cost 1,255 calls against 1,094 on a 6-hour run (+14.7%), past the 10% this
+    // issue allows. watch.expectations() is ready for it once the two are tuned together.
     onPoll: async (tracker) => {
       watch?.onPoll(tracker.running());
       await stuck.onPoll(tracker.running());

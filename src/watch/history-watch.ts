@@ -2,6 +2,7 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import { ApiBudget } from "../aws/api-budget.js";
 import { formatDuration } from "../duration.js";
 import type { Emit, ExecutionEvent, Expected, StateRun } from "../execution/model.js";
+import type { Expectations } from "../execution/poll-schedule.js";
 import type { Sleep } from "../io/sleep.js";
 import { MIN_RUNS, type PastRuns, slowAfter } from "./medians.js";
 import { readPastRuns } from "./past-runs.js";
@@ -133,6 +134,16 @@ export class ExecutionWatch {
         message: `${run.name} has run ${formatDuration(ranMs)}, more than twice its median ${formatDuration(medianMs)} (of the last ${runs(past.runs)}) and 5 minutes more; still waiting.`,
       });
     }
+  }
+
+  /** For the poll schedule (src/execution/poll-schedule.ts): each state's median and the expected end, once read. */
+  expectations(): Expectations | undefined {
+    if (!this.past) return undefined;
+    const endAt = this.expected().endAt;
+    return {
+      medians: new Map(Object.entries(this.past.states)),
+      ...(endAt !== undefined ? { expectedEnd: endAt } : {}),
+    };
   }
 
   /** Following ended (once, whichever way): the read is not needed for this execution any more. */
