@@ -216,7 +216,8 @@ describe("limits on input", () => {
     [
       "nested deeper than 100",
       (dir: string) => file(dir, `{"a":${"[".repeat(200)}${"]".repeat(200)}}`),
-      /deeper than 100/,
+      // What to do, not "Pass --tfvars FILE." (review): the file was given; it is the wrong one.
+      /deeper than 100 levels; --tfvars must hold a JSON object of Terraform variables: check it names the right file\.$/m,
     ],
     ["a device", () => "/dev/zero", /it is a device/],
   ])(

@@ -36,7 +36,8 @@ export async function readJsonObjectFile(
   const depth = nestingDepth(text);
   if (depth > MAX_JSON_DEPTH) {
     throw new InputError(
-      `${describe.name} ${shown} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels; ${describe.fix}`,
+      // The file was found and read: "Pass --tfvars FILE." (describe.fix) would not help; it is the wrong file.
+      `${describe.name} ${shown} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels; ${describe.name} must hold a JSON object of ${describe.holds}: check it names the right file.`,
     );
   }
   let parsed: unknown;
