@@ -13,7 +13,14 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runProgram } from "../src/program.js";
 import type { RunResult } from "../src/report/result.js";
-import { createSfnService, createSsmService, type FakeAws, startFakeAws } from "../test/fake-aws/index.js";
+import {
+  createPreflightServices,
+  createSfnService,
+  createSsmService,
+  type FakeAws,
+  seedPipelineResources,
+  startFakeAws,
+} from "../test/fake-aws/index.js";
 import { SSM_PATH, seedParameterStore } from "../test/fake-aws/seed.js";
 import type { ExecutionScript } from "../test/fake-aws/sfn.js";
 import { pipelineStates, pipelineSucceeds } from "../test/fake-aws/sfn-scenarios.js";
@@ -39,7 +46,10 @@ async function world(clock?: { now(): number }) {
     ...(clock ? { clock } : {}),
   });
   seedParameterStore(ssm);
-  const fake = await startFakeAws({ services: [ssm, sfn], ...(clock ? { clock } : {}) });
+  // What run's preflight reads (Glue, S3, IAM...), holding the pipeline's resources.
+  const preflight = createPreflightServices();
+  seedPipelineResources(preflight, undefined, ssm);
+  const fake = await startFakeAws({ services: [ssm, sfn, ...preflight.all], ...(clock ? { clock } : {}) });
   return { fake, sfn };
 }
 

@@ -67,7 +67,8 @@ if (!existsSync(AJV_CLI)) throw new Error("ajv-cli is not installed; run npm ci"
 
 const { register } = await import("tsx/esm/api");
 register();
-const { startFakeAws, createSsmService, createSfnService } = await import("../test/fake-aws/index.ts");
+const { startFakeAws, createSsmService, createSfnService, createPreflightServices, seedPipelineResources } =
+  await import("../test/fake-aws/index.ts");
 const { pipelineSucceeds } = await import("../test/fake-aws/sfn-scenarios.ts");
 const { seedWorkspace, seedSample } = await import("../test/helpers/seed.ts");
 
@@ -115,7 +116,10 @@ const seedSsm = JSON.parse(readFileSync(join(ROOT, "fixtures/seed/ssm.json"), "u
 for (const [key, value] of Object.entries(seedSsm)) ssm.putParameter({ name: `/mlops/dcp/${key}`, value });
 const sfn = createSfnService({ accountId: "731580992380", region: "ap-south-1" });
 sfn.addStateMachine({ name: "batch-inference-DCP", script: pipelineSucceeds({ glueMs: 100, batchMs: 200 }) });
-const fake = await startFakeAws({ services: [ssm, sfn] });
+// What run's preflight reads (Glue, S3, IAM...), holding the pipeline's resources.
+const preflight = createPreflightServices();
+seedPipelineResources(preflight, undefined, ssm);
+const fake = await startFakeAws({ services: [ssm, sfn, ...preflight.all] });
 
 const baseEnv = {
   PATH: process.env.PATH ?? "/usr/bin:/bin",

@@ -9,6 +9,9 @@
 //   dist/batchinf-logs.mjs the CloudWatch Logs client (and the Batch one, for
 //                          --follow-logs of a running Batch job), loaded only
 //                          when a log is read (a failed task's tail, --follow-logs)
+//   dist/batchinf-preflight-checks.mjs the Glue, S3, DynamoDB, SNS, EventBridge,
+//                          IAM and Lambda clients and preflight's checks, loaded
+//                          only when preflight runs (not with --preflight off)
 //   dist/batchinf-shared-*.mjs  the code those ES modules share (SDK core, execution core)
 // The bundle splits where the program imports a command (src/program.ts
 // `await import("./commands/run.js")`): no module below the commands exists
@@ -34,6 +37,7 @@ const AWS_ENTRIES = {
   "batchinf-wait": "src/commands/wait.ts",
   "batchinf-backfill": "src/commands/backfill.ts",
   "batchinf-stop": "src/commands/stop.ts",
+  "batchinf-preflight": "src/commands/preflight.ts",
   "batchinf-aws": "src/commands/aws-session.ts",
 };
 
@@ -102,7 +106,11 @@ const results = await Promise.all([
   // src/aws/load-logs.ts's dynamic import becomes `import("./batchinf-logs.mjs")`.
   build({
     ...common,
-    entryPoints: { ...AWS_ENTRIES, "batchinf-logs": "src/aws/logs.ts" },
+    entryPoints: {
+      ...AWS_ENTRIES,
+      "batchinf-logs": "src/aws/logs.ts",
+      "batchinf-preflight-checks": "src/preflight/aws.ts",
+    },
     outdir: "dist",
     outExtension: { ".js": ".mjs" },
     splitting: true,

@@ -9,7 +9,15 @@ import { optionValue } from "./io/one-line.js";
  * README's option table and the BATCHINF_* variables all come from here, so
  * they cannot drift apart.
  */
-export type CommandName = "render" | "validate" | "run" | "wait" | "schema" | "backfill" | "stop";
+export type CommandName =
+  | "render"
+  | "validate"
+  | "run"
+  | "wait"
+  | "schema"
+  | "backfill"
+  | "stop"
+  | "preflight";
 
 export interface OptionSpec {
   /** Commander flags, e.g. "--ssm-path <prefix>". */
@@ -34,10 +42,14 @@ export interface OptionSpec {
   file?: "read" | "written";
 }
 
-const INPUT = ["render", "run", "backfill"] as const;
-const AWS = ["render", "run", "wait", "backfill", "stop"] as const;
+const INPUT = ["render", "run", "backfill", "preflight"] as const;
+const AWS = ["render", "run", "wait", "backfill", "stop", "preflight"] as const;
 const WAITING = ["run", "wait", "backfill"] as const;
 const STARTING = ["run", "backfill"] as const;
+/** run's sources and state machine, without starting anything. */
+const MACHINE = [...STARTING, "preflight"] as const;
+/** Commands that write reports (result file, JUnit, HTML). */
+const REPORTING = [...WAITING, "preflight"] as const;
 
 export const OPTIONS = [
   {
@@ -80,7 +92,7 @@ export const OPTIONS = [
     flags: "--date <YYYY-MM-DD>",
     name: "date",
     help: "execution date (reruns); default today in --timezone",
-    commands: ["render", "run"],
+    commands: ["render", "run", "preflight"],
   },
   {
     flags: "--timezone <zone>",
@@ -108,21 +120,21 @@ export const OPTIONS = [
     flags: "--show-secrets",
     name: "showSecrets",
     help: "print SecureString values instead of ****",
-    commands: ["render", "run", "wait", "backfill"],
+    commands: ["render", "run", "wait", "backfill", "preflight"],
     default: false,
   },
   {
     flags: "--dry-run",
     name: "dryRun",
     help: "render: no AWS call at all; run, backfill: everything but StartExecution",
-    commands: INPUT,
+    commands: ["render", "run", "backfill"],
     default: false,
   },
   {
     flags: "--output <format>",
     name: "output",
-    help: "stdout format: text, or json ({input, provenance, warnings} for render; the result for run/wait/backfill/stop)",
-    commands: ["render", "run", "wait", "backfill", "stop"],
+    help: "stdout format: text, or json ({input, provenance, warnings} for render; the result for run/wait/backfill/stop/preflight)",
+    commands: ["render", "run", "wait", "backfill", "stop", "preflight"],
     default: "text",
     choices: ["text", "json"],
   },
@@ -162,7 +174,7 @@ export const OPTIONS = [
     flags: "--state-machine-arn <arn>",
     name: "stateMachineArn",
     help: "state machine to start (a version or alias ARN too); else SSM key state_machine_arn",
-    commands: STARTING,
+    commands: MACHINE,
   },
   {
     flags: "--execution-name <name>",
@@ -229,7 +241,7 @@ export const OPTIONS = [
     name: "resultFile",
     file: "written",
     help: "write the result JSON here in every ending (stop: read the execution ARN from it)",
-    commands: [...WAITING, "stop"],
+    commands: [...REPORTING, "stop"],
   },
   {
     flags: "--abort-timeout <duration>",
@@ -260,15 +272,23 @@ export const OPTIONS = [
     flags: "--junit <file>",
     name: "junit",
     file: "written",
-    help: "write the run as JUnit XML (a testsuite per execution, a testcase per state)",
-    commands: WAITING,
+    help: "write the run as JUnit XML (a testsuite per execution, a testcase per state; preflight: per check)",
+    commands: REPORTING,
   },
   {
     flags: "--report-html <file>",
     name: "reportHtml",
     file: "written",
     help: "write a self-contained HTML page with a timeline of the states",
-    commands: WAITING,
+    commands: REPORTING,
+  },
+  {
+    flags: "--preflight <mode>",
+    name: "preflight",
+    help: "before the first start, check every resource the execution needs: strict (a failed check: exit 3, nothing started), warn (start anyway), off (no check)",
+    commands: STARTING,
+    default: "strict",
+    choices: ["strict", "warn", "off"],
   },
   {
     flags: "--history <n>",

@@ -156,6 +156,12 @@ export async function runProgram(argv: readonly string[], deps: ProgramDeps): Pr
     "[execution-arn]",
   );
   add(
+    "preflight",
+    "Composes the input as run does and checks, without starting anything, that every resource the execution needs exists and is usable and that the state machine's role may use it. Exit 0 when no check failed, 3 when one did.",
+    "check that an execution could succeed, before starting it",
+    async (_args, options, ctx) => (await import("./commands/preflight.js")).preflightCommand(options, ctx),
+  );
+  add(
     "schema",
     "Prints the JSON Schema (2020-12) of the execution input.",
     "print the input JSON Schema",

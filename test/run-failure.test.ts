@@ -138,7 +138,11 @@ describe("run: why it failed", () => {
     const junit = new XMLParser({ ignoreAttributes: false }).parse(
       readFileSync(join(outcome.cwd, "run.xml"), "utf8"),
     );
-    const cases = [junit.testsuites.testsuite.testcase].flat() as Array<Record<string, unknown>>;
+    // The execution's testsuite (preflight has one of its own).
+    const suite = [junit.testsuites.testsuite]
+      .flat()
+      .find((candidate: Record<string, unknown>) => candidate["@_name"] !== "preflight");
+    const cases = [suite.testcase].flat() as Array<Record<string, unknown>>;
     const failed = cases.find((testcase) => testcase["@_name"] === GLUE_STATE);
     expect(JSON.stringify(failed?.failure)).toContain("AnalysisException");
     expect(

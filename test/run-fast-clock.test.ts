@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { runProgram } from "../src/program.js";
-import { createSfnService, createSsmService, type FakeAws, startFakeAws } from "./fake-aws/index.js";
+import {
+  createPreflightServices,
+  createSfnService,
+  createSsmService,
+  type FakeAws,
+  seedPipelineResources,
+  startFakeAws,
+} from "./fake-aws/index.js";
 import { SSM_PATH, seedParameterStore } from "./fake-aws/seed.js";
 import { pipelineSucceeds } from "./fake-aws/sfn-scenarios.js";
 import { captureContext } from "./helpers/capture.js";
@@ -23,7 +30,9 @@ beforeAll(async () => {
     name: "batch-inference-DCP",
     script: pipelineSucceeds({ glueMs: 5 * 60_000, batchMs: 35 * 60_000 }),
   });
-  fake = await startFakeAws({ services: [ssm, sfn], clock });
+  const preflight = createPreflightServices();
+  seedPipelineResources(preflight, undefined, ssm);
+  fake = await startFakeAws({ services: [ssm, sfn, ...preflight.all], clock });
   for (const [key, value] of Object.entries(fake.env({ region: "ap-south-1" }))) vi.stubEnv(key, value);
 });
 afterAll(async () => {

@@ -231,9 +231,11 @@ describe("run: the Jenkins job", () => {
     // The reports still show what ran.
     expect(resultFile(again.cwd).states).toHaveLength(6);
 
-    const changed = await run(["--set", "dq_table=other_table", "--set", "athenadb_name=other_db"], {
-      buildTag,
-    });
+    // What differs is under test; other_db exists nowhere, so preflight would refuse it first (exit 3).
+    const changed = await run(
+      ["--set", "dq_table=other_table", "--set", "athenadb_name=other_db", "--preflight", "off"],
+      { buildTag },
+    );
     expect(changed.code).toBe(2);
     expect(changed.stderr).toMatch(
       /already exists \(SUCCEEDED\) with a different input \(athenadb_name, dq_table\); nothing was started/,
@@ -413,6 +415,8 @@ describe("run: the Jenkins job", () => {
       /aws_batch_job_queue .*is in account 111122223333 but the state machine is in 731580992380/,
     );
     expect(world.fake.callsTo("StartExecution")).toHaveLength(0);
+    // The other account's topic exists (preflight looks at it too).
+    world.preflight.sns.createTopic("arn:aws:sns:ap-south-1:111122223333:model_start_dq_notification");
     const topic = await run([
       "--set",
       "email_topic_arn=arn:aws:sns:ap-south-1:111122223333:model_start_dq_notification",

@@ -40,8 +40,11 @@ async function run(arn: string, args: string[] = []) {
     ],
     { cwd },
   );
+  // Calls after the start: preflight's reads of the queue before it are not the watch's.
   const batchCalls = (operation: string) =>
-    world.fake.calls.filter((call) => call.service === "AWSBatch" && call.operation === operation);
+    world.fake.calls
+      .slice(world.fake.calls.findIndex((call) => call.operation === "StartExecution"))
+      .filter((call) => call.service === "AWSBatch" && call.operation === operation);
   return { ...outcome, cwd, batchCalls, result: JSON.parse(readFileSync(join(cwd, "result.json"), "utf8")) };
 }
 
@@ -77,8 +80,12 @@ describe("--stuck-after", () => {
       40 * MIN,
       "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by any of the compute environments",
     );
-    const outcome = await run(machine(60));
+    // Preflight finds no compute environment that can run the job and would refuse to start; warn starts it anyway.
+    const outcome = await run(machine(60), ["--preflight", "warn"]);
     expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stderr).toMatch(
+      /preflight FAILED +Batch job queue .*test-training is ENABLED and VALID but no compute environment can run its jobs/,
+    );
     const lines = stuckLines(outcome.stderr);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
@@ -102,7 +109,15 @@ describe("--stuck-after", () => {
   });
 
   it("--on-stuck stop: the execution is stopped, exit 1, the reason in the result and JUnit", async () => {
-    const outcome = await run(machine(60), ["--on-stuck", "stop", "--stuck-after", "10m"]);
+    // The queue without capacity from above: preflight would refuse to start; warn starts it anyway.
+    const outcome = await run(machine(60), [
+      "--on-stuck",
+      "stop",
+      "--stuck-after",
+      "10m",
+      "--preflight",
+      "warn",
+    ]);
     expect(outcome.code, outcome.stderr).toBe(1);
     expect(outcome.stderr).toMatch(
       /has been RUNNABLE for 10m\d\ds \(--stuck-after 10m00s\).* Stopping the execution \(--on-stuck stop\)\./,

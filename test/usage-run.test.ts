@@ -80,14 +80,27 @@ describe("usage", () => {
     expect(outcome.stderr).toContain(
       "Used: Glue 4.17 DPU-hours (5 runs), Batch 2.31 vCPU-hours and 9.24 GiB-hours (1 job), 6 state transitions; estimated cost USD 1.97 (--prices)",
     );
-    // No call was made for it: the run made no Glue or Batch call at all.
-    expect(world.fake.calls.filter((call) => /Glue|Batch/i.test(call.service))).toEqual([]);
+    // No call was made for it: the run made no Glue or Batch call but preflight's reads before the start.
+    const preflightReads = [
+      "GetJob",
+      "GetDatabase",
+      "DescribeJobQueues",
+      "DescribeComputeEnvironments",
+      "DescribeJobDefinitions",
+    ];
+    expect(
+      world.fake.calls.filter(
+        (call) => /Glue|Batch/i.test(call.service) && !preflightReads.includes(call.operation),
+      ),
+    ).toEqual([]);
 
     const junit = new XMLParser({ ignoreAttributes: false }).parse(outcome.read("run.xml"));
+    // The execution's testsuite (preflight has one of its own).
+    const suite = [junit.testsuites.testsuite]
+      .flat()
+      .find((candidate: Record<string, unknown>) => candidate["@_name"] !== "preflight");
     const properties = Object.fromEntries(
-      [junit.testsuites.testsuite.properties.property]
-        .flat()
-        .map((p: Record<string, string>) => [p["@_name"], p["@_value"]]),
+      [suite.properties.property].flat().map((p: Record<string, string>) => [p["@_name"], p["@_value"]]),
     );
     expect(Number(properties["usage.glueDpuHours"])).toBeCloseTo(GLUE_DPU_HOURS, 4);
     expect(Number(properties["usage.batchVcpuHours"])).toBeCloseTo(4 * BATCH_HOURS, 4);

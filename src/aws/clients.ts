@@ -7,6 +7,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Logger } from "../io/log.js";
 import { ENDPOINT_NOTE, type EndpointNote } from "./endpoint-note.js";
 import { loadLogs } from "./load-logs.js";
+import type { PreflightClients } from "./preflight-clients.js";
 import { assertProfileExists } from "./profile.js";
 import { resolveRegion } from "./region.js";
 
@@ -50,6 +51,11 @@ export interface AwsClients {
    * task; its SDK rides in the CloudWatch Logs bundle, loaded on the first call.
    */
   batch(region?: string): Promise<BatchClient>;
+  /**
+   * The clients preflight calls (Glue, S3, DynamoDB, SNS, EventBridge, IAM,
+   * Lambda, Batch, SSM); their SDKs (a bundle of their own) load on the first call.
+   */
+  preflight(region?: string): Promise<PreflightClients>;
   /** Operations called, by name (SDK retries not counted): for the result and the benchmark. */
   readonly calls: Record<string, number>;
 }
@@ -108,6 +114,17 @@ export async function createAwsClients(
   const urgent = new Map<string, SFNClient>();
   const logs = new Map<string, Promise<CloudWatchLogsClient>>();
   const batch = new Map<string, Promise<BatchClient>>();
+  const preflight = new Map<string, Promise<PreflightClients>>();
+  const batchClient = (batchRegion: string) => {
+    let client = batch.get(batchRegion);
+    if (!client) {
+      client = loadLogs().then(({ createBatchClient }) =>
+        count(createBatchClient({ ...common, region: batchRegion })),
+      );
+      batch.set(batchRegion, client);
+    }
+    return client;
+  };
   return {
     region,
     calls,
@@ -156,15 +173,18 @@ export async function createAwsClients(
       }
       return client;
     },
-    batch: (batchRegion = region) => {
-      let client = batch.get(batchRegion);
-      if (!client) {
-        client = loadLogs().then(({ createBatchClient }) =>
-          count(createBatchClient({ ...common, region: batchRegion })),
+    batch: (batchRegion = region) => batchClient(batchRegion),
+    preflight: (preflightRegion = region) => {
+      let clients = preflight.get(preflightRegion);
+      if (!clients) {
+        // Their SDKs are a chunk of their own, parsed only when preflight runs.
+        clients = Promise.all([import("./preflight-clients.js"), batchClient(preflightRegion)]).then(
+          ([{ createPreflightClients }, batchForRegion]) =>
+            createPreflightClients({ ...common, region: preflightRegion }, env, count, batchForRegion),
         );
-        batch.set(batchRegion, client);
+        preflight.set(preflightRegion, clients);
       }
-      return client;
+      return clients;
     },
   };
 }

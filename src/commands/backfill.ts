@@ -20,6 +20,7 @@ import { totalUsage, usageText } from "../usage/usage.js";
 import { lazyClients } from "./aws-session.js";
 import { type CommandContext, labelsOf } from "./context.js";
 import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
+import { preflightBeforeStart } from "./preflight-step.js";
 
 export type BackfillOptions = OptionsOf<"backfill">;
 
@@ -116,6 +117,19 @@ export async function backfillCommand(options: BackfillOptions, ctx: CommandCont
     attachApiBudget(sharedClients.sfnUrgent(machine.region), budget);
     const facts = await checkStateMachine(client, machine, frame.interrupt);
     for (const report of reports) report.definitionStates = facts.states;
+    // One preflight for every date: each resource checked once, whatever the number of dates.
+    await preflightBeforeStart({
+      mode: options.preflight,
+      clients: sharedClients,
+      machine,
+      facts,
+      inputs: inputs.map((input) => input.composition.input),
+      signal: frame.interrupt,
+      ctx,
+      onReport: (found) => {
+        for (const report of reports) report.preflight = found;
+      },
+    });
 
     const existing = await findExistingExecutions(jobs, { client, signal: frame.interrupt });
     if (existing.conflicts.length > 0) {

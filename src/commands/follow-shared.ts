@@ -54,7 +54,7 @@ export function followOptions(options: FollowFlags, ctx: CommandContext): Follow
 /** The frame with its reporters (REPORT_DOCUMENTS, masked at one choke point before they are serialised). */
 export function openFrame(
   ctx: CommandContext,
-  options: FollowFlags,
+  options: FrameOptions,
   shape: { several?: boolean; withoutPayloads?: boolean; command?: string } = {},
 ): Promise<CommandFrame> {
   return CommandFrame.open(ctx, options, {

@@ -11,6 +11,7 @@ import { maskedJson } from "../secrets/masked-json.js";
 import { lazyClients } from "./aws-session.js";
 import { type CommandContext, labelsOf } from "./context.js";
 import { closeQuietly, followOptions, openFrame, pricesOption, serviceDeps } from "./follow-shared.js";
+import { preflightBeforeStart } from "./preflight-step.js";
 
 export type RunOptions = OptionsOf<"run">;
 
@@ -49,6 +50,18 @@ export async function runCommand(options: RunOptions, ctx: CommandContext): Prom
         `alias ${machine.qualifier?.kind === "alias" ? machine.qualifier.alias : "?"} routes ${route.weight}% to version ${route.version}`,
       );
     }
+    await preflightBeforeStart({
+      mode: options.preflight,
+      clients: await getClients(prepared.tfvarsRegion),
+      machine,
+      facts,
+      inputs: [prepared.composition.input],
+      signal: frame.interrupt,
+      ctx,
+      onReport: (found) => {
+        report.preflight = found;
+      },
+    });
     await startAndFollow(
       {
         machine,

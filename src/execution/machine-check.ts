@@ -9,6 +9,9 @@ export interface MachineFacts {
   states: string[];
   /** For an alias: the versions it routes to (with weights), as the log names them. */
   routing?: Array<{ version: string; weight: number }>;
+  /** The definition that will run (ASL JSON) and the role it runs as: what preflight checks. */
+  definition?: string;
+  roleArn?: string;
 }
 
 /**
@@ -46,7 +49,12 @@ export async function checkStateMachine(
       `State machine ${machine.arn} is EXPRESS; batchinf follows STANDARD executions (EXPRESS has no execution history or idempotent start).`,
     );
   }
-  return { states: topLevelStates(described.definition), ...(routing ? { routing } : {}) };
+  return {
+    states: topLevelStates(described.definition),
+    ...(routing ? { routing } : {}),
+    ...(described.definition ? { definition: described.definition } : {}),
+    ...(described.roleArn ? { roleArn: described.roleArn } : {}),
+  };
 }
 
 function notFoundOr(error: unknown, machine: StateMachineRef, operation: string): Error {

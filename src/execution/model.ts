@@ -8,6 +8,7 @@
 
 import type { LogLine, TaskFailure, TaskRef } from "../tasks/types.js";
 import type { AttemptUsage, Usage } from "../usage/usage.js";
+import type { PreflightReport } from "./preflight.js";
 
 // What a task is, whatever its kind, is the task kinds' vocabulary (src/tasks/).
 export type { LogLine, LogSource, TaskFailure, TaskRef } from "../tasks/types.js";
@@ -145,6 +146,8 @@ export interface ExecutionReport {
   start?: "started" | "attached" | "redriven" | "found-ended";
   /** How the history was read: events applied, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
+  /** What preflight found before the start (backfill: the same report for every date). */
+  preflight?: PreflightReport;
   /** --stuck-after: the last task found stuck (with --on-stuck stop, the reason the execution was stopped). */
   stuck?: Stuck;
   /** --history: the medians of the last successful runs, and when this one should end. */

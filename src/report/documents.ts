@@ -9,7 +9,7 @@ import { backfillResultOf, resultOf } from "./result.js";
 export interface DocumentContext {
   secrets: Secrets;
   now: () => number;
-  /** The command, as JUnit names its suite (`batchinf wait`). */
+  /** The command, as JUnit names its suite (`batchinf wait`); `preflight` started nothing: only its checks are reported. */
   command: string;
   /** One execution per date (backfill): the result has a row per date. */
   several: boolean;
@@ -84,6 +84,7 @@ export const REPORT_DOCUMENTS: readonly ReportDocument[] = [
         secrets: context.secrets,
         now: context.now(),
         name: `batchinf ${context.command}`,
+        ...(context.command === "preflight" ? { executions: false } : {}),
       }),
   },
   {
@@ -93,6 +94,10 @@ export const REPORT_DOCUMENTS: readonly ReportDocument[] = [
     placeholder: false,
     stdout: false,
     render: (reports, context) =>
-      renderHtml(payloadsOut(reports, context), { secrets: context.secrets, now: context.now() }),
+      renderHtml(payloadsOut(reports, context), {
+        secrets: context.secrets,
+        now: context.now(),
+        ...(context.command === "preflight" ? { executions: false, title: "batchinf preflight" } : {}),
+      }),
   },
 ];

@@ -16,6 +16,7 @@ import type { Secrets } from "../secrets/secrets.js";
 import { TASK_KINDS } from "../tasks/registry.js";
 import { usageText } from "../usage/usage.js";
 import { escapeHtml as esc } from "./escape.js";
+import { preflightOf, preflightSection } from "./preflight-report.js";
 import {
   clock,
   type ExpectedEndLine,
@@ -34,10 +35,12 @@ export interface HtmlOptions {
   /** The clock when the page is written: the end of anything still running. */
   now: number;
   title?: string;
+  /** false: only the preflight section (`batchinf preflight` started nothing to report). */
+  executions?: boolean;
 }
 
 export function renderHtml(reports: readonly ExecutionReport[], options: HtmlOptions): string {
-  const views = executionViews(reports, options);
+  const views = options.executions === false ? [] : executionViews(reports, options);
   const several = views.length > 1;
   const title = options.title ?? defaultTitle(views);
   const body: string[] = [
@@ -47,7 +50,9 @@ export function renderHtml(reports: readonly ExecutionReport[], options: HtmlOpt
     `<p class="meta">Written by batchinf at ${esc(when(options.now))}. All times are UTC.</p></header>`,
     legend(),
   ];
-  if (views.length === 0) body.push("<p>No execution to report.</p>");
+  const preflight = preflightOf(reports, options.secrets);
+  if (preflight) body.push(preflightSection(preflight));
+  if (views.length === 0 && !preflight) body.push("<p>No execution to report.</p>");
   else if (!several) body.push(`<section class="execution">${executionBody(view0(views), 2)}</section>`);
   else {
     // A section per date; in a backfill longer than a month only for the dates

@@ -16,6 +16,7 @@ import type { ExecutionReport } from "../execution/model.js";
 import { ATTR, buildXml, type XmlNode } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
 import { roundedUsage, type Usage } from "../usage/usage.js";
+import { preflightOf, preflightSuite } from "./preflight-report.js";
 import { type AttemptView, type ExecutionView, executionViews, isoSeconds, type StepView } from "./view.js";
 
 export interface JunitOptions {
@@ -24,6 +25,8 @@ export interface JunitOptions {
   now: number;
   /** The testsuites' name (default "batchinf run"). */
   name?: string;
+  /** false: only the preflight's testsuite (`batchinf preflight` started nothing to report). */
+  executions?: boolean;
 }
 
 interface Counts {
@@ -34,10 +37,12 @@ interface Counts {
 }
 
 export function renderJunit(reports: readonly ExecutionReport[], options: JunitOptions): string {
-  const views = executionViews(reports, options);
-  const suites = views.map((view, index) =>
-    testsuite(view, options.now, reports[index]?.outcome.kind === "started"),
-  );
+  const views = options.executions === false ? [] : executionViews(reports, options);
+  const preflight = preflightOf(reports, options.secrets);
+  const suites = [
+    ...(preflight ? [preflightSuite(preflight)] : []),
+    ...views.map((view, index) => testsuite(view, options.now, reports[index]?.outcome.kind === "started")),
+  ];
   const total = suites.reduce(
     (sum, suite) => ({
       tests: sum.tests + suite.counts.tests,

@@ -1,6 +1,7 @@
 import { toExit } from "../errors.js";
 import { exitCodeOf, exitCodeOfAll, reasonOf } from "../execution/exit-code.js";
 import type { ExecutionReport, Expected, Failure, Outcome, StateRun, Stuck } from "../execution/model.js";
+import type { PreflightReport } from "../execution/preflight.js";
 import { roundedUsage, totalUsage, type Usage } from "../usage/usage.js";
 
 /** What --result-file and --output json hold for one execution, in every ending. */
@@ -36,6 +37,8 @@ export interface RunResult {
   apiCalls?: Record<string, number>;
   /** How the history was read: events seen, events fetched (overlap included), calls. */
   history?: { events: number; fetched: number; calls: number };
+  /** Each preflight check and its outcome, before the start. */
+  preflight?: PreflightReport;
   /** --stuck-after: the task found waiting for capacity, and whether the execution was stopped for it. */
   stuck?: Stuck;
   /** --history: the medians of the last successful runs and the expected end. */
@@ -90,6 +93,7 @@ export function resultOf(report: ExecutionReport, options: ResultOptions = {}): 
     })),
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
     ...(report.history ? { history: report.history } : {}),
+    ...(report.preflight ? { preflight: report.preflight } : {}),
     ...(report.stuck ? { stuck: report.stuck } : {}),
     ...(report.expected ? { expected: expectedOf(report.expected) } : {}),
     ...(report.usage ? { usage: roundedUsage(report.usage) } : {}),
@@ -119,6 +123,8 @@ export interface BackfillResult {
   usage?: Usage;
   results: RunResult[];
   apiCalls?: Record<string, number>;
+  /** One preflight for all dates. */
+  preflight?: PreflightReport;
 }
 
 /** backfill: one result per date plus totals by status. */
@@ -134,8 +140,13 @@ export function backfillResultOf(
       ? IN_PROGRESS
       : { exitCode: exitCodeOfAll(reports.map((report) => report.outcome)) },
     totals,
+    results: reports.map(({ preflight: _once, ...report }) =>
+      resultOf(report, { ...options, apiCalls: undefined }),
+    ),
     ...(usage ? { usage: roundedUsage(usage) } : {}),
-    results: reports.map((report) => resultOf(report, { ...options, apiCalls: undefined })),
     ...(options.apiCalls ? { apiCalls: { ...options.apiCalls } } : {}),
+    ...(reports.find((report) => report.preflight)?.preflight
+      ? { preflight: reports.find((report) => report.preflight)?.preflight }
+      : {}),
   };
 }

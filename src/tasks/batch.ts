@@ -1,4 +1,5 @@
 import { batchUsageOf } from "../usage/usage.js";
+import { batchPreflight } from "./batch-preflight.js";
 import { dropUndefined, int, isRecord, str } from "./fields.js";
 import { DESCRIBE_JOBS, integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
@@ -51,6 +52,7 @@ export const batch: TaskKind<BatchJobCause> = {
   waiting: { statuses: ["RUNNABLE"], readBy: DESCRIBE_JOBS },
   usage: batchUsageOf,
   labels: { step: "Batch job", task: "Batch job", failureTitle: "The failed Batch job" },
+  preflight: batchPreflight,
 
   matches: (resource) => RESOURCE.test(resource),
   pollHint: integrationPollHint,

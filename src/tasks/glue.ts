@@ -1,5 +1,6 @@
 import { glueUsageOf } from "../usage/usage.js";
 import { dropUndefined, isRecord, str } from "./fields.js";
+import { gluePreflight } from "./glue-preflight.js";
 import { GET_JOB_RUN, integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { LogSource, TaskFailure } from "./types.js";
@@ -35,6 +36,7 @@ export const glue: TaskKind<GlueRunCause> = {
   waiting: { statuses: ["WAITING", "STARTING"], readBy: GET_JOB_RUN },
   usage: glueUsageOf,
   labels: { step: "Glue job", task: "Glue job run", failureTitle: "The failed Glue job run" },
+  preflight: gluePreflight,
 
   matches: (resource) => RESOURCE.test(resource),
   pollHint: integrationPollHint,

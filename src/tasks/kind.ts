@@ -1,6 +1,8 @@
 import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogsModule } from "../aws/load-logs.js";
+import type { PreflightCalls } from "../aws/preflight-calls.js";
+import type { KindPreflight } from "../execution/preflight.js";
 import type { AttemptUsage } from "../usage/usage.js";
 import type { AttemptFacts, LogSource, TaskFailure, TaskRef } from "./types.js";
 
@@ -50,6 +52,12 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
   follow(state: string, attempt: AttemptFacts, clients: TaskClients): FollowPlan;
 
   /**
+   * Before a run (`batchinf preflight`, `--preflight`): from a Task's resolved
+   * parameters, the resources it needs with a check of each, and the IAM
+   * actions the state machine's role needs on them.
+   */
+  readonly preflight: KindPreflight<PreflightCalls>;
+  /**
    * --stuck-after: how this kind's work can wait for capacity instead of
    * running: the statuses that mean it (Batch RUNNABLE, Glue WAITING/STARTING)
    * and the API that reports them; a kind that cannot be stuck leaves it out.
@@ -59,13 +67,6 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
   usage?(document: Record<string, unknown>): AttemptUsage | undefined;
   /** How long the work behind `resource` usually runs, for the poll schedule (most kinds: `integrationPollHint`). */
   pollHint(resource: string): PollHint;
-
-  // Room for what builds on this interface next, one member each (not declared
-  // until their issues settle the shapes):
-  // - issue 17, preflight: from a Task state's resolved Parameters, the
-  //   resources the integration needs (a Glue job, a Batch queue and job
-  //   definition, a Lambda function) with a check of each, and the IAM actions
-  //   its role needs on them (glue:StartJobRun, batch:SubmitJob, lambda:InvokeFunction...).
 }
 
 /** The calls that read a waiting task's status (--stuck-after). */

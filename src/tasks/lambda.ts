@@ -1,6 +1,7 @@
 import { dropUndefined, isRecord, str } from "./fields.js";
 import { findStream } from "./find-stream.js";
 import { integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
+import { lambdaPreflight } from "./lambda-preflight.js";
 import { addLink, consoleBase } from "./links.js";
 import type { AttemptFacts, LogSource, TaskFailure } from "./types.js";
 
@@ -43,6 +44,7 @@ export const lambda: TaskKind<LambdaErrorCause> = {
 
   matches: (resource) => OPTIMIZED.test(resource) || LEGACY.test(resource),
   pollHint: integrationPollHint,
+  preflight: lambdaPreflight,
 
   // `FunctionName` (a name, `name:qualifier`, a partial or full ARN) and `Qualifier`; a legacy resource is the ARN.
   scheduled(parameters, resource) {

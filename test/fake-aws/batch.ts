@@ -10,6 +10,7 @@
 // SUCCEEDED or FAILED; an execution that ends first (stopped, timed out) takes
 // its running job down with it, FAILED.
 
+import { BatchResources, type FakeComputeEnvironment, type FakeJobQueue } from "./batch-resources.js";
 import { BATCH_SYNC_RESOURCE, type ExecutionView, type SfnService, submittedTaskOf } from "./sfn.js";
 import { AwsFault, type Clock, type RestJsonService, type ServiceContext } from "./types.js";
 
@@ -57,6 +58,8 @@ export interface BatchService extends RestJsonService {
   setLogDriver(jobDefinitionName: string, driver: string): void;
   /** From submission to RUNNING, for jobs described from now on (still at most a quarter of the attempt). */
   setStartupMs(ms: number): void;
+  /** Job queues, compute environments and job definitions (DescribeJobQueues and its kin). */
+  readonly resources: BatchResources;
   /**
    * Jobs of this state stay RUNNABLE (with this status reason, if any) for
    * `ms` after submission before they start: a queue with no capacity. The
@@ -68,25 +71,6 @@ export interface BatchService extends RestJsonService {
   addJobQueue(queue: FakeJobQueue): void;
   /** A compute environment DescribeComputeEnvironments knows (by name or ARN). */
   addComputeEnvironment(environment: FakeComputeEnvironment): void;
-}
-
-export interface FakeJobQueue {
-  name: string;
-  state?: "ENABLED" | "DISABLED";
-  status?: "CREATING" | "UPDATING" | "DELETING" | "DELETED" | "VALID" | "INVALID";
-  statusReason?: string;
-  /** Compute environment names, in order. */
-  computeEnvironments: string[];
-}
-
-export interface FakeComputeEnvironment {
-  name: string;
-  state?: "ENABLED" | "DISABLED";
-  status?: "CREATING" | "UPDATING" | "DELETING" | "DELETED" | "VALID" | "INVALID";
-  statusReason?: string;
-  type?: "MANAGED" | "UNMANAGED";
-  desiredvCpus?: number;
-  maxvCpus?: number;
 }
 
 export function createBatchService(options: BatchServiceOptions): BatchService {
@@ -109,16 +93,17 @@ class FakeBatch implements BatchService {
     "POST /v1/describejobs": "DescribeJobs",
     "POST /v1/describejobqueues": "DescribeJobQueues",
     "POST /v1/describecomputeenvironments": "DescribeComputeEnvironments",
+    "POST /v1/describejobdefinitions": "DescribeJobDefinitions",
   };
+  readonly resources: BatchResources;
   private readonly held = new Map<string, { ms: number; statusReason?: string }>();
-  private readonly queues = new Map<string, FakeJobQueue>();
-  private readonly environments = new Map<string, FakeComputeEnvironment>();
   private readonly logGroups = new Map<string, string>();
   private readonly logDrivers = new Map<string, string>();
   private startupMs: number;
 
   constructor(private readonly options: BatchServiceOptions) {
     this.startupMs = options.startupMs ?? 20_000;
+    this.resources = new BatchResources(options.sfn.accountId, options.sfn.region);
   }
 
   setLogGroup(jobDefinitionName: string, group: string): void {
@@ -138,11 +123,11 @@ class FakeBatch implements BatchService {
   }
 
   addJobQueue(queue: FakeJobQueue): void {
-    this.queues.set(queue.name, queue);
+    this.resources.putJobQueue(queue);
   }
 
   addComputeEnvironment(environment: FakeComputeEnvironment): void {
-    this.environments.set(environment.name, environment);
+    this.resources.putComputeEnvironment(environment);
   }
 
   jobs(): FakeBatchJob[] {
@@ -177,8 +162,7 @@ class FakeBatch implements BatchService {
   }
 
   handle(operation: string, input: Record<string, unknown>, ctx: ServiceContext): unknown {
-    if (operation === "DescribeJobQueues") return this.describeJobQueues(input);
-    if (operation === "DescribeComputeEnvironments") return this.describeComputeEnvironments(input);
+    if (this.resources.handles(operation)) return this.resources.handle(operation, input);
     if (operation !== "DescribeJobs") throw new AwsFault("ClientException", `${operation} is not modelled`);
     const ids = input.jobs;
     if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string"))
@@ -193,72 +177,6 @@ class FakeBatch implements BatchService {
         const job = known.get(id);
         const status = job && this.statusOf(job, now);
         return job && status ? [this.detail(job, status)] : [];
-      }),
-    };
-  }
-
-  /** DescribeJobQueues: the queues named (by name or ARN); unknown ones are left out, as the service does. */
-  private describeJobQueues(input: Record<string, unknown>): unknown {
-    const { region, accountId } = this.options.sfn;
-    const names = namesIn(input.jobQueues, "jobQueues");
-    return {
-      jobQueues: names.flatMap((name) => {
-        const queue = this.queues.get(name.replace(/^.*job-queue\//, ""));
-        if (!queue) return [];
-        return [
-          {
-            jobQueueName: queue.name,
-            jobQueueArn: `arn:aws:batch:${region}:${accountId}:job-queue/${queue.name}`,
-            state: queue.state ?? "ENABLED",
-            status: queue.status ?? "VALID",
-            ...(queue.statusReason ? { statusReason: queue.statusReason } : {}),
-            priority: 1,
-            computeEnvironmentOrder: queue.computeEnvironments.map((ce, i) => ({
-              order: i + 1,
-              computeEnvironment: `arn:aws:batch:${region}:${accountId}:compute-environment/${ce}`,
-            })),
-            jobStateTimeLimitActions: [],
-            tags: {},
-          },
-        ];
-      }),
-    };
-  }
-
-  /** DescribeComputeEnvironments: the environments named (by name or ARN); unknown ones are left out. */
-  private describeComputeEnvironments(input: Record<string, unknown>): unknown {
-    const { region, accountId } = this.options.sfn;
-    const names = namesIn(input.computeEnvironments, "computeEnvironments");
-    return {
-      computeEnvironments: names.flatMap((name) => {
-        const ce = this.environments.get(name.replace(/^.*compute-environment\//, ""));
-        if (!ce) return [];
-        const managed = (ce.type ?? "MANAGED") === "MANAGED";
-        return [
-          {
-            computeEnvironmentName: ce.name,
-            computeEnvironmentArn: `arn:aws:batch:${region}:${accountId}:compute-environment/${ce.name}`,
-            type: ce.type ?? "MANAGED",
-            state: ce.state ?? "ENABLED",
-            status: ce.status ?? "VALID",
-            ...(ce.statusReason ? { statusReason: ce.statusReason } : {}),
-            ...(managed
-              ? {
-                  computeResources: {
-                    type: "EC2",
-                    minvCpus: 0,
-                    desiredvCpus: ce.desiredvCpus ?? 0,
-                    maxvCpus: ce.maxvCpus ?? 256,
-                    instanceTypes: ["optimal"],
-                    subnets: ["subnet-0a1b2c3d"],
-                    securityGroupIds: ["sg-0a1b2c3d"],
-                  },
-                }
-              : {}),
-            serviceRole: `arn:aws:iam::${accountId}:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch`,
-            tags: {},
-          },
-        ];
       }),
     };
   }
@@ -374,14 +292,6 @@ export function batchJobsOf(view: ExecutionView, startupMs = 20_000): FakeBatchJ
     if (event.type === "TaskFailed") end(event.at, false, true);
   }
   return jobs;
-}
-
-/** A list of names or ARNs (at most 100, as the API reference says); absent means all, which the fake does not model. */
-function namesIn(value: unknown, field: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
-    throw new AwsFault("ClientException", `${field} must be a list of names or ARNs`);
-  if (value.length > 100) throw new AwsFault("ClientException", `${field}: at most 100`);
-  return value as string[];
 }
 
 /** `arn:...:job-definition/NAME:REV`, `NAME:REV` or `NAME`: NAME. */

@@ -6,10 +6,13 @@
 // deterministic fault injection so every service gets them for free. A
 // restJson1 service (AWS Batch: `POST /v1/describejobs`) plugs in through
 // RestJsonService and is reached by its route when a request has no target.
+// S3, IAM, SNS and Lambda plug in through HttpService (http-service.ts) and are
+// reached by the service name their requests are signed for.
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { HttpAnswer, HttpRequest, HttpService } from "./http-service.js";
 import { errorXml, type StsService } from "./sts.js";
 import { AwsFault, type AwsService, type Clock, type RecordedCall, type RestJsonService } from "./types.js";
 
@@ -76,7 +79,7 @@ export interface FaultInjector {
 }
 
 export interface FakeAwsOptions {
-  services?: Array<AwsService | RestJsonService>;
+  services?: Array<AwsService | RestJsonService | HttpService>;
   clock?: Clock;
   /**
    * STS: answers AssumeRole (requests signed for `sts`), and is asked by every
@@ -115,13 +118,17 @@ const IAM_PREFIX: Record<string, string> = {
   AWSStepFunctions: "states",
   Logs_20140328: "logs",
   AWSBatch: "batch",
+  AWSGlue: "glue",
+  DynamoDB_20120810: "dynamodb",
+  AWSEvents: "events",
 };
 
 export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAws> {
   const clock = options.clock ?? { now: () => Date.now() };
   const all = options.services ?? [];
+  const http = new Map(all.filter(isHttp).map((s) => [s.signingName, s] as const));
   const services = new Map(
-    all.filter((s): s is AwsService => !isRestJson(s)).map((s) => [s.targetPrefix, s] as const),
+    all.filter((s): s is AwsService => !isRestJson(s) && !isHttp(s)).map((s) => [s.targetPrefix, s] as const),
   );
   const routes = new Map(
     all
@@ -132,7 +139,7 @@ export async function startFakeAws(options: FakeAwsOptions = {}): Promise<FakeAw
   const faults = new FaultTable();
   const delays = new Delays();
   const server = createServer((req, res) => {
-    handleRequest({ req, res, services, routes, clock, calls, faults, delays, sts: options.sts }).catch(
+    handleRequest({ req, res, services, routes, http, clock, calls, faults, delays, sts: options.sts }).catch(
       (err: unknown) => {
         // A bug in the fake itself; answer so the client does not hang on it.
         sendError(res, "1.1", new AwsFault("InternalServerError", String(err), 500));
@@ -184,6 +191,7 @@ interface RequestScope {
   res: ServerResponse;
   services: Map<string, AwsService>;
   routes: Map<string, { service: RestJsonService; op: string }>;
+  http: Map<string, HttpService>;
   clock: Clock;
   calls: RecordedCall[];
   faults: FaultTable;
@@ -196,6 +204,11 @@ async function handleRequest(scope: RequestScope): Promise<void> {
   const body = await readBody(req);
   if (scope.sts && signingServiceOf(req.headers.authorization) === "sts")
     return handleSts(scope, scope.sts, body);
+  const httpService =
+    req.headers["x-amz-target"] === undefined
+      ? scope.http.get(signingServiceOf(req.headers.authorization) ?? "")
+      : undefined;
+  if (httpService) return handleHttp(scope, httpService, body);
   const route =
     req.headers["x-amz-target"] === undefined
       ? scope.routes.get(`${req.method} ${(req.url ?? "").split("?")[0]}`)
@@ -264,8 +277,97 @@ async function hang(call: RecordedCall, decision: FaultDecision, handle: () => u
   }
 }
 
-function isRestJson(service: AwsService | RestJsonService): service is RestJsonService {
+function isRestJson(service: AwsService | RestJsonService | HttpService): service is RestJsonService {
   return "protocol" in service && service.protocol === "restJson1";
+}
+
+function isHttp(service: AwsService | RestJsonService | HttpService): service is HttpService {
+  return "protocol" in service && service.protocol === "http";
+}
+
+/** An S3, IAM, SNS or Lambda call: recorded, fault-injected and answered in the service's own framing. */
+async function handleHttp(scope: RequestScope, service: HttpService, body: string): Promise<void> {
+  const { req, res, clock, calls } = scope;
+  const url = new URL(req.url ?? "/", "http://fake");
+  const request: HttpRequest = {
+    method: req.method ?? "GET",
+    path: decodeURIComponent(url.pathname),
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+  };
+  const operation = service.operationOf(request);
+  const call: RecordedCall = {
+    service: service.targetPrefix,
+    operation: operation ?? "",
+    input: {},
+    outcome: 0,
+    at: clock.now(),
+  };
+  calls.push(call);
+  const answer = (fault: AwsFault) => {
+    call.outcome = fault.status;
+    call.errorCode = fault.code;
+    sendHttp(res, request, service.errorAnswer(fault, request));
+  };
+  if (!operation) {
+    return answer(new AwsFault("MethodNotAllowed", `${request.method} ${request.path} is not modelled`, 405));
+  }
+  call.input = service.inputOf(request);
+  if (scope.sts?.isExpired(req.headers)) return answer(expiredToken());
+  const handle = () => service.handle(operation, request, { clock });
+  const fault = await dueFault(scope, service.targetPrefix, operation, call, handle);
+  if (fault === "answered") return;
+  if (fault) return answer(service.injected?.(fault, operation) ?? injectedFault(fault, service, operation));
+  try {
+    const output = await handle();
+    call.outcome = output.status;
+    sendHttp(res, request, output);
+  } catch (err) {
+    answer(asFault(err));
+  }
+}
+
+/**
+ * Wait out the latency due on a call, then drop or hang it ("answered": nothing
+ * more to send), or name the error to answer with, if one is due.
+ */
+async function dueFault(
+  scope: RequestScope,
+  service: string,
+  operation: string,
+  call: RecordedCall,
+  handle: () => unknown,
+): Promise<
+  "answered" | Exclude<FaultKind, "drop" | "latency" | "hang" | "htmlPage" | "truncatedJson"> | undefined
+> {
+  const decision = scope.faults.decide(service, operation);
+  const closing = decision.latencyMs > 0 && !(await scope.delays.wait(decision.latencyMs));
+  if (closing || decision.kind === "drop") {
+    call.outcome = "dropped";
+    scope.req.socket.destroy();
+    return "answered";
+  }
+  if (decision.kind === "hang") {
+    await hang(call, decision, handle);
+    return "answered";
+  }
+  if (decision.kind === "htmlPage" || decision.kind === "truncatedJson") {
+    sendUnreadable(call, scope.res, decision.kind);
+    return "answered";
+  }
+  return decision.kind;
+}
+
+function sendHttp(res: ServerResponse, req: HttpRequest, answer: HttpAnswer): void {
+  if (res.destroyed || res.headersSent) return;
+  const body = req.method === "HEAD" ? "" : (answer.body ?? "");
+  res.writeHead(answer.status, {
+    "x-amzn-RequestId": randomUUID(),
+    ...answer.headers,
+    "Content-Length": answer.headers?.["Content-Length"] ?? Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 /** A restJson1 call: recorded, fault-injected and answered like the awsJson ones, in its own framing. */
@@ -422,7 +524,7 @@ function asFault(err: unknown): AwsFault {
 
 function injectedFault(
   kind: Exclude<FaultKind, "drop" | "latency" | "hang" | "htmlPage" | "truncatedJson">,
-  service: AwsService | RestJsonService,
+  service: AwsService | RestJsonService | HttpService,
   op: string,
 ) {
   switch (kind) {
@@ -437,7 +539,7 @@ function injectedFault(
   }
 }
 
-function accessDenied(service: AwsService | RestJsonService, op: string): AwsFault {
+function accessDenied(service: AwsService | RestJsonService | HttpService, op: string): AwsFault {
   const action = `${IAM_PREFIX[service.targetPrefix] ?? service.targetPrefix.toLowerCase()}:${op}`;
   return new AwsFault(
     "AccessDeniedException",

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll } from "vitest";
 import {
+  createPreflightServices,
   createSfnService,
   createSsmService,
   createStsService,
   type FakeAws,
+  type PreflightServices,
   type SfnService,
   type SsmService,
   type StsService,
+  seedPipelineResources,
   startFakeAws,
 } from "../fake-aws/index.js";
 import { seedParameterStore } from "../fake-aws/seed.js";
@@ -17,6 +20,8 @@ export interface AwsWorld {
   fake: FakeAws;
   ssm: SsmService;
   sfn: SfnService;
+  /** What preflight asks (Glue, S3, IAM, ...), holding the seed pipeline's resources. */
+  preflight: PreflightServices;
   /** STS on the wall clock: AssumeRole, and expired sessions refused by every service. */
   sts: StsService;
 }
@@ -29,7 +34,12 @@ export function useFakeAws(): AwsWorld {
     world.sfn = createSfnService({ accountId: "731580992380", region: "ap-south-1" });
     seedParameterStore(world.ssm);
     world.sts = createStsService({ accountId: "731580992380", clock: { now: () => Date.now() } });
-    world.fake = await startFakeAws({ services: [world.ssm, world.sfn], sts: world.sts });
+    world.preflight = createPreflightServices();
+    seedPipelineResources(world.preflight, undefined, world.ssm);
+    world.fake = await startFakeAws({
+      services: [world.ssm, world.sfn, ...world.preflight.all],
+      sts: world.sts,
+    });
   });
   afterAll(async () => {
     await world.fake?.close();

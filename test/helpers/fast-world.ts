@@ -6,14 +6,18 @@ import {
   type BatchService,
   createBatchService,
   createLogsService,
+  createPreflightServices,
   createSfnService,
   createSsmService,
   createStsService,
   type FakeAws,
   type LogsService,
+  type PreflightServices,
+  provisionTasks,
   type SfnService,
   type SsmService,
   type StsService,
+  seedPipelineResources,
   startFakeAws,
 } from "../fake-aws/index.js";
 import { SSM_PATH, seedParameterStore } from "../fake-aws/seed.js";
@@ -38,6 +42,8 @@ export interface FastWorld {
   sfn: SfnService;
   logs: LogsService;
   batch: BatchService;
+  /** What preflight asks (Glue, S3, IAM, ...), holding the seed pipeline's resources. */
+  preflight: PreflightServices;
   /** STS: AssumeRole for --assume-role, and the judge of expired sessions for every service. */
   sts: StsService;
   stateMachineArn: string;
@@ -70,10 +76,19 @@ export function useFastWorld(options: { start?: number } = {}): FastWorld {
     world.logs = createLogsService({ accountId: "731580992380", region: "ap-south-1", clock });
     world.batch = createBatchService({ sfn: world.sfn, clock });
     seedParameterStore(world.ssm);
+    world.preflight = createPreflightServices();
+    seedPipelineResources(world.preflight, world.batch, world.ssm);
+    // Every machine a test adds comes with the jobs and functions its Tasks name.
+    const addStateMachine = world.sfn.addStateMachine.bind(world.sfn);
+    world.sfn.addStateMachine = (options) => {
+      const arn = addStateMachine(options);
+      provisionTasks(world.preflight, world.batch, options);
+      return arn;
+    };
     world.stateMachineArn = seedSsm().state_machine_arn as string;
     world.sts = createStsService({ accountId: "731580992380", clock });
     world.fake = await startFakeAws({
-      services: [world.ssm, world.sfn, world.logs, world.batch],
+      services: [world.ssm, world.sfn, world.logs, world.batch, ...world.preflight.all],
       clock,
       sts: world.sts,
     });
@@ -115,10 +130,10 @@ export async function runFast(
   const cwd = options.cwd ?? seedWorkspace();
   const [command = "run", ...rest] = args;
   const input =
-    command === "run" || command === "backfill"
+    command === "run" || command === "backfill" || command === "preflight"
       ? ["--ssm-path", SSM_PATH, "--tfvars", join(cwd, "tfvars.json"), "--repo-dir", cwd]
       : [];
-  const date = command === "run" ? ["--date", SEED_DATE] : [];
+  const date = command === "run" || command === "preflight" ? ["--date", SEED_DATE] : [];
   const result = await runInProcess([command, ...input, ...date, ...rest], {
     env: {
       BUILD_TAG: options.buildTag ?? nextBuildTag(),
