@@ -23,6 +23,8 @@ export {
   describeQueueCapacity,
 } from "./batch-capacity.js";
 export { BatchClient, type BatchJobLog, createBatchClient, describeBatchJobLog } from "./batch-log.js";
+// So is Glue's GetJobRun, for a run that may be stuck WAITING (its client comes from the preflight chunk).
+export { type GlueRunStatus, getJobRunStatus } from "./glue-run.js";
 export { CloudWatchLogsClient };
 
 export function createLogsClient(config: CloudWatchLogsClientConfig): CloudWatchLogsClient {

@@ -181,6 +181,7 @@ function sharedStuck(
       onStuck: options.onStuck,
       now: ctx.now,
       batch: () => clients.batch(region),
+      glue: async () => (await clients.preflight(region)).glue,
       api: loadLogs,
       signal: frame.interrupt,
     });

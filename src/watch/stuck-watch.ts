@@ -1,9 +1,10 @@
 import type { BatchClient } from "@aws-sdk/client-batch";
+import type { GlueClient } from "@aws-sdk/client-glue";
 import type { CapacityFacts } from "../aws/batch-capacity.js";
 import type { LogsModule } from "../aws/load-logs.js";
 import { formatDuration } from "../duration.js";
 import type { Attempt, Emit, ExecutionEvent, StateRun, Stuck } from "../execution/model.js";
-import { DESCRIBE_JOBS, type WaitingStatuses } from "../tasks/kind.js";
+import { DESCRIBE_JOBS, GET_JOB_RUN, type WaitingStatuses } from "../tasks/kind.js";
 import { kindOfResource } from "../tasks/registry.js";
 
 /** Each task is asked at most once a minute. */
@@ -17,8 +18,16 @@ export interface StuckWatchOptions {
   now: () => number;
   /** The Batch client (its SDK rides in the logs bundle, loaded on first use). */
   batch: () => Promise<BatchClient>;
+  /** The Glue client (from the preflight chunk of src/aws/clients.ts, loaded on first use). */
+  glue: () => Promise<GlueClient>;
   api: () => Promise<LogsModule>;
   signal: AbortSignal;
+}
+
+/** A Batch job's queue and compute environments; none for a Glue run. */
+interface Capacity {
+  queue?: CapacityFacts;
+  environments: CapacityFacts[];
 }
 
 interface Watched {
@@ -42,7 +51,8 @@ interface Watched {
  * with --on-stuck stop the execution is stopped. A task is first asked once
  * it has waited the limit, then at most once a minute until it runs; the
  * Batch jobs of every execution the command follows that are due at one
- * poll share one DescribeJobs call (100 ids a call).
+ * poll share one DescribeJobs call (100 ids a call); a Glue run is one
+ * GetJobRun call (the API takes one run).
  */
 export class StuckWatch {
   private readonly watched = new Map<Attempt, Watched>();
@@ -90,22 +100,47 @@ export class StuckWatch {
         now - w.checkedAt >= STUCK_CHECK_MS,
     );
     for (const w of this.watched.values()) if (w.attempt.status !== "running") this.watched.delete(w.attempt);
-    // glue:GetJobRun needs a Glue client batchinf does not build yet: those runs are not asked.
+    for (const w of due) w.checkedAt = now;
     const batch = due.filter((w) => w.waiting.readBy === DESCRIBE_JOBS);
-    if (batch.length === 0) return;
-    for (const w of batch) w.checkedAt = now;
+    if (batch.length > 0) await this.asking(batch, () => this.checkBatch(batch, now));
+    for (const w of due) {
+      if (w.waiting.readBy === GET_JOB_RUN) await this.asking([w], () => this.checkGlue(w, now));
+    }
+  }
+
+  /** Ask; a call that fails is never fatal: said once per task, asked again at the next minute. */
+  private async asking(watched: readonly Watched[], ask: () => Promise<void>): Promise<void> {
     try {
-      await this.checkBatch(batch, now);
+      await ask();
     } catch (error: unknown) {
       if (this.options.signal.aborted) return;
-      // Never fatal: said once per task, asked again at the next minute.
       const name = (error as Error).name ?? "Error";
-      for (const w of batch) {
+      for (const w of watched) {
         w.execution.warnOnce(
           `could not ask about ${w.run.name}'s ${w.label} ${w.id} (${name}: ${(error as Error).message}); ${w.waiting.readBy} is needed to see a stuck task`,
         );
       }
     }
+  }
+
+  private async checkGlue(w: Watched, now: number): Promise<void> {
+    const jobName = w.attempt.task?.jobName;
+    // GetJobRun needs the job's name as well as the run id; a task without one cannot be asked.
+    if (!jobName) {
+      w.done = true;
+      return;
+    }
+    const api = await this.options.api();
+    const client = await this.options.glue();
+    this.calls += 1;
+    const run = await api.getJobRunStatus(client, jobName, w.id, this.options.signal);
+    if (!run) return;
+    if (!w.waiting.statuses.includes(run.state)) {
+      // A run past STARTING and WAITING does not go back to them.
+      w.done = true;
+      return;
+    }
+    await this.warn(w, run.state, run.reason, now, { environments: [] });
   }
 
   private async checkBatch(batch: readonly Watched[], now: number): Promise<void> {
@@ -125,25 +160,36 @@ export class StuckWatch {
         continue;
       }
       if (now - w.warnedAt < this.options.stuckAfterMs) continue;
-      w.warnedAt = now;
-      let capacity: { queue?: CapacityFacts; environments: CapacityFacts[] } = { environments: [] };
+      let capacity: Capacity = { environments: [] };
       if (job.jobQueue) {
         this.calls += 2;
         capacity = await api.describeQueueCapacity(client, job.jobQueue, this.options.signal);
       }
-      const waitedMs = now - w.attempt.startedAt;
-      const message = stuckMessage(w, job.status, job.statusReason, waitedMs, capacity, this.options);
-      await w.execution.found({
-        state: w.run.name,
-        kind: w.kindId,
-        id: w.id,
-        status: job.status,
-        ...(job.statusReason ? { statusReason: job.statusReason } : {}),
-        waitedMs,
-        message,
-        stopped: false,
-      });
+      await this.warn(w, job.status, job.statusReason, now, capacity);
     }
+  }
+
+  /** A task found waiting: warned (and with --on-stuck stop, stopped) at most every --stuck-after. */
+  private async warn(
+    w: Watched,
+    status: string,
+    statusReason: string | undefined,
+    now: number,
+    capacity: Capacity,
+  ): Promise<void> {
+    if (now - w.warnedAt < this.options.stuckAfterMs) return;
+    w.warnedAt = now;
+    const waitedMs = now - w.attempt.startedAt;
+    await w.execution.found({
+      state: w.run.name,
+      kind: w.kindId,
+      id: w.id,
+      status,
+      ...(statusReason ? { statusReason } : {}),
+      waitedMs,
+      message: stuckMessage(w, status, statusReason, waitedMs, capacity, this.options),
+      stopped: false,
+    });
   }
 
   get onStuck(): "stop" | "warn" {
@@ -209,12 +255,12 @@ function stuckMessage(
   status: string,
   statusReason: string | undefined,
   waitedMs: number,
-  capacity: { queue?: CapacityFacts; environments: CapacityFacts[] },
+  capacity: Capacity,
   options: Pick<StuckWatchOptions, "stuckAfterMs">,
 ): string {
   const job = `${w.attempt.task?.jobName ? `${w.attempt.task.jobName} ` : ""}${w.id}`;
   const parts = [
-    `${w.run.name}: ${w.label} ${job} has been ${status} for ${formatDuration(waitedMs)} (--stuck-after ${formatDuration(options.stuckAfterMs)}): ${statusReason ?? "no status reason given"}.`,
+    `${w.run.name}: ${w.label} ${job} has been ${status} for ${formatDuration(waitedMs)} (--stuck-after ${formatDuration(options.stuckAfterMs)}): ${(statusReason ?? "no status reason given").replace(/\.$/, "")}.`,
   ];
   if (capacity.queue) parts.push(`Queue ${describe(capacity.queue)}.`);
   for (const ce of capacity.environments) {

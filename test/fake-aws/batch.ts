@@ -12,6 +12,7 @@
 
 import { BatchResources, type FakeComputeEnvironment, type FakeJobQueue } from "./batch-resources.js";
 import { BATCH_SYNC_RESOURCE, type ExecutionView, type SfnService, submittedTaskOf } from "./sfn.js";
+import { startedBy, submittedAttemptsOf } from "./task-attempts.js";
 import { AwsFault, type Clock, type RestJsonService, type ServiceContext } from "./types.js";
 
 export interface BatchServiceOptions {
@@ -79,12 +80,6 @@ export function createBatchService(options: BatchServiceOptions): BatchService {
 
 /** Most job ids one DescribeJobs takes (the API reference). */
 const MAX_JOBS_PER_CALL = 100;
-const EXECUTION_ENDS = new Set([
-  "ExecutionSucceeded",
-  "ExecutionFailed",
-  "ExecutionTimedOut",
-  "ExecutionAborted",
-]);
 
 class FakeBatch implements BatchService {
   readonly protocol = "restJson1" as const;
@@ -235,63 +230,32 @@ class FakeBatch implements BatchService {
 
 /** The Batch jobs one execution's `.sync` Batch tasks submitted, from its whole timeline. */
 export function batchJobsOf(view: ExecutionView, startupMs = 20_000): FakeBatchJob[] {
-  const jobs: FakeBatchJob[] = [];
-  const attempts = new Map<string, number>();
-  let current: string | undefined;
-  let parameters: Record<string, unknown> = {};
-  let open: FakeBatchJob | undefined;
-  const end = (at: number, succeeded: boolean, scripted: boolean) => {
-    if (!open) return;
-    open.endedAt = at;
-    open.succeeded = succeeded;
-    // A short scripted attempt still runs for most of its time; a stopped execution cuts it where it is.
-    if (scripted) open.runningAt = Math.min(open.runningAt, open.submittedAt + (at - open.submittedAt) / 4);
-    open = undefined;
-  };
-  for (const event of view.timeline) {
-    const entered = event.details.stateEnteredEventDetails as { name?: string } | undefined;
-    if (entered?.name) current = entered.name;
-    if (EXECUTION_ENDS.has(event.type)) end(event.at, false, false);
-    if (!current) continue;
-    if (event.type === "TaskScheduled") {
-      const details = event.details.taskScheduledEventDetails as {
-        resourceType?: string;
-        parameters?: string;
-      };
-      parameters =
-        details.resourceType === "batch" ? (JSON.parse(details.parameters ?? "{}") as typeof parameters) : {};
-      attempts.set(current, (attempts.get(current) ?? -1) + 1);
-    }
-    if (event.type === "TaskSubmitted") {
-      const details = event.details.taskSubmittedEventDetails as { resourceType?: string; output?: string };
-      if (details.resourceType !== "batch") continue;
-      const attempt = attempts.get(current) ?? 0;
-      const task = submittedTaskOf(
-        view.executionArn,
-        { name: current, resource: BATCH_SYNC_RESOURCE, parameters, durationMs: 0 },
-        attempt,
-      );
-      if (!task?.jobId || !task.logStreamName) continue;
-      open = {
+  return submittedAttemptsOf(view, "batch").flatMap((submitted) => {
+    const { state, attempt, parameters } = submitted;
+    const task = submittedTaskOf(
+      view.executionArn,
+      { name: state, resource: BATCH_SYNC_RESOURCE, parameters, durationMs: 0 },
+      attempt,
+    );
+    if (!task?.jobId || !task.logStreamName) return [];
+    return [
+      {
         jobId: task.jobId,
         jobName: task.jobName,
         jobQueue: String(parameters.JobQueue ?? "job-queue"),
         jobDefinition: String(parameters.JobDefinition ?? "job-definition"),
         executionArn: view.executionArn,
-        state: current,
+        state,
         attempt,
         logStreamName: task.logStreamName,
-        submittedAt: event.at,
-        runningAt: event.at + startupMs,
-        endedAt: Number.POSITIVE_INFINITY,
-        succeeded: false,
-      };
-      jobs.push(open);
-    }
-    if (event.type === "TaskSucceeded") end(event.at, true, true);
-    if (event.type === "TaskFailed") end(event.at, false, true);
-  }
-  return jobs;
+        submittedAt: submitted.submittedAt,
+        // A stopped execution cuts a job where it is.
+        runningAt: startedBy(submitted, startupMs),
+        endedAt: submitted.endedAt,
+        succeeded: submitted.ended === "succeeded",
+      },
+    ];
+  });
 }
 
 /** `arn:...:job-definition/NAME:REV`, `NAME:REV` or `NAME`: NAME. */

@@ -12,7 +12,7 @@ import { createGlueService, type GlueService } from "./glue.js";
 import { createIamService, type IamService } from "./iam.js";
 import { createLambdaService, type LambdaService } from "./lambda.js";
 import { createS3Service, type S3Service } from "./s3.js";
-import { type AddStateMachineOptions, GLUE_SYNC_RESOURCE } from "./sfn.js";
+import { type AddStateMachineOptions, GLUE_SYNC_RESOURCE, type SfnService } from "./sfn.js";
 import { PIPELINE_GLUE_JOBS } from "./sfn-scenarios.js";
 import { createSnsService, type SnsService } from "./sns.js";
 import type { SsmService } from "./ssm.js";
@@ -42,11 +42,12 @@ export const SEED_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:model_start_dq_notif
 export const SEED_BUS = "async_monitoring_event_bus";
 export const SEED_SSM_STATUS = "training_complete_status";
 
-export function createPreflightServices(): PreflightServices {
+/** With `sfn`, the Glue fake also describes the job runs that fake's executions start (GetJobRun). */
+export function createPreflightServices(options: { sfn?: SfnService } = {}): PreflightServices {
   const s3 = createS3Service({ region: REGION });
   const iam = createIamService();
   const sns = createSnsService();
-  const glue = createGlueService({ accountId: ACCOUNT });
+  const glue = createGlueService({ accountId: ACCOUNT, ...(options.sfn ? { sfn: options.sfn } : {}) });
   const dynamodb = createDynamoDbService({ accountId: ACCOUNT, region: REGION });
   const events = createEventsService({ accountId: ACCOUNT, region: REGION });
   const lambda = createLambdaService({ accountId: ACCOUNT, region: REGION });

@@ -76,7 +76,7 @@ export function useFastWorld(options: { start?: number } = {}): FastWorld {
     world.logs = createLogsService({ accountId: "731580992380", region: "ap-south-1", clock });
     world.batch = createBatchService({ sfn: world.sfn, clock });
     seedParameterStore(world.ssm);
-    world.preflight = createPreflightServices();
+    world.preflight = createPreflightServices({ sfn: world.sfn });
     seedPipelineResources(world.preflight, world.batch, world.ssm);
     // Every machine a test adds comes with the jobs and functions its Tasks name.
     const addStateMachine = world.sfn.addStateMachine.bind(world.sfn);
