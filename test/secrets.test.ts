@@ -84,6 +84,19 @@ describe("URL credentials: one choke point", () => {
     expect(new Secrets().maskText(console)).toBe(console);
   });
 
+  it("a URL quoted with ' in a message keeps its closing quote, and a credential ends before it (review: 'https://h/x is not)", () => {
+    const secrets = new Secrets();
+    expect(secrets.maskText("error: 'https://u:pw1@h/x?token=tk2' is not an ARN.")).toBe(
+      "error: 'https://h/x' is not an ARN.",
+    );
+    expect(secrets.maskText("error: 'arn:aws:states:eu-west-1:1:execution:sm:https://u:pw1@h' is not")).toBe(
+      "error: 'arn:aws:states:eu-west-1:1:execution:sm:https://h/' is not",
+    );
+    // A quote inside the password is followed by more of it: still part of the URL.
+    expect(secrets.maskText("x 'https://u:pa'ss@h/p' y")).toBe("x 'https://h/p' y");
+    expect(credentialsInText("'https://u:pw1@h/x?token=tk2'")).toEqual(["pw1", "tk2"]);
+  });
+
   it("the log knows the credentials of the command line and of URL variables from its first line", () => {
     const io = memoryIo();
     io.env = {

@@ -202,6 +202,7 @@ function findUrls(text: string): Array<{ start: number; end: number }> {
     // backslashes (a JSON escape in text: `\"`, `\n`) end it...
     URL_END.lastIndex = end;
     end = URL_END.exec(text)?.index ?? text.length;
+    end = closingQuote(text, start, sep + 3, end);
     // ...and so does the next URL: `https://a@x/p,https://b@y/q` is two.
     const next = text.indexOf("://", sep + 3);
     if (next !== -1 && next < end) {
@@ -213,6 +214,23 @@ function findUrls(text: string): Array<{ start: number; end: number }> {
     from = end;
   }
   return urls;
+}
+
+/** How far back a quote that opens the word holding a URL is looked for. */
+const MAX_QUOTE_LOOKBACK = 2048;
+
+/**
+ * A URL inside a word quoted with `'` (a message quotes what the user gave:
+ * `'https://u:p@host/x' is not an ARN`) ends at the quote that closes the
+ * word: the last `'` followed only by punctuation before the URL's end. A
+ * `'` inside a password is followed by more of it, so it stays in the URL.
+ */
+function closingQuote(text: string, start: number, from: number, end: number): number {
+  let word = start;
+  while (word > 0 && start - word < MAX_QUOTE_LOOKBACK && !/\s/.test(text[word - 1] ?? "")) word--;
+  if (text[word] !== "'") return end;
+  const quote = text.lastIndexOf("'", end - 1);
+  return quote >= from && /^[.,;:!?)\]]*$/.test(text.slice(quote + 1, end)) ? quote : end;
 }
 
 /** The parser refused it: drop everything that could hold a credential. */
