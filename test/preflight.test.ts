@@ -379,3 +379,23 @@ describe("batchinf preflight", () => {
     });
   }
 });
+
+describe("batchinf preflight, interrupted", () => {
+  it("SIGTERM while a check never answers: exit 143, the result's outcome says interrupted as run's does (review: reason SIGTERM, an error)", async () => {
+    world.fake.faults.add({ operation: "GetJob", kind: "hang" });
+    const running = preflight();
+    const end = Date.now() + 10_000;
+    while (!world.fake.callsTo("GetJob").some((call) => call.outcome === "hung")) {
+      if (Date.now() > end) throw new Error("GetJob was never sent");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    world.signals.fire("SIGTERM");
+    const result = await running;
+    expect(result.code, result.stderr).toBe(143);
+    expect(saved(result)).toMatchObject({
+      status: "NOT_STARTED",
+      outcome: { exitCode: 143, reason: "interrupted" },
+    });
+    expect(world.fake.callsTo("StartExecution")).toHaveLength(0);
+  }, 20_000);
+});

@@ -1,5 +1,5 @@
 import type { OptionsOf } from "../cli-options.js";
-import { exitCodeOf } from "../execution/exit-code.js";
+import { exitCodeOf, outcomeOfError } from "../execution/exit-code.js";
 import { checkStateMachine } from "../execution/machine-check.js";
 import type { ExecutionReport } from "../execution/model.js";
 import { planExecution } from "../plan/plan.js";
@@ -54,7 +54,8 @@ export async function preflightCommand(options: PreflightOptions, ctx: CommandCo
       },
     });
   } catch (error: unknown) {
-    report.outcome = { kind: "error", error };
+    // A signal or the deadline is an outcome of its own, worded as run words it ("interrupted"), not an error.
+    report.outcome = outcomeOfError(error, "stop");
     await closeQuietly(frame, session?.current(), ctx);
     throw error;
   }
