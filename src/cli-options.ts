@@ -141,7 +141,7 @@ export const OPTIONS = [
   {
     flags: "--region <region>",
     name: "region",
-    help: "AWS Region for API calls (else the AWS chain, else tfvars region)",
+    help: "AWS Region for API calls (else the AWS chain; run, backfill and preflight then take the tfvars region; wait and stop take the execution ARN's)",
     commands: AWS,
     parse: parseRegion,
   },
@@ -302,7 +302,7 @@ export const OPTIONS = [
   {
     flags: "--stuck-after <duration>",
     name: "stuckAfter",
-    help: "warn when a task still waits for capacity (RUNNABLE, WAITING, STARTING) this long, and again every as long",
+    help: "warn when a task still waits for capacity (RUNNABLE, WAITING, STARTING) this long, and again each time as long passes",
     commands: WAITING,
     default: 15 * 60_000,
     defaultText: "15m",

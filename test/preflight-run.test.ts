@@ -233,7 +233,7 @@ describe("checks that cannot be made are never fatal", () => {
     const result = await cli(["preflight", "--state-machine-arn", machine()]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(
-      /preflight not checked Glue database poc_monitoring batchinf may not look \(glue:GetDatabase denied\)/,
+      /preflight not checked Glue database poc_monitoring: batchinf may not look \(glue:GetDatabase denied\)/,
     );
     const summary = result.stderr.split("\n").filter((line) => /could not look at/.test(line));
     expect(summary).toEqual([
@@ -247,7 +247,7 @@ describe("checks that cannot be made are never fatal", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(
       new RegExp(
-        `preflight not checked Glue job ${GLUE_JOB} the service could not answer: retries exhausted after 6 attempts \\(ThrottlingException: Rate exceeded\\)`,
+        `preflight not checked Glue job ${GLUE_JOB}: the service could not answer: retries exhausted after 6 attempts \\(ThrottlingException: Rate exceeded\\)`,
       ),
     );
   });
@@ -259,7 +259,7 @@ describe("checks that cannot be made are never fatal", () => {
       const result = await cli(["preflight", "--state-machine-arn", machine()]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toMatch(
-        /preflight not checked DynamoDB table trainstatetable the endpoint does not implement dynamodb:DescribeTable \(UnknownOperationException\)/,
+        /preflight not checked DynamoDB table trainstatetable: the endpoint does not implement dynamodb:DescribeTable \(UnknownOperationException\)/,
       );
       expect(empty.callsTo("DescribeTable")).toHaveLength(3);
     } finally {
@@ -279,7 +279,7 @@ describe("checks that cannot be made are never fatal", () => {
       const result = await cli(["preflight", "--state-machine-arn", machine()]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toMatch(
-        /preflight not checked SNS topic .*model_start_dq_notification the service's answer could not be parsed/,
+        /preflight not checked SNS topic .*model_start_dq_notification: the service's answer could not be parsed/,
       );
     } finally {
       delete process.env.AWS_ENDPOINT_URL_SNS;
@@ -313,13 +313,13 @@ describe("checks that cannot be made are never fatal", () => {
     const result = await cli(["preflight", "--state-machine-arn", machine(definition)]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(
-      /preflight not checked task parameter Submit\.JobQueue not resolvable before the run \(\$\$\.Execution\.Input\.queue\)/,
+      /preflight not checked task parameter Submit\.JobQueue: not resolvable before the run \(\$\$\.Execution\.Input\.queue\)/,
     );
     expect(result.stderr).toMatch(
-      /preflight not checked task parameter Submit\.JobDefinition not resolvable before the run \(\$\.no_such_key\)/,
+      /preflight not checked task parameter Submit\.JobDefinition: not resolvable before the run \(\$\.no_such_key\)/,
     );
     expect(result.stderr).toMatch(
-      /preflight not checked task parameter Scale preflight has no check for ecs:runTask tasks/,
+      /preflight not checked task parameter Scale: preflight has no check for ecs:runTask tasks/,
     );
     // The input's own queue and job definition are still checked.
     expect(result.stderr).toMatch(

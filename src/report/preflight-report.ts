@@ -77,7 +77,9 @@ export const OUTCOME_WORD: Record<CheckResult["outcome"], string> = {
 export function describeCheck(check: CheckResult): string {
   const fix = check.fix && check.outcome !== "ok" ? `; ${check.fix}` : "";
   const from = check.sources.length > 0 ? ` (${check.sources.join(", ")})` : "";
-  return `${check.label} ${check.resource} ${check.message}${fix}${from}`;
+  // A verdict reads on from the resource ("exists", "is DISABLED"); a reason it was not checked is set apart.
+  const sep = check.outcome === "not-checked" ? ": " : " ";
+  return `${check.label} ${check.resource}${sep}${check.message}${fix}${from}`;
 }
 
 export function summaryLine(report: PreflightReport): string {

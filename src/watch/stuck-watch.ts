@@ -74,8 +74,7 @@ export class StuckWatch {
     for (const run of runs) {
       if (run.status !== "running") continue;
       const attempt = run.attempts.at(-1);
-      if (!attempt || attempt.status !== "running" || !attempt.task?.id || this.watched.has(attempt))
-        continue;
+      if (attempt?.status !== "running" || !attempt.task?.id || this.watched.has(attempt)) continue;
       const kind = kindOfResource(run.resource);
       if (!kind?.waiting) continue;
       this.watched.set(attempt, {
