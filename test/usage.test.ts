@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { batchJobUsage } from "../src/usage/batch-usage.js";
-import { glueRunUsage } from "../src/usage/glue-usage.js";
+import { batchJobUsage, batchUsage } from "../src/tasks/batch-usage.js";
+import { glueRunUsage, glueUsage } from "../src/tasks/glue-usage.js";
+import { PRICED_UNITS, USAGE_METERS } from "../src/tasks/registry.js";
 import { costOf, pricesOf } from "../src/usage/prices.js";
 import {
   type AttemptUsage,
-  batchUsageOf,
-  glueUsageOf,
   jobDocument,
+  roundedUsage,
   sumAttempts,
   totalUsage,
   usageText,
@@ -17,7 +17,7 @@ import {
 function attemptUsageOf(kind: "glue" | "batch", text: string): AttemptUsage | undefined {
   const document = jobDocument(text);
   if (!document) return undefined;
-  return kind === "glue" ? glueUsageOf(document) : batchUsageOf(document);
+  return kind === "glue" ? glueUsage.read(document) : batchUsage.read(document);
 }
 
 import { batchFailureCause, glueFailureCause } from "./fake-aws/sfn-scenarios.js";
@@ -62,7 +62,11 @@ describe("Glue JobRun", () => {
   it("a failed run's cause counts what it used until it failed", () => {
     const cause = glueFailureCause({ jobName: "j", errorMessage: "boom", executionTimeSeconds: 360 });
     // The scenario's cause: 10 G.1X workers for 360 s.
-    expect(attemptUsageOf("glue", cause)).toEqual({ glueDpuHours: 1, glueBasis: "workers" });
+    expect(attemptUsageOf("glue", cause)).toEqual({
+      meter: glueUsage.meter,
+      quantities: { glueDpuHour: 1 },
+      basis: "workers",
+    });
   });
 });
 
@@ -141,8 +145,8 @@ describe("Batch JobDetail", () => {
   });
   it("a failed job's cause (the scenario's: 4 vCPUs, 8 GiB, 7 minutes an attempt, 2 attempts)", () => {
     const usage = attemptUsageOf("batch", batchFailureCause({ attempts: 2 }));
-    expect(usage?.batchVcpuHours).toBeCloseTo(4 * (14 / 60), 10);
-    expect(usage?.batchGibHours).toBeCloseTo(8 * (14 / 60), 10);
+    expect(usage?.quantities.batchVcpuHour).toBeCloseTo(4 * (14 / 60), 10);
+    expect(usage?.quantities.batchGibHour).toBeCloseTo(8 * (14 / 60), 10);
   });
   it("for any sizes and spans, vCPU-hours and GiB-hours are the size times the summed run time", () => {
     fc.assert(
@@ -177,14 +181,20 @@ describe("totals and prices", () => {
       stateTransition: 0.0000285,
     },
     "--prices p.json",
-    "",
+    PRICED_UNITS,
   );
   it("sums attempts, prices each unit, and backfill adds executions up", () => {
     const usage = sumAttempts(
-      [{ glueDpuHours: 1, glueBasis: "workers" }, undefined, { batchVcpuHours: 2, batchGibHours: 8 }],
+      [
+        { meter: glueUsage.meter, quantities: { glueDpuHour: 1 }, basis: "workers" },
+        undefined,
+        { meter: batchUsage.meter, quantities: { batchVcpuHour: 2, batchGibHour: 8 } },
+      ],
       1000,
+      USAGE_METERS,
     );
-    expect(usage).toMatchObject({
+    expect(roundedUsage(usage)).toEqual({
+      stateTransitions: 1000,
       glueDpuHours: 1,
       glueRuns: 1,
       batchVcpuHours: 2,
@@ -198,22 +208,26 @@ describe("totals and prices", () => {
       "Glue 1.00 DPU-hours (1 run), Batch 2.00 vCPU-hours and 8.00 GiB-hours (1 job), 1000 state transitions; estimated cost USD 0.5885 (--prices)",
     );
     const total = totalUsage([usage, undefined, usage]);
-    expect(total).toMatchObject({ glueDpuHours: 2, batchJobs: 2, stateTransitions: 2000 });
+    expect(total && roundedUsage(total)).toMatchObject({
+      glueDpuHours: 2,
+      batchJobs: 2,
+      stateTransitions: 2000,
+    });
     expect(total?.cost?.total).toBeCloseTo(2 * 0.5885, 10);
   });
   it("a price file that is wrong is refused with the key it names", () => {
-    expect(() => pricesOf({ glueDpuHours: 0.44 }, "--prices p.json", "fix")).toThrow(
+    expect(() => pricesOf({ glueDpuHours: 0.44 }, "--prices p.json", PRICED_UNITS)).toThrow(
       /unknown unit "glueDpuHours"/,
     );
-    expect(() => pricesOf({ glueDpuHour: "0.44" }, "--prices p.json", "fix")).toThrow(
+    expect(() => pricesOf({ glueDpuHour: "0.44" }, "--prices p.json", PRICED_UNITS)).toThrow(
       /glueDpuHour must be a number/,
     );
-    expect(() => pricesOf({ glueDpuHour: -1 }, "--prices p.json", "fix")).toThrow(
+    expect(() => pricesOf({ glueDpuHour: -1 }, "--prices p.json", PRICED_UNITS)).toThrow(
       /glueDpuHour must be a number/,
     );
-    expect(() => pricesOf({ currency: "dollars", glueDpuHour: 1 }, "--prices p.json", "fix")).toThrow(
+    expect(() => pricesOf({ currency: "dollars", glueDpuHour: 1 }, "--prices p.json", PRICED_UNITS)).toThrow(
       /currency/,
     );
-    expect(() => pricesOf({ currency: "EUR" }, "--prices p.json", "fix")).toThrow(/prices no unit/);
+    expect(() => pricesOf({ currency: "EUR" }, "--prices p.json", PRICED_UNITS)).toThrow(/prices no unit/);
   });
 });

@@ -10,6 +10,7 @@ import { describeTaskFailure } from "../failure/describe.js";
 import { failureBlockLines } from "../failure/failure-block.js";
 import { SharedLogFollowing } from "../failure/follow-task-logs.js";
 import type { TaskClients } from "../tasks/kind.js";
+import { PRICED_UNITS } from "../tasks/registry.js";
 import { type Prices, readPrices } from "../usage/prices.js";
 import { HistoryWatch } from "../watch/history-watch.js";
 import { StuckWatch } from "../watch/stuck-watch.js";
@@ -36,7 +37,7 @@ export async function pricesOption(
   ctx: CommandContext,
 ): Promise<Prices | undefined> {
   if (options.prices === undefined) return undefined;
-  return readPrices(options.prices, labelsOf(ctx)("prices"));
+  return readPrices(options.prices, PRICED_UNITS, labelsOf(ctx)("prices"));
 }
 
 export function followOptions(options: FollowFlags, ctx: CommandContext): FollowOptions {

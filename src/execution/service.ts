@@ -5,6 +5,7 @@ import { sanitizeAwsValue } from "../failure/cause.js";
 import type { Sleep } from "../io/sleep.js";
 import { parseJsonOrText } from "../json/parse-object.js";
 import type { Secrets } from "../secrets/secrets.js";
+import { USAGE_METERS } from "../tasks/registry.js";
 import { costOf, type Prices } from "../usage/prices.js";
 import { sumAttempts } from "../usage/usage.js";
 import {
@@ -253,6 +254,7 @@ function measureUsage(tracker: ExecutionTracker, report: ExecutionReport, deps: 
   const usage = sumAttempts(
     tracker.runs.flatMap((run) => run.attempts.map((attempt) => attempt.usage)),
     tracker.stateTransitions,
+    USAGE_METERS,
   );
   if (deps.prices) usage.cost = costOf(usage, deps.prices);
   report.usage = usage;

@@ -154,7 +154,7 @@ export class ExecutionTracker {
     const kind = kindOfResource(open.run.resource);
     const parsed = jobDocument(document);
     if (!kind?.usage || !open.attempt || !parsed) return;
-    const usage = kind.usage(parsed);
+    const usage = kind.usage.read(parsed);
     if (usage) open.attempt.usage = usage;
   }
 

@@ -15,7 +15,7 @@
 import type { ExecutionReport } from "../execution/model.js";
 import { ATTR, buildXml, type XmlNode } from "../io/xml.js";
 import type { Secrets } from "../secrets/secrets.js";
-import { roundedUsage, type Usage } from "../usage/usage.js";
+import { roundedUsage, type Usage, usedTotals } from "../usage/usage.js";
 import { preflightOf, preflightSuite } from "./preflight-report.js";
 import { type AttemptView, type ExecutionView, executionViews, isoSeconds, type StepView } from "./view.js";
 
@@ -124,11 +124,7 @@ function usageProperties(usage: Usage | undefined): Array<[string, string]> {
   if (!usage) return [];
   const rounded = roundedUsage(usage);
   const out: Array<[string, string]> = [["usage.stateTransitions", String(rounded.stateTransitions)]];
-  if (rounded.glueRuns > 0) out.push(["usage.glueDpuHours", String(rounded.glueDpuHours)]);
-  if (rounded.batchJobs > 0) {
-    out.push(["usage.batchVcpuHours", String(rounded.batchVcpuHours)]);
-    out.push(["usage.batchGibHours", String(rounded.batchGibHours)]);
-  }
+  for (const [key, value] of usedTotals(usage)) out.push([`usage.${key}`, String(value)]);
   if (rounded.cost) out.push([`usage.estimatedCost.${rounded.cost.currency}`, String(rounded.cost.total)]);
   return out;
 }

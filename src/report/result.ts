@@ -2,7 +2,7 @@ import { toExit } from "../errors.js";
 import { exitCodeOf, exitCodeOfAll, reasonOf } from "../execution/exit-code.js";
 import type { ExecutionReport, Expected, Failure, Outcome, StateRun, Stuck } from "../execution/model.js";
 import type { PreflightReport } from "../execution/preflight.js";
-import { roundedUsage, totalUsage, type Usage } from "../usage/usage.js";
+import { roundedUsage, totalUsage, type UsageRecord } from "../usage/usage.js";
 
 /** What --result-file and --output json hold for one execution, in every ending. */
 export interface RunResult {
@@ -50,7 +50,7 @@ export interface RunResult {
     note?: string;
   };
   /** What the execution used (from its history), and its estimated cost with --prices. */
-  usage?: Usage;
+  usage?: UsageRecord;
 }
 
 export interface ResultOptions {
@@ -120,7 +120,7 @@ export interface BackfillResult {
   outcome: { exitCode?: number; reason?: string };
   totals: Record<string, number>;
   /** Every date's usage added up. */
-  usage?: Usage;
+  usage?: UsageRecord;
   results: RunResult[];
   apiCalls?: Record<string, number>;
   /** One preflight for all dates. */

@@ -1,5 +1,5 @@
-import { batchUsageOf } from "../usage/usage.js";
 import { batchPreflight } from "./batch-preflight.js";
+import { batchUsage } from "./batch-usage.js";
 import { dropUndefined, int, isRecord, str } from "./fields.js";
 import { DESCRIBE_JOBS, integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
@@ -50,7 +50,7 @@ const JOB_ENDED = new Set(["SUCCEEDED", "FAILED"]);
 export const batch: TaskKind<BatchJobCause> = {
   id: "batch",
   waiting: { statuses: ["RUNNABLE"], readBy: DESCRIBE_JOBS },
-  usage: batchUsageOf,
+  usage: batchUsage,
   labels: { step: "Batch job", task: "Batch job", failureTitle: "The failed Batch job" },
   preflight: batchPreflight,
 

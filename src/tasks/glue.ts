@@ -1,6 +1,6 @@
-import { glueUsageOf } from "../usage/usage.js";
 import { dropUndefined, isRecord, str } from "./fields.js";
 import { gluePreflight } from "./glue-preflight.js";
+import { glueUsage } from "./glue-usage.js";
 import { GET_JOB_RUN, integrationPollHint, type KindCause, type TaskKind } from "./kind.js";
 import { addLink, consoleBase, logStreamLink } from "./links.js";
 import type { LogSource, TaskFailure } from "./types.js";
@@ -34,7 +34,7 @@ const RESOURCE = /^arn:aws[a-z-]*:states:::glue:startJobRun(\.sync(:2)?|\.waitFo
 export const glue: TaskKind<GlueRunCause> = {
   id: "glue",
   waiting: { statuses: ["WAITING", "STARTING"], readBy: GET_JOB_RUN },
-  usage: glueUsageOf,
+  usage: glueUsage,
   labels: { step: "Glue job", task: "Glue job run", failureTitle: "The failed Glue job run" },
   preflight: gluePreflight,
 

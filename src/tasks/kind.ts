@@ -3,7 +3,7 @@ import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogsModule } from "../aws/load-logs.js";
 import type { PreflightCalls } from "../aws/preflight-calls.js";
 import type { KindPreflight } from "../execution/preflight.js";
-import type { AttemptUsage } from "../usage/usage.js";
+import type { AttemptUsage, UsageMeter } from "../usage/usage.js";
 import type { AttemptFacts, LogSource, TaskFailure, TaskRef } from "./types.js";
 
 /**
@@ -63,10 +63,18 @@ export interface TaskKind<Cause extends KindCause = KindCause> {
    * and the API that reports them; a kind that cannot be stuck leaves it out.
    */
   readonly waiting?: WaitingStatuses;
-  /** What one attempt used, from the job document its `.sync` integration put in the history (TaskSucceeded's output, a failure's cause). */
-  usage?(document: Record<string, unknown>): AttemptUsage | undefined;
+  /** What this kind's work uses, in units it declares (priced by --prices under their keys); a kind that reports no size leaves it out. */
+  readonly usage?: KindUsage;
   /** How long the work behind `resource` usually runs, for the poll schedule (most kinds: `integrationPollHint`). */
   pollHint(resource: string): PollHint;
+}
+
+/** How a kind measures what its attempts used. */
+export interface KindUsage {
+  /** Its name, count and units, as the log, the result file and --prices show them. */
+  meter: UsageMeter;
+  /** What one attempt used, from the job document its `.sync` integration put in the history (TaskSucceeded's output, a failure's cause). */
+  read(document: Record<string, unknown>): AttemptUsage | undefined;
 }
 
 /** The calls that read a waiting task's status (--stuck-after). */

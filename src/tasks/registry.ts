@@ -1,3 +1,4 @@
+import type { UsageMeter } from "../usage/usage.js";
 import { batch } from "./batch.js";
 import { glue } from "./glue.js";
 import type { KindCause, TaskKind } from "./kind.js";
@@ -25,6 +26,16 @@ export function kindOfResource(resource: string | undefined): TaskKind | undefin
   if (!resource) return undefined;
   return TASK_KINDS.find((kind) => kind.matches(resource));
 }
+
+/** What the kinds measure their work in, in registry order: the result's usage totals and --prices' units. */
+export const USAGE_METERS: readonly UsageMeter[] = TASK_KINDS.flatMap((kind) =>
+  kind.usage ? [kind.usage.meter] : [],
+);
+
+/** The --prices keys the kinds' units are priced under ("stateTransition" is Step Functions' own, added by prices.ts). */
+export const PRICED_UNITS: readonly string[] = USAGE_METERS.flatMap((meter) =>
+  meter.units.map((unit) => unit.price),
+);
 
 /** The kind a stored id names (a TaskRef's or a TaskFailure's `kind`). */
 export function kindById(id: string | undefined): TaskKind | undefined {

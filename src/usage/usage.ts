@@ -1,26 +1,49 @@
-import { batchJobUsage, looksLikeBatchJob } from "./batch-usage.js";
-import { isRecord } from "./fields.js";
-import { glueRunUsage, looksLikeGlueRun } from "./glue-usage.js";
-
-/** What one task attempt used, read from the job document its `.sync` integration put in the history. */
-export interface AttemptUsage {
-  glueDpuHours?: number;
-  /** DPUSeconds, workers (ExecutionTime x worker type x count) or MaxCapacity. */
-  glueBasis?: "DPUSeconds" | "workers" | "MaxCapacity";
-  batchVcpuHours?: number;
-  batchGibHours?: number;
+/**
+ * A unit a task kind measures its work in: its key in --prices and in the
+ * cost's parts ("glueDpuHour"), the key of its total in the result file
+ * ("glueDpuHours"), and its words in the log ("DPU-hours").
+ */
+export interface UsageUnit {
+  price: string;
+  total: string;
+  label: string;
 }
 
-/** What an execution used: the sum over its task attempts, and its state transitions. */
+/**
+ * What a task kind measures (declared by the kind, in src/tasks/): its name
+ * in the log ("Glue"), what it counts ("run", kept in the result under
+ * `count`, "glueRuns"), and its units. Nothing here names a kind.
+ */
+export interface UsageMeter {
+  name: string;
+  noun: string;
+  count: string;
+  units: readonly UsageUnit[];
+}
+
+/** What one task attempt used, read by its kind from the job document its `.sync` integration put in the history. */
+export interface AttemptUsage {
+  meter: UsageMeter;
+  /** Unit (its price key) -> quantity. */
+  quantities: Record<string, number>;
+  /** Where the figure came from, in the kind's words (Glue: DPUSeconds, workers or MaxCapacity). */
+  basis?: string;
+}
+
+/** One meter's sum over an execution's attempts. */
+export interface MeteredUsage {
+  meter: UsageMeter;
+  /** Attempts counted (one whose document says nothing of its size is not). */
+  count: number;
+  /** Unit (its price key) -> quantity. */
+  quantities: Record<string, number>;
+}
+
+/** What an execution used: the sum over its task attempts, by meter, and its state transitions. */
 export interface Usage {
   /** Step Functions' billing unit: each state entered, and each retry. */
   stateTransitions: number;
-  glueDpuHours: number;
-  /** Glue runs counted (a run whose document says nothing of its capacity is not). */
-  glueRuns: number;
-  batchVcpuHours: number;
-  batchGibHours: number;
-  batchJobs: number;
+  metered: MeteredUsage[];
   /** With --prices: the estimate, by unit, and its total. */
   cost?: Cost;
 }
@@ -32,56 +55,53 @@ export interface Cost {
   parts: Record<string, number>;
 }
 
+/** Step Functions' own unit, priced as any kind's: the --prices key. */
+export const STATE_TRANSITION = "stateTransition";
+
 /** A job document (TaskSucceeded's output, a failure's cause) as an object; anything else is undefined. */
 export function jobDocument(text: string | undefined): Record<string, unknown> | undefined {
   if (!text) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return isRecord(parsed) ? parsed : undefined;
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The Glue kind's usage: a `JobRun` (StartJobRun's bare answer, `{JobRunId}`, gives nothing). */
-export function glueUsageOf(document: Record<string, unknown>): AttemptUsage | undefined {
-  if (!looksLikeGlueRun(document)) return undefined;
-  const glue = glueRunUsage(document);
-  return glue ? { glueDpuHours: glue.dpuHours, glueBasis: glue.basis } : undefined;
+/** Usage with nothing measured yet: each meter given at zero (the result file lists every kind's totals). */
+export function emptyUsage(meters: readonly UsageMeter[], stateTransitions = 0): Usage {
+  return { stateTransitions, metered: meters.map((meter) => ({ meter, count: 0, quantities: {} })) };
 }
 
-/** The Batch kind's usage: a `JobDetail` (SubmitJob's answer gives nothing). */
-export function batchUsageOf(document: Record<string, unknown>): AttemptUsage | undefined {
-  if (!looksLikeBatchJob(document)) return undefined;
-  const batch = batchJobUsage(document);
-  return batch ? { batchVcpuHours: batch.vcpuHours, batchGibHours: batch.gibHours } : undefined;
+/** The entry for `meter` (matched by its count key), added when it is not there yet. */
+function meteredFor(usage: Usage, meter: UsageMeter): MeteredUsage {
+  let entry = usage.metered.find((m) => m.meter.count === meter.count);
+  if (!entry) {
+    entry = { meter, count: 0, quantities: {} };
+    usage.metered.push(entry);
+  }
+  return entry;
 }
 
-export function emptyUsage(stateTransitions = 0): Usage {
-  return {
-    stateTransitions,
-    glueDpuHours: 0,
-    glueRuns: 0,
-    batchVcpuHours: 0,
-    batchGibHours: 0,
-    batchJobs: 0,
-  };
+function addQuantities(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [unit, value] of Object.entries(from)) into[unit] = (into[unit] ?? 0) + value;
 }
 
-/** An execution's usage from its attempts' usage. */
-export function sumAttempts(attempts: Iterable<AttemptUsage | undefined>, stateTransitions: number): Usage {
-  const usage = emptyUsage(stateTransitions);
+/** An execution's usage from its attempts' usage; `meters` are the kinds' (all listed in the result, used or not). */
+export function sumAttempts(
+  attempts: Iterable<AttemptUsage | undefined>,
+  stateTransitions: number,
+  meters: readonly UsageMeter[] = [],
+): Usage {
+  const usage = emptyUsage(meters, stateTransitions);
   for (const attempt of attempts) {
     if (!attempt) continue;
-    if (attempt.glueDpuHours !== undefined) {
-      usage.glueDpuHours += attempt.glueDpuHours;
-      usage.glueRuns += 1;
-    }
-    if (attempt.batchVcpuHours !== undefined || attempt.batchGibHours !== undefined) {
-      usage.batchVcpuHours += attempt.batchVcpuHours ?? 0;
-      usage.batchGibHours += attempt.batchGibHours ?? 0;
-      usage.batchJobs += 1;
-    }
+    const entry = meteredFor(usage, attempt.meter);
+    addQuantities(entry.quantities, attempt.quantities);
+    entry.count += 1;
   }
   return usage;
 }
@@ -92,21 +112,19 @@ export function totalUsage(usages: Iterable<Usage | undefined>): Usage | undefin
   const costs: Array<Cost | undefined> = [];
   for (const usage of usages) {
     if (!usage) continue;
-    total ??= emptyUsage();
+    total ??= emptyUsage([]);
     total.stateTransitions += usage.stateTransitions;
-    total.glueDpuHours += usage.glueDpuHours;
-    total.glueRuns += usage.glueRuns;
-    total.batchVcpuHours += usage.batchVcpuHours;
-    total.batchGibHours += usage.batchGibHours;
-    total.batchJobs += usage.batchJobs;
+    for (const metered of usage.metered) {
+      const entry = meteredFor(total, metered.meter);
+      entry.count += metered.count;
+      addQuantities(entry.quantities, metered.quantities);
+    }
     costs.push(usage.cost);
   }
   const currency = costs[0]?.currency;
   if (total && currency && costs.every((cost) => cost?.currency === currency)) {
     const parts: Record<string, number> = {};
-    for (const cost of costs as Cost[]) {
-      for (const [unit, value] of Object.entries(cost.parts)) parts[unit] = (parts[unit] ?? 0) + value;
-    }
+    for (const cost of costs as Cost[]) addQuantities(parts, cost.parts);
     total.cost = { currency, total: costs.reduce((sum, cost) => sum + (cost?.total ?? 0), 0), parts };
   }
   return total;
@@ -115,12 +133,10 @@ export function totalUsage(usages: Iterable<Usage | undefined>): Usage | undefin
 /** One line for the log: "Glue 0.42 DPU-hours (5 runs), Batch 1.33 vCPU-hours and 5.33 GiB-hours (1 job), 14 state transitions". */
 export function usageText(usage: Usage): string {
   const parts: string[] = [];
-  if (usage.glueRuns > 0)
-    parts.push(`Glue ${hours(usage.glueDpuHours)} DPU-hours (${plural(usage.glueRuns, "run")})`);
-  if (usage.batchJobs > 0) {
-    parts.push(
-      `Batch ${hours(usage.batchVcpuHours)} vCPU-hours and ${hours(usage.batchGibHours)} GiB-hours (${plural(usage.batchJobs, "job")})`,
-    );
+  for (const { meter, count, quantities } of usage.metered) {
+    if (count === 0) continue;
+    const amounts = meter.units.map((unit) => `${hours(quantities[unit.price] ?? 0)} ${unit.label}`);
+    parts.push(`${meter.name} ${amounts.join(" and ")} (${plural(count, meter.noun)})`);
   }
   parts.push(plural(usage.stateTransitions, "state transition"));
   const cost = usage.cost ? `; estimated cost ${money(usage.cost)} (--prices)` : "";
@@ -131,26 +147,47 @@ export function money(cost: Cost): string {
   return `${cost.currency} ${cost.total.toFixed(cost.total < 1 ? 4 : 2)}`;
 }
 
-/** Usage figures rounded for files: 4 decimals (a tenth of a DPU-second is noise). */
-export function roundedUsage(usage: Usage): Usage {
-  const round = (n: number) => Math.round(n * 10_000) / 10_000;
-  return {
-    ...usage,
-    glueDpuHours: round(usage.glueDpuHours),
-    batchVcpuHours: round(usage.batchVcpuHours),
-    batchGibHours: round(usage.batchGibHours),
-    ...(usage.cost
-      ? {
-          cost: {
-            currency: usage.cost.currency,
-            total: Math.round(usage.cost.total * 1e6) / 1e6,
-            parts: Object.fromEntries(
-              Object.entries(usage.cost.parts).map(([unit, value]) => [unit, Math.round(value * 1e6) / 1e6]),
-            ),
-          },
-        }
-      : {}),
-  };
+/**
+ * Usage as files hold it (the result file, JSON log lines): state
+ * transitions, each unit's total and each meter's count under the keys the
+ * kinds declare ("glueDpuHours", "glueRuns"...), then the cost. Figures are
+ * rounded to 4 decimals (a tenth of a DPU-second is noise).
+ */
+export interface UsageRecord {
+  stateTransitions: number;
+  [total: string]: number | Cost | undefined;
+  cost?: Cost;
+}
+
+export function roundedUsage(usage: Usage): UsageRecord {
+  const record: UsageRecord = { stateTransitions: usage.stateTransitions };
+  for (const { meter, count, quantities } of usage.metered) {
+    for (const unit of meter.units) record[unit.total] = round(quantities[unit.price] ?? 0);
+    record[meter.count] = count;
+  }
+  if (usage.cost) {
+    record.cost = {
+      currency: usage.cost.currency,
+      total: Math.round(usage.cost.total * 1e6) / 1e6,
+      parts: Object.fromEntries(
+        Object.entries(usage.cost.parts).map(([unit, value]) => [unit, Math.round(value * 1e6) / 1e6]),
+      ),
+    };
+  }
+  return record;
+}
+
+/** The measured totals as `[key, rounded figure]` of the meters that counted something (JUnit's properties). */
+export function usedTotals(usage: Usage): Array<[string, number]> {
+  return usage.metered
+    .filter((metered) => metered.count > 0)
+    .flatMap(({ meter, quantities }) =>
+      meter.units.map((unit): [string, number] => [unit.total, round(quantities[unit.price] ?? 0)]),
+    );
+}
+
+function round(n: number): number {
+  return Math.round(n * 10_000) / 10_000;
 }
 
 function hours(n: number): string {

@@ -1,4 +1,6 @@
-import { amount, field } from "./fields.js";
+import type { UsageMeter } from "../usage/usage.js";
+import { amount, field } from "./document-fields.js";
+import type { KindUsage } from "./kind.js";
 
 /**
  * DPUs per worker, by `WorkerType` (Glue's worker types page): G.025X a
@@ -54,3 +56,24 @@ export function glueRunUsage(run: Record<string, unknown>): GlueUsage | undefine
 export function looksLikeGlueRun(document: Record<string, unknown>): boolean {
   return field(document, "JobRunState") !== undefined || field(document, "ExecutionTime") !== undefined;
 }
+
+/** Glue's unit: the DPU-hour (--prices `glueDpuHour`, the result's `glueDpuHours`, counted in `glueRuns`). */
+const DPU_HOUR = "glueDpuHour";
+const GLUE_METER: UsageMeter = {
+  name: "Glue",
+  noun: "run",
+  count: "glueRuns",
+  units: [{ price: DPU_HOUR, total: "glueDpuHours", label: "DPU-hours" }],
+};
+
+/** The Glue kind's usage: a `JobRun` (StartJobRun's bare answer, `{JobRunId}`, gives nothing). */
+export const glueUsage: KindUsage = {
+  meter: GLUE_METER,
+  read(document) {
+    if (!looksLikeGlueRun(document)) return undefined;
+    const glue = glueRunUsage(document);
+    return glue
+      ? { meter: GLUE_METER, quantities: { [DPU_HOUR]: glue.dpuHours }, basis: glue.basis }
+      : undefined;
+  },
+};

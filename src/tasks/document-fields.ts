@@ -1,3 +1,5 @@
+import { isRecord } from "./fields.js";
+
 /**
  * Step Functions records a `.sync` task's job document with PascalCase keys
  * (`ExecutionTime`, `Attempts[].StartedAt`), the services' own JSON uses
@@ -8,10 +10,6 @@ export function field(record: Record<string, unknown>, pascal: string): unknown 
   if (pascal in record) return record[pascal];
   const camel = pascal.charAt(0).toLowerCase() + pascal.slice(1);
   return record[camel];
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 export function recordField(record: Record<string, unknown>, pascal: string): Record<string, unknown> {

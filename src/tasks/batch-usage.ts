@@ -1,4 +1,6 @@
-import { amount, epochMs, field, listField, recordField } from "./fields.js";
+import type { UsageMeter } from "../usage/usage.js";
+import { amount, epochMs, field, listField, recordField } from "./document-fields.js";
+import type { KindUsage } from "./kind.js";
 
 export interface BatchUsage {
   vcpuHours: number;
@@ -62,3 +64,28 @@ function requested(job: Record<string, unknown>): { vcpus: number; mib: number }
   }
   return vcpus > 0 || mib > 0 ? { vcpus, mib } : undefined;
 }
+
+/** Batch's units: the vCPU-hour and GiB-hour a job reserved (--prices `batchVcpuHour`, `batchGibHour`), counted in `batchJobs`. */
+const VCPU_HOUR = "batchVcpuHour";
+const GIB_HOUR = "batchGibHour";
+const BATCH_METER: UsageMeter = {
+  name: "Batch",
+  noun: "job",
+  count: "batchJobs",
+  units: [
+    { price: VCPU_HOUR, total: "batchVcpuHours", label: "vCPU-hours" },
+    { price: GIB_HOUR, total: "batchGibHours", label: "GiB-hours" },
+  ],
+};
+
+/** The Batch kind's usage: a `JobDetail` (SubmitJob's answer gives nothing). */
+export const batchUsage: KindUsage = {
+  meter: BATCH_METER,
+  read(document) {
+    if (!looksLikeBatchJob(document)) return undefined;
+    const batch = batchJobUsage(document);
+    return batch
+      ? { meter: BATCH_METER, quantities: { [VCPU_HOUR]: batch.vcpuHours, [GIB_HOUR]: batch.gibHours } }
+      : undefined;
+  },
+};
