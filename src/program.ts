@@ -211,6 +211,14 @@ function toCommanderOption(spec: OptionSpec): Option {
     option.argParser((raw: string) => parse(raw, spec.flags.split(" ")[0] ?? spec.flags));
   } else if (spec.repeatable) {
     option.argParser((raw: string, previous: unknown) => [...(Array.isArray(previous) ? previous : []), raw]);
+  } else if (spec.file) {
+    // An empty path would otherwise read as "no file": `--result-file ''` wrote no result and said nothing.
+    const flag = spec.flags.split(" ")[0] ?? spec.flags;
+    option.argParser((raw: string) => {
+      if (raw.trim() === "")
+        throw new InputError(`${flag} is empty; pass a file path, or leave the option out.`);
+      return raw;
+    });
   }
   if (spec.default !== undefined && !isNegated(spec)) option.default(spec.default, spec.defaultText);
   return option;

@@ -30,6 +30,20 @@ async function refused(args: string[], cwd: string, expected: RegExp, untouched:
 }
 
 describe("outputs never overwrite inputs", () => {
+  it("an empty path (--result-file '', --tfvars ' ') is a usage error naming the flag, not a silent no-file", async () => {
+    const cwd = seedWorkspace();
+    for (const [flag, value] of [
+      ["--result-file", ""],
+      ["--junit", ""],
+      ["--tfvars", " "],
+    ] as const) {
+      const result = await runFast(world, ["run", flag, value], { cwd });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`${flag} is empty; pass a file path, or leave the option out.`);
+      expect(world.fake.calls).toEqual([]);
+    }
+  });
+
   it("--result-file tfvars.json --tfvars tfvars.json: the tfvars is neither destroyed nor blamed", async () => {
     const cwd = seedWorkspace();
     const tfvars = join(cwd, "tfvars.json");
